@@ -1,0 +1,1 @@
+//! meshcast-pickle (being written).

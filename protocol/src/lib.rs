@@ -1,0 +1,48 @@
+//! meshcast's wire protocol, shared by the relay, both clients and the browser viewer.
+//!
+//! Every WebSocket binary frame carries one MessagePack message. Producer clients send
+//! [`Envelope`]s: aitviewer's `{type, uid, args, kwargs}` dictionary, with n-dimensional arrays
+//! carried as [`NdArray`] (a MessagePack extension holding dtype, shape and raw little-endian
+//! bytes). [`Command`] is the typed, validated view of an envelope. The relay talks back with
+//! [`RelayToClient`] and to viewers with [`RelayToViewer`]; viewers answer with
+//! [`ViewerToRelay`]. The crate does no I/O; see `docs/protocol.md` for the byte-level format.
+
+mod command;
+mod dtype;
+mod envelope;
+mod error;
+mod frames;
+mod kinds;
+mod message_type;
+mod ndarray;
+mod value;
+mod wire;
+
+pub use command::{Command, CreateNode, FrameData};
+pub use dtype::DType;
+pub use envelope::{decode_envelope, encode_envelope, Envelope, Kwargs};
+pub use error::ProtocolError;
+pub use frames::FrameSelection;
+pub use kinds::{Dim, FieldRole, FieldSpec, NodeKind, OptionType, SmplModelType};
+pub use message_type::MessageType;
+pub use ndarray::NdArray;
+pub use value::{RangeValue, Value};
+pub use wire::{decode, encode, ClientId, ClientInfo, RelayToClient, RelayToViewer, ViewerToRelay};
+
+/// The TCP port the relay listens on by default, as aitviewer's `server_port`.
+pub const DEFAULT_PORT: u16 = 8417;
+
+/// WebSocket path for producer clients (the path real aitviewer clients use).
+pub const CLIENT_PATH: &str = "/";
+
+/// WebSocket path for browser viewers.
+pub const VIEWER_PATH: &str = "/viewer";
+
+/// MessagePack extension type of an [`NdArray`].
+pub const EXT_NDARRAY: i8 = 1;
+
+/// MessagePack extension type of a [`RangeValue`].
+pub const EXT_RANGE: i8 = 2;
+
+/// Node ids are chosen by the client (aitviewer: a per-process counter starting at 1).
+pub type Uid = u64;

@@ -1,0 +1,1 @@
+//! meshcast-smpl (being written).
