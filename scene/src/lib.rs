@@ -1,1 +1,16 @@
-//! scene
+//! meshcast's scene model: the nodes clients created, keyed by `(client, uid)`, with their
+//! frames, and the scene's current frame.
+//!
+//! The relay keeps one to answer late joiners with a snapshot; every browser viewer keeps one and
+//! renders from it. Both apply the same [`meshcast_protocol::Command`]s with [`Scene::apply`], so
+//! they agree. No GPU, no browser, no I/O: it compiles natively and to wasm32.
+
+mod error;
+mod node;
+mod scene;
+mod series;
+
+pub use error::SceneError;
+pub use node::{Node, NodeKey};
+pub use scene::{Applied, Change, Scene};
+pub use series::FrameSeries;

@@ -1,0 +1,33 @@
+//! Errors from applying a message to the scene.
+
+use meshcast_protocol::{ClientId, ProtocolError, Uid};
+
+/// Why a message could not be applied. Nothing of a rejected message is applied.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SceneError {
+    /// The message itself is invalid.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// The message names a node this client never created, or that was deleted.
+    #[error("{op}: unknown node uid {uid} for client {client} (never created, or deleted)")]
+    UnknownNode {
+        /// The message name.
+        op: &'static str,
+        /// The client.
+        client: ClientId,
+        /// The uid it named.
+        uid: Uid,
+    },
+    /// The frame data or selection does not fit the node.
+    #[error("{op} on node {uid} ({kind}): {reason}")]
+    Frames {
+        /// The message name.
+        op: &'static str,
+        /// The node's uid.
+        uid: Uid,
+        /// The node's kind.
+        kind: &'static str,
+        /// What does not fit.
+        reason: String,
+    },
+}

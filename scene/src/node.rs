@@ -1,0 +1,348 @@
+//! One remote node: its kind, options, per-frame series and static arrays.
+
+use std::collections::BTreeMap;
+
+use meshcast_protocol::{
+    ClientId, CreateNode, FieldRole, FrameData, Kwargs, NdArray, NodeKind, ProtocolError, Uid, Value,
+};
+
+use crate::{FrameSeries, SceneError};
+
+/// A node's identity: the client that made it and the uid that client chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeKey {
+    /// The relay's id of the client connection.
+    pub client: ClientId,
+    /// The client-chosen uid.
+    pub uid: Uid,
+}
+
+/// A node in the scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Its identity.
+    pub key: NodeKey,
+    /// Its kind.
+    pub kind: NodeKind,
+    /// Non-array options (name, radius, flags, ...).
+    pub options: Kwargs,
+    /// Per-frame arrays by argument name.
+    pub series: BTreeMap<String, FrameSeries>,
+    /// Arrays that do not change over frames (faces, colours, uv coordinates, ...).
+    pub statics: BTreeMap<String, NdArray>,
+    /// Bumped on every change; renderers compare it to know what to re-upload.
+    pub version: u64,
+    /// Creation order in the scene.
+    pub seq: u64,
+}
+
+const MESH_NORMALS: [&str; 2] = ["vertex_normals", "face_normals"];
+
+impl Node {
+    /// Builds a node from a validated creation message.
+    pub fn from_create(client: ClientId, create: &CreateNode, seq: u64) -> Node {
+        let mut series = BTreeMap::new();
+        let mut statics = BTreeMap::new();
+        for (name, arr) in &create.fields {
+            let role = create.kind.field(name).map(|f| f.role).unwrap_or(FieldRole::Static);
+            if role == FieldRole::Static {
+                statics.insert(name.clone(), arr.clone());
+            } else {
+                series.insert(name.clone(), FrameSeries::from_batch(arr));
+            }
+        }
+        Node {
+            key: NodeKey {
+                client,
+                uid: create.uid,
+            },
+            kind: create.kind,
+            options: create.options.clone(),
+            series,
+            statics,
+            version: 1,
+            seq,
+        }
+    }
+
+    /// The creation message that rebuilds this node as it is now (for snapshots).
+    pub fn to_create(&self) -> Result<CreateNode, ProtocolError> {
+        let mut fields = self.statics.clone();
+        for (name, s) in &self.series {
+            fields.insert(name.clone(), s.to_batch()?);
+        }
+        Ok(CreateNode {
+            kind: self.kind,
+            uid: self.key.uid,
+            fields,
+            options: self.options.clone(),
+        })
+    }
+
+    /// The node's display name: the `name` option or aitviewer's class name.
+    pub fn name(&self) -> &str {
+        self.options
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(self.kind.class_name())
+    }
+
+    /// Number of data frames: the primary data's length (a plain node: its transforms').
+    pub fn n_frames(&self) -> usize {
+        let primary = self
+            .kind
+            .own_fields()
+            .iter()
+            .filter(|f| f.role == FieldRole::Primary)
+            .filter_map(|f| self.series.get(f.name))
+            .map(FrameSeries::len)
+            .max();
+        primary.unwrap_or_else(|| {
+            ["position", "rotation", "scale"]
+                .iter()
+                .filter_map(|n| self.series.get(*n))
+                .map(FrameSeries::len)
+                .max()
+                .unwrap_or(1)
+        })
+    }
+
+    /// The node's length on the scene timeline: `len(enabled_frames)` when given, else
+    /// [`Node::n_frames`].
+    pub fn timeline_len(&self) -> usize {
+        self.statics
+            .get("enabled_frames")
+            .map_or_else(|| self.n_frames(), NdArray::len)
+    }
+
+    /// Which data frame shows at scene frame `f`: clamped to the last frame (shorter nodes hold
+    /// it), `None` where `enabled_frames` hides the node.
+    pub fn data_frame(&self, f: usize) -> Option<usize> {
+        match self.statics.get("enabled_frames") {
+            Some(mask) => {
+                let m = mask.data();
+                let t = f.min(m.len().saturating_sub(1));
+                if m.get(t).copied().unwrap_or(0) == 0 {
+                    return None;
+                }
+                Some(m[..=t].iter().filter(|&&b| b != 0).count() - 1)
+            }
+            None => Some(f.min(self.n_frames().saturating_sub(1))),
+        }
+    }
+
+    /// Bytes of array data held.
+    pub fn nbytes(&self) -> usize {
+        self.series.values().map(FrameSeries::nbytes).sum::<usize>()
+            + self.statics.values().map(NdArray::nbytes).sum::<usize>()
+    }
+
+    fn frames_err(&self, op: &'static str, reason: impl Into<String>) -> SceneError {
+        SceneError::Frames {
+            op,
+            uid: self.key.uid,
+            kind: self.kind.name(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Checks that every array in `data` has this node's frame shape for its argument.
+    fn check_shapes(&self, op: &'static str, data: &FrameData) -> Result<(), SceneError> {
+        for (name, arr) in &data.fields {
+            if let Some(s) = self.series.get(name) {
+                if s.frame_shape() != &arr.shape()[1..] {
+                    return Err(self.frames_err(
+                        op,
+                        format!(
+                            "argument '{name}' has frames of shape {:?}, the node's are {:?}",
+                            &arr.shape()[1..],
+                            s.frame_shape()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure a series exists for every companion argument in `data`, filled with zeros
+    /// for the frames the node already has.
+    fn prepare_companions(&mut self, data: &FrameData) {
+        let n = self.n_frames();
+        for (name, arr) in &data.fields {
+            if name != "betas" && !self.series.contains_key(name) {
+                self.series
+                    .insert(name.clone(), FrameSeries::zeros(arr.dtype(), &arr.shape()[1..], n));
+            }
+        }
+    }
+
+    /// SMPL betas are shared (one row) or per frame. Before frames are written with the given
+    /// betas, make the stored ones per-frame (`n` rows) unless they stay shared. Returns whether
+    /// the betas are per-frame afterwards.
+    fn prepare_betas(&mut self, given: Option<&NdArray>, n: usize) -> bool {
+        let stored = self.series.get("betas");
+        let per_frame = stored.is_some_and(|s| s.len() == n && n > 1);
+        let Some(b) = given else { return per_frame };
+        let same_shared = !per_frame
+            && b.n_frames() == 1
+            && stored.and_then(|s| s.frame(0)) == b.frame(0).map(|f| f.data().clone()).as_ref();
+        if same_shared {
+            return false;
+        }
+        match self.series.get_mut("betas") {
+            Some(s) if s.len() == 1 && n > 1 => {
+                if let Some(row) = s.frame(0).cloned() {
+                    s.extend_repeat(row, n - 1);
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.series
+                    .insert("betas".into(), FrameSeries::zeros(b.dtype(), &b.shape()[1..], n));
+            }
+        }
+        true
+    }
+
+    /// Primary and companion series: the ones that move with the frames.
+    fn moving_series(&self) -> Vec<String> {
+        self.series
+            .keys()
+            .filter(|name| {
+                matches!(
+                    self.kind.field(name).map(|f| f.role),
+                    Some(FieldRole::Primary | FieldRole::Companion)
+                )
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Appends frames (aitviewer's `add_frames`); returns how many.
+    pub fn add_frames(&mut self, data: &FrameData) -> Result<usize, SceneError> {
+        const OP: &str = "ADD_FRAMES";
+        if self.kind == NodeKind::Node {
+            return Ok(0);
+        }
+        self.check_shapes(OP, data)?;
+        let k = data
+            .fields
+            .iter()
+            .filter(|(n, _)| n.as_str() != "betas")
+            .map(|(_, a)| a.n_frames())
+            .max()
+            .unwrap_or(0);
+        let n = self.n_frames();
+        let betas_per_frame = self.prepare_betas(data.fields.get("betas"), n);
+        self.prepare_companions(data);
+        let mut moving = self.moving_series();
+        if betas_per_frame {
+            moving.push("betas".into());
+        }
+        for name in moving {
+            let Some(s) = self.series.get_mut(&name) else { continue };
+            match data.fields.get(&name) {
+                Some(arr) if arr.n_frames() == k => s.extend(arr),
+                Some(arr) => {
+                    if let Some(f) = arr.frame(0) {
+                        s.extend_repeat(f.data().clone(), k);
+                    }
+                }
+                // Not given: companions get zeros (root, translation, hands); betas keep the last row.
+                None => {
+                    let last = if name == "betas" {
+                        s.frame(s.len().saturating_sub(1)).cloned()
+                    } else {
+                        None
+                    };
+                    let zero_len = s.frame_shape().iter().product::<usize>() * s.dtype().itemsize();
+                    let fill = last.unwrap_or_else(|| bytes::Bytes::from(vec![0u8; zero_len]));
+                    s.extend_repeat(fill, k);
+                }
+            }
+        }
+        self.after_vertex_change();
+        Ok(k)
+    }
+
+    /// Overwrites frames (aitviewer's `update_frames`); `indices` are resolved and in range.
+    pub fn update_frames(&mut self, indices: &[usize], data: &FrameData) -> Result<(), SceneError> {
+        const OP: &str = "UPDATE_FRAMES";
+        if self.kind == NodeKind::Node {
+            return Ok(());
+        }
+        self.check_shapes(OP, data)?;
+        for (name, arr) in &data.fields {
+            if arr.n_frames() != 1 && arr.n_frames() != indices.len() {
+                return Err(self.frames_err(
+                    OP,
+                    format!(
+                        "argument '{name}' has {} frames for {} frame indices (expected 1 or {})",
+                        arr.n_frames(),
+                        indices.len(),
+                        indices.len()
+                    ),
+                ));
+            }
+        }
+        let n = self.n_frames();
+        let betas_per_frame = self.prepare_betas(data.fields.get("betas"), n);
+        self.prepare_companions(data);
+        for (name, arr) in &data.fields {
+            if name == "betas" && !betas_per_frame {
+                continue;
+            }
+            if let Some(s) = self.series.get_mut(name) {
+                s.overwrite(indices, arr);
+            }
+        }
+        self.after_vertex_change();
+        Ok(())
+    }
+
+    /// Removes frames (aitviewer's `remove_frames`); `sorted_unique` is resolved and in range.
+    pub fn remove_frames(&mut self, sorted_unique: &[usize]) -> Result<(), SceneError> {
+        const OP: &str = "REMOVE_FRAMES";
+        if self.kind == NodeKind::Node {
+            return Ok(());
+        }
+        let n = self.n_frames();
+        if sorted_unique.len() >= n {
+            return Err(self.frames_err(OP, format!("would remove all {n} frames; delete the node instead")));
+        }
+        let mut moving = self.moving_series();
+        if self.series.get("betas").is_some_and(|s| s.len() == n && n > 1) {
+            moving.push("betas".into());
+        }
+        for name in moving {
+            if let Some(s) = self.series.get_mut(&name) {
+                s.remove(sorted_unique);
+            }
+        }
+        self.after_vertex_change();
+        Ok(())
+    }
+
+    /// Given normals no longer match changed vertices: the viewer recomputes them.
+    fn after_vertex_change(&mut self) {
+        if self.kind == NodeKind::Meshes {
+            for n in MESH_NORMALS {
+                self.series.remove(n);
+            }
+        }
+        self.version += 1;
+    }
+
+    /// Resolves a frame selection against this node, naming the node in the error.
+    pub fn resolve(
+        &self,
+        op: &'static str,
+        sel: &meshcast_protocol::FrameSelection,
+        unique: bool,
+    ) -> Result<Vec<usize>, SceneError> {
+        let n = self.n_frames();
+        let r = if unique { sel.resolve_unique(n) } else { sel.resolve(n) };
+        r.map_err(|reason| self.frames_err(op, reason))
+    }
+}

@@ -1,0 +1,230 @@
+//! The scene: every node by `(client, uid)`, and the current frame.
+
+use std::collections::HashMap;
+
+use meshcast_protocol::{ClientId, Command, Envelope, FrameData, MessageType, ProtocolError};
+
+use crate::{Node, NodeKey, SceneError};
+
+/// What a message changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A node was created.
+    Created(NodeKey),
+    /// A node was created with a key that existed; the old node is gone.
+    Replaced(NodeKey),
+    /// A node's frames changed (added, updated or removed).
+    Frames(NodeKey),
+    /// A node was deleted.
+    Deleted(NodeKey),
+    /// The current frame changed.
+    CurrentFrame(usize),
+    /// Nothing in the scene changed (user messages, flushes, frame ops on plain nodes).
+    Nothing,
+}
+
+/// The result of applying a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// What changed.
+    pub change: Change,
+    /// The normalised command to forward to viewers: frame data validated and in batch form,
+    /// frame selections resolved to absolute indices. Applying it to another scene that holds
+    /// the same state yields the same state. `None` for messages not forwarded (flush).
+    pub forward: Option<Command>,
+}
+
+/// The scene model.
+#[derive(Debug, Clone, Default)]
+pub struct Scene {
+    nodes: HashMap<NodeKey, Node>,
+    current_frame: usize,
+    next_seq: u64,
+}
+
+impl Scene {
+    /// An empty scene.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Removes every node and resets the current frame.
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.current_frame = 0;
+    }
+
+    /// A node by key.
+    pub fn node(&self, key: &NodeKey) -> Option<&Node> {
+        self.nodes.get(key)
+    }
+
+    /// A node by key, mutably (for viewer-side edits such as visibility).
+    pub fn node_mut(&mut self, key: &NodeKey) -> Option<&mut Node> {
+        self.nodes.get_mut(key)
+    }
+
+    /// Every node, in creation order.
+    pub fn nodes(&self) -> Vec<&Node> {
+        let mut v: Vec<&Node> = self.nodes.values().collect();
+        v.sort_by_key(|n| n.seq);
+        v
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Bytes of array data held by all nodes.
+    pub fn nbytes(&self) -> usize {
+        self.nodes.values().map(Node::nbytes).sum()
+    }
+
+    /// The scene's length: the longest node's timeline, at least 1.
+    pub fn n_frames(&self) -> usize {
+        self.nodes.values().map(Node::timeline_len).max().unwrap_or(1).max(1)
+    }
+
+    /// The current frame, clamped to the scene's length.
+    pub fn current_frame(&self) -> usize {
+        self.current_frame.min(self.n_frames() - 1)
+    }
+
+    /// Sets the current frame, clamped to `0..n_frames` (aitviewer's SET_FRAME).
+    pub fn set_frame(&mut self, f: i64) -> usize {
+        self.current_frame = f.clamp(0, self.n_frames() as i64 - 1) as usize;
+        self.current_frame
+    }
+
+    /// Next frame, wrapping to 0 after the last.
+    pub fn next_frame(&mut self) -> usize {
+        let n = self.n_frames();
+        self.current_frame = (self.current_frame() + 1) % n;
+        self.current_frame
+    }
+
+    /// Previous frame, wrapping to the last from 0.
+    pub fn previous_frame(&mut self) -> usize {
+        let n = self.n_frames();
+        self.current_frame = (self.current_frame() + n - 1) % n;
+        self.current_frame
+    }
+
+    /// Decodes and applies an envelope from `client`.
+    pub fn apply_envelope(&mut self, client: ClientId, env: Envelope) -> Result<Applied, SceneError> {
+        self.apply(client, Command::from_envelope(env)?)
+    }
+
+    fn existing(&mut self, op: MessageType, client: ClientId, uid: u64) -> Result<&mut Node, SceneError> {
+        self.nodes
+            .get_mut(&NodeKey { client, uid })
+            .ok_or(SceneError::UnknownNode {
+                op: op.name(),
+                client,
+                uid,
+            })
+    }
+
+    /// Applies a command from `client`. On error nothing changed.
+    pub fn apply(&mut self, client: ClientId, cmd: Command) -> Result<Applied, SceneError> {
+        let (change, forward) = match cmd {
+            Command::Create(create) => {
+                let key = NodeKey {
+                    client,
+                    uid: create.uid,
+                };
+                self.next_seq += 1;
+                let node = Node::from_create(client, &create, self.next_seq);
+                let change = if self.nodes.insert(key, node).is_some() {
+                    Change::Replaced(key)
+                } else {
+                    Change::Created(key)
+                };
+                (change, Some(Command::Create(create)))
+            }
+            Command::AddFrames { uid, args, kwargs } => {
+                let node = self.existing(MessageType::AddFrames, client, uid)?;
+                let data = FrameData::parse_add(node.kind, &args, &kwargs)?;
+                node.add_frames(&data)?;
+                (
+                    Change::Frames(node.key),
+                    Some(Command::AddFrames {
+                        uid,
+                        args: Vec::new(),
+                        kwargs: data.to_kwargs(),
+                    }),
+                )
+            }
+            Command::UpdateFrames { uid, args, kwargs } => {
+                let node = self.existing(MessageType::UpdateFrames, client, uid)?;
+                let (data, frames) = FrameData::parse_update(node.kind, &args, &kwargs)?;
+                let indices = node.resolve("UPDATE_FRAMES", &frames, false)?;
+                node.update_frames(&indices, &data)?;
+                let mut kw = data.to_kwargs();
+                kw.insert("frames".into(), resolved(&indices));
+                (
+                    Change::Frames(node.key),
+                    Some(Command::UpdateFrames {
+                        uid,
+                        args: Vec::new(),
+                        kwargs: kw,
+                    }),
+                )
+            }
+            Command::RemoveFrames { uid, frames } => {
+                let node = self.existing(MessageType::RemoveFrames, client, uid)?;
+                let indices = node.resolve("REMOVE_FRAMES", &frames, true)?;
+                node.remove_frames(&indices)?;
+                let frames = meshcast_protocol::FrameSelection::List(indices.iter().map(|&i| i as i64).collect());
+                (Change::Frames(node.key), Some(Command::RemoveFrames { uid, frames }))
+            }
+            Command::Delete { uid } => {
+                let key = NodeKey { client, uid };
+                self.nodes.remove(&key).ok_or(SceneError::UnknownNode {
+                    op: "DELETE",
+                    client,
+                    uid,
+                })?;
+                (Change::Deleted(key), Some(Command::Delete { uid }))
+            }
+            Command::SetFrame(f) => {
+                let f = self.set_frame(f);
+                (Change::CurrentFrame(f), Some(Command::SetFrame(f as i64)))
+            }
+            Command::NextFrame => (Change::CurrentFrame(self.next_frame()), Some(Command::NextFrame)),
+            Command::PreviousFrame => (
+                Change::CurrentFrame(self.previous_frame()),
+                Some(Command::PreviousFrame),
+            ),
+            Command::Flush => (Change::Nothing, None),
+            Command::User(env) => (Change::Nothing, Some(Command::User(env))),
+        };
+        Ok(Applied { change, forward })
+    }
+
+    /// Commands that rebuild this scene from empty: every node's creation in creation order,
+    /// then the current frame.
+    pub fn snapshot(&self) -> Result<Vec<(ClientId, Command)>, ProtocolError> {
+        let mut out = Vec::with_capacity(self.nodes.len() + 1);
+        for node in self.nodes() {
+            out.push((node.key.client, Command::Create(node.to_create()?)));
+        }
+        out.push((0, Command::SetFrame(self.current_frame() as i64)));
+        Ok(out)
+    }
+}
+
+fn resolved(indices: &[usize]) -> meshcast_protocol::Value {
+    meshcast_protocol::Value::List(
+        indices
+            .iter()
+            .map(|&i| meshcast_protocol::Value::Int(i as i64))
+            .collect(),
+    )
+}
