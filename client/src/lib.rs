@@ -1,0 +1,1 @@
+//! meshcast-client (being written).

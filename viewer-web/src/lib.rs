@@ -1,0 +1,1 @@
+//! meshcast-viewer (being written).
