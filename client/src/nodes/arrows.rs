@@ -1,0 +1,123 @@
+//! [`RemoteArrows`]: arrows with a cylinder shaft and a cone head (message type 5).
+
+use meshcast_protocol::{Kwargs, NodeKind, Value};
+
+use super::options::node_setters;
+use super::{handle_common, put_array, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+
+/// Options of [`RemoteArrows`], with aitviewer's names and defaults.
+///
+/// ```
+/// let o = meshcast_client::ArrowsOptions::default().p(0.2);
+/// assert_eq!((o.r_base, o.r_head, o.p), (0.01, 0.02, 0.2));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ArrowsOptions {
+    /// Name, transform, colour (default `(0,0,0.5,1)`) and the other common arguments.
+    pub node: NodeOptions,
+    /// Shaft radius (0.01).
+    pub r_base: f32,
+    /// Head radius at its base (0.02).
+    pub r_head: f32,
+    /// Share of the length taken by the head (0.1).
+    pub p: f32,
+}
+
+impl Default for ArrowsOptions {
+    fn default() -> Self {
+        Self {
+            node: NodeOptions::default(),
+            r_base: 0.01,
+            r_head: 0.02,
+            p: 0.1,
+        }
+    }
+}
+
+node_setters!(ArrowsOptions);
+
+impl ArrowsOptions {
+    /// aitviewer's default arrow colour.
+    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 0.0, 0.5, 1.0];
+
+    /// Sets the shaft radius.
+    pub fn r_base(mut self, r: f32) -> Self {
+        self.r_base = r;
+        self
+    }
+
+    /// Sets the head radius.
+    pub fn r_head(mut self, r: f32) -> Self {
+        self.r_head = r;
+        self
+    }
+
+    /// Sets the head's share of the length.
+    pub fn p(mut self, p: f32) -> Self {
+        self.p = p;
+        self
+    }
+
+    fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
+        let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
+        kw.insert("r_base".into(), Value::Float(f64::from(self.r_base)));
+        kw.insert("r_head".into(), Value::Float(f64::from(self.r_head)));
+        kw.insert("p".into(), Value::Float(f64::from(self.p)));
+        Ok(kw)
+    }
+}
+
+fn arrows_kw(origins: impl IntoArray, tips: impl IntoArray) -> Result<Kwargs, ClientError> {
+    let mut kw = Kwargs::new();
+    put_array(&mut kw, "origins", origins)?;
+    put_array(&mut kw, "tips", tips)?;
+    Ok(kw)
+}
+
+/// Arrows on the viewer: aitviewer's `RemoteArrows`. `origins` and `tips` are `(B,3)` or
+/// `(N,B,3)`, the same shape.
+///
+/// ```no_run
+/// use meshcast_client::{ArrowsOptions, RemoteArrows, RemoteViewer};
+/// # fn main() -> Result<(), meshcast_client::ClientError> {
+/// let v = RemoteViewer::connect("127.0.0.1")?;
+/// let a = RemoteArrows::new(&v, &[[0.0f32; 3]], &[[0.0f32, 1.0, 0.0]], ArrowsOptions::default())?;
+/// a.add_frames(&[[0.0f32; 3]], &[[1.0f32, 0.0, 0.0]])?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteArrows<V = RemoteViewer>(NodeHandle<V>);
+
+handle_common!(RemoteArrows);
+
+impl<V: Flavor> RemoteArrows<V> {
+    /// Creates the arrows (message ARROWS).
+    pub fn new(
+        viewer: &V,
+        origins: impl IntoArray,
+        tips: impl IntoArray,
+        options: ArrowsOptions,
+    ) -> V::Ret<Result<Self, ClientError>> {
+        let kwargs = options.to_kwargs().and_then(|mut kw| {
+            kw.append(&mut arrows_kw(origins, tips)?);
+            Ok(kw)
+        });
+        NodeHandle::create(viewer, NodeKind::Arrows, kwargs, Self)
+    }
+
+    /// Appends frames: origins and tips `(B,3)` or `(K,B,3)`.
+    pub fn add_frames(&self, origins: impl IntoArray, tips: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(arrows_kw(origins, tips), None)
+    }
+
+    /// Overwrites `frames` with origins and tips.
+    pub fn update_frames(
+        &self,
+        origins: impl IntoArray,
+        tips: impl IntoArray,
+        frames: impl Into<Frames>,
+    ) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(arrows_kw(origins, tips), Some(frames.into()))
+    }
+}

@@ -1,0 +1,149 @@
+//! [`RemoteLines`]: line strips or segments drawn as cylinders (message type 4).
+
+use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
+
+use super::meshes::kw1;
+use super::options::node_setters;
+use super::{handle_common, put_array, put_opt, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+
+/// How points make lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineMode {
+    /// Segments 0-1, 1-2, 2-3, ... (`"line_strip"`, the default).
+    #[default]
+    LineStrip,
+    /// Segments 0-1, 2-3, ... (`"lines"`; needs an even number of points).
+    Lines,
+}
+
+impl LineMode {
+    /// aitviewer's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineMode::LineStrip => "line_strip",
+            LineMode::Lines => "lines",
+        }
+    }
+}
+
+/// Options of [`RemoteLines`], with aitviewer's names and defaults.
+///
+/// ```
+/// use meshcast_client::{LineMode, LinesOptions};
+/// let o = LinesOptions::default().mode(LineMode::Lines).r_base(0.02);
+/// assert_eq!(o.r_tip, None); // same as r_base
+/// ```
+#[derive(Debug, Clone)]
+pub struct LinesOptions {
+    /// Name, transform, colour (default `(0,0,1,1)`) and the other common arguments.
+    pub node: NodeOptions,
+    /// Cylinder radius at the start of each segment (0.01).
+    pub r_base: f32,
+    /// Radius at the end (`None`: the same as `r_base`; 0 draws cones).
+    pub r_tip: Option<f32>,
+    /// Strip or separate segments (strip).
+    pub mode: LineMode,
+    /// One RGBA colour per line, `(L,4)`.
+    pub colors: Option<NdArray>,
+    /// Casts a shadow (true).
+    pub cast_shadow: bool,
+}
+
+impl Default for LinesOptions {
+    fn default() -> Self {
+        Self {
+            node: NodeOptions::default(),
+            r_base: 0.01,
+            r_tip: None,
+            mode: LineMode::LineStrip,
+            colors: None,
+            cast_shadow: true,
+        }
+    }
+}
+
+node_setters!(LinesOptions);
+
+impl LinesOptions {
+    /// aitviewer's default line colour.
+    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 0.0, 1.0, 1.0];
+
+    /// Sets the base radius.
+    pub fn r_base(mut self, r: f32) -> Self {
+        self.r_base = r;
+        self
+    }
+
+    /// Sets the tip radius.
+    pub fn r_tip(mut self, r: f32) -> Self {
+        self.r_tip = Some(r);
+        self
+    }
+
+    /// Sets the mode.
+    pub fn mode(mut self, mode: LineMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets one colour per line.
+    pub fn colors(mut self, colors: impl IntoArray) -> Self {
+        self.colors = self.array("color", colors);
+        self
+    }
+
+    /// Sets shadow casting.
+    pub fn cast_shadow(mut self, on: bool) -> Self {
+        self.cast_shadow = on;
+        self
+    }
+
+    fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
+        let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
+        put_opt(&mut kw, "color", &self.colors);
+        kw.insert("r_base".into(), Value::Float(f64::from(self.r_base)));
+        if let Some(r) = self.r_tip {
+            kw.insert("r_tip".into(), Value::Float(f64::from(r)));
+        }
+        kw.insert("mode".into(), Value::from(self.mode.as_str()));
+        kw.insert("cast_shadow".into(), Value::Bool(self.cast_shadow));
+        Ok(kw)
+    }
+}
+
+/// Lines on the viewer: aitviewer's `RemoteLines`. `lines` is `(L,3)` points or `(N,L,3)`.
+///
+/// ```no_run
+/// use meshcast_client::{LineMode, LinesOptions, RemoteLines, RemoteViewer};
+/// # fn main() -> Result<(), meshcast_client::ClientError> {
+/// let v = RemoteViewer::connect("127.0.0.1")?;
+/// let axes = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+/// RemoteLines::new(&v, &axes, LinesOptions::default().mode(LineMode::Lines))?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteLines<V = RemoteViewer>(NodeHandle<V>);
+
+handle_common!(RemoteLines);
+
+impl<V: Flavor> RemoteLines<V> {
+    /// Creates the lines (message LINES).
+    pub fn new(viewer: &V, lines: impl IntoArray, options: LinesOptions) -> V::Ret<Result<Self, ClientError>> {
+        let kwargs = options.to_kwargs().and_then(|mut kw| {
+            put_array(&mut kw, "lines", lines)?;
+            Ok(kw)
+        });
+        NodeHandle::create(viewer, NodeKind::Lines, kwargs, Self)
+    }
+
+    /// Appends frames: points `(L,3)` or `(K,L,3)`.
+    pub fn add_frames(&self, lines: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("lines", lines), None)
+    }
+
+    /// Overwrites `frames` with `lines`.
+    pub fn update_frames(&self, lines: impl IntoArray, frames: impl Into<Frames>) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("lines", lines), Some(frames.into()))
+    }
+}

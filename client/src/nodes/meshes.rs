@@ -1,0 +1,231 @@
+//! [`RemoteMeshes`]: triangle meshes (message type 2).
+
+use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
+
+use super::options::node_setters;
+use super::{handle_common, put_array, put_opt, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+
+/// Options of [`RemoteMeshes`], with aitviewer's names and defaults.
+///
+/// ```
+/// use meshcast_client::MeshOptions;
+/// let o = MeshOptions::default().name("cube").color([1.0, 0.2, 0.2, 1.0]).flat_shading(true);
+/// assert!(o.flat_shading && !o.draw_edges);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MeshOptions {
+    /// Name, transform, colour (default `(0.5,0.5,0.5,1)`) and the other common arguments.
+    pub node: NodeOptions,
+    /// Per-vertex normals `(N,V,3)` or `(V,3)` (computed by the viewer when absent).
+    pub vertex_normals: Option<NdArray>,
+    /// Per-face normals `(N,F,3)` or `(F,3)`.
+    pub face_normals: Option<NdArray>,
+    /// Per-vertex RGBA `(V,4)` or `(N,V,4)`; replaces the uniform colour.
+    pub vertex_colors: Option<NdArray>,
+    /// Per-face RGBA `(F,4)` or `(N,F,4)`; wins over vertex colours.
+    pub face_colors: Option<NdArray>,
+    /// Texture coordinates `(V,2)` (with `path_to_texture`).
+    pub uv_coords: Option<NdArray>,
+    /// A texture path on the viewer's machine.
+    pub path_to_texture: Option<String>,
+    /// Instances of the mesh: `(I,4,4)` or `(N,I,4,4)` transforms.
+    pub instance_transforms: Option<NdArray>,
+    /// One normal per face (false).
+    pub flat_shading: bool,
+    /// Wireframe overlay (false).
+    pub draw_edges: bool,
+    /// Always draw the outline (false).
+    pub draw_outline: bool,
+    /// Casts a shadow (true).
+    pub cast_shadow: bool,
+    /// Can be picked by clicking (true).
+    pub pickable: bool,
+    /// The data is z-up; the viewer rotates it to y-up (false).
+    pub z_up: bool,
+}
+
+impl Default for MeshOptions {
+    fn default() -> Self {
+        Self {
+            node: NodeOptions::default(),
+            vertex_normals: None,
+            face_normals: None,
+            vertex_colors: None,
+            face_colors: None,
+            uv_coords: None,
+            path_to_texture: None,
+            instance_transforms: None,
+            flat_shading: false,
+            draw_edges: false,
+            draw_outline: false,
+            cast_shadow: true,
+            pickable: true,
+            z_up: false,
+        }
+    }
+}
+
+node_setters!(MeshOptions);
+
+impl MeshOptions {
+    /// aitviewer's default mesh colour.
+    pub const DEFAULT_COLOR: [f32; 4] = [0.5, 0.5, 0.5, 1.0];
+
+    /// Sets flat shading.
+    pub fn flat_shading(mut self, on: bool) -> Self {
+        self.flat_shading = on;
+        self
+    }
+
+    /// Sets the wireframe overlay.
+    pub fn draw_edges(mut self, on: bool) -> Self {
+        self.draw_edges = on;
+        self
+    }
+
+    /// Sets the outline.
+    pub fn draw_outline(mut self, on: bool) -> Self {
+        self.draw_outline = on;
+        self
+    }
+
+    /// Sets shadow casting.
+    pub fn cast_shadow(mut self, on: bool) -> Self {
+        self.cast_shadow = on;
+        self
+    }
+
+    /// Sets whether clicking picks the mesh.
+    pub fn pickable(mut self, on: bool) -> Self {
+        self.pickable = on;
+        self
+    }
+
+    /// Marks the data as z-up.
+    pub fn z_up(mut self, on: bool) -> Self {
+        self.z_up = on;
+        self
+    }
+
+    /// Sets per-vertex normals.
+    pub fn vertex_normals(mut self, normals: impl IntoArray) -> Self {
+        self.vertex_normals = self.array("vertex_normals", normals);
+        self
+    }
+
+    /// Sets per-face normals.
+    pub fn face_normals(mut self, normals: impl IntoArray) -> Self {
+        self.face_normals = self.array("face_normals", normals);
+        self
+    }
+
+    /// Sets per-vertex colours.
+    pub fn vertex_colors(mut self, colors: impl IntoArray) -> Self {
+        self.vertex_colors = self.array("vertex_colors", colors);
+        self
+    }
+
+    /// Sets per-face colours.
+    pub fn face_colors(mut self, colors: impl IntoArray) -> Self {
+        self.face_colors = self.array("face_colors", colors);
+        self
+    }
+
+    /// Sets texture coordinates and the texture's path on the viewer's machine.
+    pub fn texture(mut self, uv_coords: impl IntoArray, path: impl Into<String>) -> Self {
+        self.uv_coords = self.array("uv_coords", uv_coords);
+        self.path_to_texture = Some(path.into());
+        self
+    }
+
+    /// Sets instance transforms (`(I,4,4)` or `(N,I,4,4)`, row-major; `Mat4`s work).
+    pub fn instance_transforms(mut self, transforms: impl IntoArray) -> Self {
+        self.instance_transforms = self.array("instance_transforms", transforms);
+        self
+    }
+
+    fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
+        let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
+        put_opt(&mut kw, "vertex_normals", &self.vertex_normals);
+        put_opt(&mut kw, "face_normals", &self.face_normals);
+        put_opt(&mut kw, "vertex_colors", &self.vertex_colors);
+        put_opt(&mut kw, "face_colors", &self.face_colors);
+        put_opt(&mut kw, "uv_coords", &self.uv_coords);
+        put_opt(&mut kw, "instance_transforms", &self.instance_transforms);
+        if let Some(p) = &self.path_to_texture {
+            kw.insert("path_to_texture".into(), Value::Str(p.clone()));
+        }
+        for (k, v) in [
+            ("flat_shading", self.flat_shading),
+            ("draw_edges", self.draw_edges),
+            ("draw_outline", self.draw_outline),
+            ("cast_shadow", self.cast_shadow),
+            ("pickable", self.pickable),
+            ("z_up", self.z_up),
+        ] {
+            kw.insert(k.into(), Value::Bool(v));
+        }
+        Ok(kw)
+    }
+}
+
+/// Triangle meshes on the viewer: aitviewer's `RemoteMeshes`.
+///
+/// `vertices` is `(V,3)` for one frame or `(N,V,3)` for N; `faces` is `(F,3)` indices shared by
+/// all frames. Frame operations carry vertices with the same V.
+///
+/// ```no_run
+/// use meshcast_client::{MeshOptions, RemoteMeshes, RemoteViewer};
+/// # fn main() -> Result<(), meshcast_client::ClientError> {
+/// let v = RemoteViewer::connect("127.0.0.1")?;
+/// let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+/// let m = RemoteMeshes::new(&v, &tri, &[[0u32, 1, 2]], MeshOptions::default().name("triangle"))?;
+/// m.add_frames(&[[0.0f32, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])?; // frame 1
+/// m.update_frames(&tri, 1)?; // overwrite frame 1
+/// m.remove_frames(0)?;
+/// v.flush()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteMeshes<V = RemoteViewer>(NodeHandle<V>);
+
+handle_common!(RemoteMeshes);
+
+impl<V: Flavor> RemoteMeshes<V> {
+    /// Creates the meshes (message MESHES). Shapes and indices are checked before sending.
+    pub fn new(
+        viewer: &V,
+        vertices: impl IntoArray,
+        faces: impl IntoArray,
+        options: MeshOptions,
+    ) -> V::Ret<Result<Self, ClientError>> {
+        let kwargs = options.to_kwargs().and_then(|mut kw| {
+            put_array(&mut kw, "vertices", vertices)?;
+            put_array(&mut kw, "faces", faces)?;
+            Ok(kw)
+        });
+        NodeHandle::create(viewer, NodeKind::Meshes, kwargs, Self)
+    }
+
+    /// Appends frames: vertices `(V,3)` for one, `(K,V,3)` for K.
+    pub fn add_frames(&self, vertices: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("vertices", vertices), None)
+    }
+
+    /// Overwrites `frames` with `vertices` (one frame, used for every index, or one per index).
+    pub fn update_frames(
+        &self,
+        vertices: impl IntoArray,
+        frames: impl Into<Frames>,
+    ) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("vertices", vertices), Some(frames.into()))
+    }
+}
+
+/// Keyword data with one array argument.
+pub(crate) fn kw1(name: &str, data: impl IntoArray) -> Result<Kwargs, ClientError> {
+    let mut kw = Kwargs::new();
+    put_array(&mut kw, name, data)?;
+    Ok(kw)
+}

@@ -1,0 +1,255 @@
+//! Node handles: one module per kind of remote node, on top of [`NodeHandle`] (the uid, the
+//! validation shared by all kinds, and the frame operations) and [`NodeOptions`] (the arguments
+//! every node takes).
+
+mod arrows;
+mod lines;
+mod meshes;
+mod node;
+mod options;
+mod rigid_bodies;
+mod skeletons;
+mod smpl;
+mod spheres;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use meshcast_protocol::{
+    encode_envelope, CreateNode, Envelope, FieldRole, FrameData, Kwargs, MessageType, NodeKind, Uid, Value,
+};
+
+pub use arrows::{ArrowsOptions, RemoteArrows};
+pub use lines::{LineMode, LinesOptions, RemoteLines};
+pub use meshes::{MeshOptions, RemoteMeshes};
+pub use node::RemoteNode;
+pub use options::NodeOptions;
+pub use rigid_bodies::{RemoteRigidBodies, RigidBodiesOptions};
+pub use skeletons::{RemoteSkeletons, SkeletonsOptions};
+pub use smpl::{Gender, RemoteSmplSequence, SmplFrames, SmplOptions};
+pub use spheres::{RemoteSpheres, SpheresOptions};
+
+use crate::{ClientError, Flavor, Frames};
+
+/// The process-wide uid counter (aitviewer's `GLOBAL_ID`): every node made in this process,
+/// through any connection, takes the next value; the first is 1.
+static NEXT_UID: AtomicU64 = AtomicU64::new(1);
+
+/// Takes the next node uid.
+pub(crate) fn next_uid() -> Uid {
+    NEXT_UID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What every handle holds: its viewer, uid and kind, and the per-frame shapes of its frame
+/// data (checked by frame operations before sending).
+#[derive(Clone)]
+pub(crate) struct NodeHandle<V> {
+    viewer: V,
+    uid: Uid,
+    kind: NodeKind,
+    frame_shapes: Arc<BTreeMap<String, Vec<usize>>>,
+}
+
+/// Words for a per-frame shape: `(K,8,3) or (8,3)`.
+fn frames_of(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    if dims.is_empty() {
+        "(K,) or a number".into()
+    } else {
+        format!("(K,{d}) or ({d})", d = dims.join(","))
+    }
+}
+
+impl<V: Flavor> NodeHandle<V> {
+    /// Validates and sends a creation message (the same validation the relay runs).
+    pub(crate) fn create<T: Send + 'static>(
+        viewer: &V,
+        kind: NodeKind,
+        kwargs: Result<Kwargs, ClientError>,
+        wrap: fn(Self) -> T,
+    ) -> V::Ret<Result<T, ClientError>> {
+        let uid = next_uid();
+        let prepared = kwargs.and_then(|kwargs| {
+            let env = Envelope {
+                msg_type: kind.message_type().code(),
+                uid: Some(uid),
+                args: Vec::new(),
+                kwargs,
+            };
+            let create = CreateNode::parse(kind, &env)?;
+            let shapes: BTreeMap<String, Vec<usize>> = create
+                .fields
+                .iter()
+                .filter(|(name, _)| {
+                    matches!(
+                        kind.field(name).map(|f| f.role),
+                        Some(FieldRole::Primary | FieldRole::Companion)
+                    )
+                })
+                .map(|(name, a)| (name.clone(), a.shape()[1..].to_vec()))
+                .collect();
+            Ok((Bytes::from(encode_envelope(&env)), shapes))
+        });
+        let core = Arc::clone(viewer.core());
+        let v = viewer.clone();
+        viewer.run(async move {
+            let (bytes, shapes) = prepared?;
+            core.send_bytes(bytes).await?;
+            Ok(wrap(NodeHandle {
+                viewer: v,
+                uid,
+                kind,
+                frame_shapes: Arc::new(shapes),
+            }))
+        })
+    }
+
+    /// Sends an envelope about this node.
+    fn send(&self, prepared: Result<Envelope, ClientError>) -> V::Ret<Result<(), ClientError>> {
+        let core = Arc::clone(self.viewer.core());
+        let prepared = prepared.map(|env| Bytes::from(encode_envelope(&env)));
+        self.viewer.run(async move { core.send_bytes(prepared?).await })
+    }
+
+    /// Checks frame data against the node's kind and frame shapes.
+    fn check_frames(&self, op: MessageType, kwargs: &Kwargs) -> Result<(), ClientError> {
+        let data = if op == MessageType::AddFrames {
+            FrameData::parse_add(self.kind, &[], kwargs)?
+        } else {
+            FrameData::parse_update(self.kind, &[], kwargs)?.0
+        };
+        for (name, arr) in &data.fields {
+            if let Some(want) = self.frame_shapes.get(name) {
+                if &arr.shape()[1..] != want.as_slice() {
+                    let got = match kwargs.get(name) {
+                        Some(Value::Array(a)) => a.shape().to_vec(),
+                        _ => arr.shape().to_vec(),
+                    };
+                    return Err(ClientError::Shape {
+                        argument: name.clone(),
+                        got,
+                        expected: frames_of(want),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends ADD_FRAMES (`frames` absent) or UPDATE_FRAMES with keyword data.
+    pub(crate) fn frames_op(
+        &self,
+        kwargs: Result<Kwargs, ClientError>,
+        frames: Option<Frames>,
+    ) -> V::Ret<Result<(), ClientError>> {
+        let op = if frames.is_some() {
+            MessageType::UpdateFrames
+        } else {
+            MessageType::AddFrames
+        };
+        let prepared = kwargs.and_then(|mut kwargs| {
+            if let Some(f) = &frames {
+                kwargs.insert("frames".into(), f.to_value());
+            }
+            self.check_frames(op, &kwargs)?;
+            Ok(Envelope {
+                msg_type: op.code(),
+                uid: Some(self.uid),
+                args: Vec::new(),
+                kwargs,
+            })
+        });
+        self.send(prepared)
+    }
+
+    /// Sends REMOVE_FRAMES.
+    pub(crate) fn remove_frames(&self, frames: Frames) -> V::Ret<Result<(), ClientError>> {
+        let env =
+            Envelope::new(MessageType::RemoveFrames.code(), Some(self.uid)).with_kwarg("frames", frames.to_value());
+        self.send(Ok(env))
+    }
+
+    /// Sends DELETE.
+    pub(crate) fn delete(&self) -> V::Ret<Result<(), ClientError>> {
+        self.send(Ok(Envelope::new(MessageType::Delete.code(), Some(self.uid))))
+    }
+
+    /// Sends any envelope type about this node, without client-side checks.
+    pub(crate) fn raw(
+        &self,
+        msg_type: MessageType,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> V::Ret<Result<(), ClientError>> {
+        self.send(Ok(Envelope {
+            msg_type: msg_type.code(),
+            uid: Some(self.uid),
+            args,
+            kwargs,
+        }))
+    }
+}
+
+/// The methods every handle has: `uid`, `viewer`, `remove_frames`, `delete`.
+macro_rules! handle_common {
+    ($t:ident) => {
+        impl<V: $crate::Flavor> $t<V> {
+            /// The node's uid (from the process-wide counter; the relay keys nodes by connection
+            /// and uid).
+            pub fn uid(&self) -> meshcast_protocol::Uid {
+                self.0.uid
+            }
+
+            /// The viewer connection this node was created on.
+            pub fn viewer(&self) -> &V {
+                &self.0.viewer
+            }
+
+            /// Removes frames (an index, a list or a range; negative indices count from the
+            /// end); later frames move down. The relay rejects indices out of range (reported
+            /// by the next flush).
+            ///
+            /// ```no_run
+            /// # fn demo(n: &meshcast_client::RemoteSpheres) -> Result<(), meshcast_client::ClientError> {
+            /// n.remove_frames(0..10)?; // the first ten frames
+            /// n.remove_frames(-1)?; // the last frame
+            /// # Ok(()) }
+            /// ```
+            pub fn remove_frames(&self, frames: impl Into<$crate::Frames>) -> V::Ret<Result<(), $crate::ClientError>> {
+                self.0.remove_frames(frames.into())
+            }
+
+            /// Deletes the node from the scene.
+            pub fn delete(&self) -> V::Ret<Result<(), $crate::ClientError>> {
+                self.0.delete()
+            }
+        }
+
+        impl<V> std::fmt::Debug for $t<V> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t)).field("uid", &self.0.uid).finish()
+            }
+        }
+    };
+}
+pub(crate) use handle_common;
+
+/// Converts a named array argument into the kwargs.
+pub(crate) fn put_array(kw: &mut Kwargs, name: &str, data: impl crate::IntoArray) -> Result<(), ClientError> {
+    kw.insert(name.to_owned(), Value::Array(crate::array::named(name, data)?));
+    Ok(())
+}
+
+/// Inserts an optional array argument.
+pub(crate) fn put_opt(kw: &mut Kwargs, name: &str, a: &Option<meshcast_protocol::NdArray>) {
+    if let Some(a) = a {
+        kw.insert(name.to_owned(), Value::Array(a.clone()));
+    }
+}
+
+/// An RGBA colour as it travels.
+pub(crate) fn rgba(c: [f32; 4]) -> Value {
+    Value::List(c.iter().map(|&x| Value::Float(f64::from(x))).collect())
+}

@@ -1,0 +1,126 @@
+//! [`RemoteRigidBodies`]: a sphere and three axis arrows per body (message type 6).
+
+use meshcast_protocol::{Kwargs, NodeKind, Value};
+
+use super::options::node_setters;
+use super::{handle_common, put_array, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+
+/// Options of [`RemoteRigidBodies`], with aitviewer's names and defaults.
+///
+/// ```
+/// let o = meshcast_client::RigidBodiesOptions::default().length(0.5);
+/// assert_eq!((o.radius, o.length, o.radius_cylinder), (0.02, 0.5, None));
+/// ```
+#[derive(Debug, Clone)]
+pub struct RigidBodiesOptions {
+    /// Name, transform, colour (default `(0,1,0.5,1)`) and the other common arguments.
+    pub node: NodeOptions,
+    /// Radius of the sphere at each centre (0.02).
+    pub radius: f32,
+    /// Length of the axis arrows (0.2).
+    pub length: f32,
+    /// Arrow shaft radius (`None`: `length / 50`).
+    pub radius_cylinder: Option<f32>,
+}
+
+impl Default for RigidBodiesOptions {
+    fn default() -> Self {
+        Self {
+            node: NodeOptions::default(),
+            radius: 0.02,
+            length: 0.2,
+            radius_cylinder: None,
+        }
+    }
+}
+
+node_setters!(RigidBodiesOptions);
+
+impl RigidBodiesOptions {
+    /// aitviewer's default rigid-body colour.
+    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 1.0, 0.5, 1.0];
+
+    /// Sets the sphere radius.
+    pub fn radius(mut self, r: f32) -> Self {
+        self.radius = r;
+        self
+    }
+
+    /// Sets the axis length.
+    pub fn length(mut self, l: f32) -> Self {
+        self.length = l;
+        self
+    }
+
+    /// Sets the arrow shaft radius.
+    pub fn radius_cylinder(mut self, r: f32) -> Self {
+        self.radius_cylinder = Some(r);
+        self
+    }
+
+    fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
+        let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
+        kw.insert("radius".into(), Value::Float(f64::from(self.radius)));
+        kw.insert("length".into(), Value::Float(f64::from(self.length)));
+        if let Some(r) = self.radius_cylinder {
+            kw.insert("radius_cylinder".into(), Value::Float(f64::from(r)));
+        }
+        Ok(kw)
+    }
+}
+
+fn bodies_kw(rb_pos: impl IntoArray, rb_ori: impl IntoArray) -> Result<Kwargs, ClientError> {
+    let mut kw = Kwargs::new();
+    put_array(&mut kw, "rb_pos", rb_pos)?;
+    put_array(&mut kw, "rb_ori", rb_ori)?;
+    Ok(kw)
+}
+
+/// Rigid bodies on the viewer: aitviewer's `RemoteRigidBodies`. `rb_pos` is `(R,3)` or
+/// `(N,R,3)`; `rb_ori` rotation matrices `(R,3,3)` or `(N,R,3,3)` (`Mat3`s work).
+///
+/// ```no_run
+/// use glam::{Mat3, Vec3};
+/// use meshcast_client::{RemoteRigidBodies, RemoteViewer, RigidBodiesOptions};
+/// # fn main() -> Result<(), meshcast_client::ClientError> {
+/// let v = RemoteViewer::connect("127.0.0.1")?;
+/// let rb = RemoteRigidBodies::new(&v, vec![Vec3::ZERO], vec![Mat3::IDENTITY], RigidBodiesOptions::default())?;
+/// rb.add_frames(vec![Vec3::X], vec![Mat3::from_rotation_y(0.5)])?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteRigidBodies<V = RemoteViewer>(NodeHandle<V>);
+
+handle_common!(RemoteRigidBodies);
+
+impl<V: Flavor> RemoteRigidBodies<V> {
+    /// Creates the rigid bodies (message RIGID_BODIES).
+    pub fn new(
+        viewer: &V,
+        rb_pos: impl IntoArray,
+        rb_ori: impl IntoArray,
+        options: RigidBodiesOptions,
+    ) -> V::Ret<Result<Self, ClientError>> {
+        let kwargs = options.to_kwargs().and_then(|mut kw| {
+            kw.append(&mut bodies_kw(rb_pos, rb_ori)?);
+            Ok(kw)
+        });
+        NodeHandle::create(viewer, NodeKind::RigidBodies, kwargs, Self)
+    }
+
+    /// Appends frames: positions `(R,3)`/`(K,R,3)` and orientations `(R,3,3)`/`(K,R,3,3)`.
+    pub fn add_frames(&self, rb_pos: impl IntoArray, rb_ori: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(bodies_kw(rb_pos, rb_ori), None)
+    }
+
+    /// Overwrites `frames` with positions and orientations.
+    pub fn update_frames(
+        &self,
+        rb_pos: impl IntoArray,
+        rb_ori: impl IntoArray,
+        frames: impl Into<Frames>,
+    ) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(bodies_kw(rb_pos, rb_ori), Some(frames.into()))
+    }
+}

@@ -1,0 +1,98 @@
+//! [`RemoteSkeletons`]: joints and bones (message type 11, aitviewer 1.14).
+
+use meshcast_protocol::{Kwargs, NodeKind, Value};
+
+use super::meshes::kw1;
+use super::options::node_setters;
+use super::{handle_common, put_array, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+
+/// Options of [`RemoteSkeletons`], with aitviewer's names and defaults.
+///
+/// ```
+/// assert_eq!(meshcast_client::SkeletonsOptions::default().radius, 0.01);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SkeletonsOptions {
+    /// Name, transform, colour (default `(1, 177/255, 1/255, 1)`) and the other common arguments.
+    pub node: NodeOptions,
+    /// Joint sphere radius; bones taper from it to a tenth (0.01).
+    pub radius: f32,
+}
+
+impl Default for SkeletonsOptions {
+    fn default() -> Self {
+        Self {
+            node: NodeOptions::default(),
+            radius: 0.01,
+        }
+    }
+}
+
+node_setters!(SkeletonsOptions);
+
+impl SkeletonsOptions {
+    /// aitviewer's default skeleton colour.
+    pub const DEFAULT_COLOR: [f32; 4] = [1.0, 177.0 / 255.0, 1.0 / 255.0, 1.0];
+
+    /// Sets the joint radius.
+    pub fn radius(mut self, r: f32) -> Self {
+        self.radius = r;
+        self
+    }
+
+    fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
+        let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
+        kw.insert("radius".into(), Value::Float(f64::from(self.radius)));
+        Ok(kw)
+    }
+}
+
+/// Skeletons on the viewer: aitviewer's `RemoteSkeletons`. `joint_positions` is `(J,3)` or
+/// `(N,J,3)`; `joint_connections` `(K,2)` (parent, child) index pairs, rows with -1 dropped.
+///
+/// ```no_run
+/// use meshcast_client::{RemoteSkeletons, RemoteViewer, SkeletonsOptions};
+/// # fn main() -> Result<(), meshcast_client::ClientError> {
+/// let v = RemoteViewer::connect("127.0.0.1")?;
+/// let joints = [[0.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 1.5, 0.0]];
+/// let s = RemoteSkeletons::new(&v, &joints, &[[0i32, 1], [1, 2]], SkeletonsOptions::default())?;
+/// s.add_frames(&joints)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteSkeletons<V = RemoteViewer>(NodeHandle<V>);
+
+handle_common!(RemoteSkeletons);
+
+impl<V: Flavor> RemoteSkeletons<V> {
+    /// Creates the skeletons (message SKELETONS).
+    pub fn new(
+        viewer: &V,
+        joint_positions: impl IntoArray,
+        joint_connections: impl IntoArray,
+        options: SkeletonsOptions,
+    ) -> V::Ret<Result<Self, ClientError>> {
+        let kwargs = options.to_kwargs().and_then(|mut kw| {
+            put_array(&mut kw, "joint_positions", joint_positions)?;
+            put_array(&mut kw, "joint_connections", joint_connections)?;
+            Ok(kw)
+        });
+        NodeHandle::create(viewer, NodeKind::Skeletons, kwargs, Self)
+    }
+
+    /// Appends frames: joint positions `(J,3)` or `(K,J,3)`.
+    pub fn add_frames(&self, joint_positions: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("joint_positions", joint_positions), None)
+    }
+
+    /// Overwrites `frames` with joint positions.
+    pub fn update_frames(
+        &self,
+        joint_positions: impl IntoArray,
+        frames: impl Into<Frames>,
+    ) -> V::Ret<Result<(), ClientError>> {
+        self.0
+            .frames_op(kw1("joint_positions", joint_positions), Some(frames.into()))
+    }
+}

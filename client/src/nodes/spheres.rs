@@ -1,0 +1,126 @@
+//! [`RemoteSpheres`]: instanced spheres (message type 3).
+
+use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
+
+use super::meshes::kw1;
+use super::options::node_setters;
+use super::{handle_common, put_array, put_opt, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+
+/// Options of [`RemoteSpheres`], with aitviewer's names and defaults.
+///
+/// ```
+/// let o = meshcast_client::SpheresOptions::default().radius(0.05);
+/// assert_eq!((o.radius, o.rings, o.sectors), (0.05, 16, 32));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SpheresOptions {
+    /// Name, transform, colour (default `(0,0,1,1)`) and the other common arguments.
+    pub node: NodeOptions,
+    /// One radius for all spheres (0.01).
+    pub radius: f32,
+    /// One RGBA colour per sphere, `(P,4)`; replaces the uniform colour.
+    pub colors: Option<NdArray>,
+    /// Latitude tessellation (16).
+    pub rings: u32,
+    /// Longitude tessellation (32).
+    pub sectors: u32,
+    /// Casts a shadow (false).
+    pub cast_shadow: bool,
+}
+
+impl Default for SpheresOptions {
+    fn default() -> Self {
+        Self {
+            node: NodeOptions::default(),
+            radius: 0.01,
+            colors: None,
+            rings: 16,
+            sectors: 32,
+            cast_shadow: false,
+        }
+    }
+}
+
+node_setters!(SpheresOptions);
+
+impl SpheresOptions {
+    /// aitviewer's default sphere colour.
+    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 0.0, 1.0, 1.0];
+
+    /// Sets the radius.
+    pub fn radius(mut self, radius: f32) -> Self {
+        self.radius = radius;
+        self
+    }
+
+    /// Sets one colour per sphere (`(P,4)`).
+    pub fn colors(mut self, colors: impl IntoArray) -> Self {
+        self.colors = self.array("color", colors);
+        self
+    }
+
+    /// Sets the tessellation.
+    pub fn tessellation(mut self, rings: u32, sectors: u32) -> Self {
+        self.rings = rings;
+        self.sectors = sectors;
+        self
+    }
+
+    /// Sets shadow casting.
+    pub fn cast_shadow(mut self, on: bool) -> Self {
+        self.cast_shadow = on;
+        self
+    }
+
+    fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
+        let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
+        put_opt(&mut kw, "color", &self.colors);
+        kw.insert("radius".into(), Value::Float(f64::from(self.radius)));
+        kw.insert("rings".into(), Value::Int(i64::from(self.rings)));
+        kw.insert("sectors".into(), Value::Int(i64::from(self.sectors)));
+        kw.insert("cast_shadow".into(), Value::Bool(self.cast_shadow));
+        Ok(kw)
+    }
+}
+
+/// Spheres on the viewer: aitviewer's `RemoteSpheres`. `positions` is `(P,3)` or `(N,P,3)`.
+///
+/// ```no_run
+/// use meshcast_client::{RemoteSpheres, RemoteViewer, SpheresOptions};
+/// # fn main() -> Result<(), meshcast_client::ClientError> {
+/// let v = RemoteViewer::connect("127.0.0.1")?;
+/// let cloud = vec![glam::Vec3::ZERO, glam::Vec3::X, glam::Vec3::Y];
+/// let s = RemoteSpheres::new(&v, &cloud, SpheresOptions::default().radius(0.05))?;
+/// s.add_frames(vec![vec![glam::Vec3::Z; 3]; 10])?; // ten more frames
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteSpheres<V = RemoteViewer>(NodeHandle<V>);
+
+handle_common!(RemoteSpheres);
+
+impl<V: Flavor> RemoteSpheres<V> {
+    /// Creates the spheres (message SPHERES).
+    pub fn new(viewer: &V, positions: impl IntoArray, options: SpheresOptions) -> V::Ret<Result<Self, ClientError>> {
+        let kwargs = options.to_kwargs().and_then(|mut kw| {
+            put_array(&mut kw, "positions", positions)?;
+            Ok(kw)
+        });
+        NodeHandle::create(viewer, NodeKind::Spheres, kwargs, Self)
+    }
+
+    /// Appends frames: positions `(P,3)` or `(K,P,3)`.
+    pub fn add_frames(&self, positions: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("positions", positions), None)
+    }
+
+    /// Overwrites `frames` with `positions`.
+    pub fn update_frames(
+        &self,
+        positions: impl IntoArray,
+        frames: impl Into<Frames>,
+    ) -> V::Ret<Result<(), ClientError>> {
+        self.0.frames_op(kw1("positions", positions), Some(frames.into()))
+    }
+}

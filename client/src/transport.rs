@@ -1,0 +1,427 @@
+//! The connection to the relay: one WebSocket, a writer task fed by a bounded queue, and a
+//! reader task that matches the relay's acknowledgements and errors to flushes.
+//!
+//! Sending is pipelined: a call encodes its message and puts it on the queue (waiting only when
+//! the queue is full), the writer task writes frames in queue order and numbers them from 1 as
+//! the relay does. A flush is a FLUSH message whose number the relay acknowledges once it has
+//! handled everything before it; the relay's `Error` answers for messages before that number
+//! are handed to the flush. When the link drops, every waiting flush fails and every later call
+//! returns [`ClientError::Disconnected`].
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use meshcast_protocol::{decode, encode_envelope, Envelope, MessageType, RelayToClient};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::{ClientError, ConnectOptions, RemoteError, ViewerMessage};
+
+/// Messages from viewers kept until read; older ones are dropped beyond this.
+const INBOX_CAPACITY: usize = 4096;
+/// Rejections kept until the next flush; later ones are only counted beyond this.
+const ERRORS_CAPACITY: usize = 1000;
+
+type FlushReply = oneshot::Sender<Result<Vec<RemoteError>, ClientError>>;
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What the writer task is asked to do.
+enum Outgoing {
+    /// Write one binary frame; the permit holds its share of the queue's byte budget until
+    /// it is written.
+    Frame(Bytes, OwnedSemaphorePermit),
+    /// Write a FLUSH message and register `reply` for its acknowledgement.
+    Flush(FlushReply),
+    /// Close the WebSocket and answer when the link is down.
+    Close(oneshot::Sender<()>),
+}
+
+#[derive(Default)]
+struct State {
+    /// Why the link is down, once it is.
+    down: Option<String>,
+    /// `close()` was called.
+    closed: bool,
+    /// Flushes waiting for their acknowledgement, by sequence number.
+    pending: BTreeMap<u64, FlushReply>,
+    /// Rejections not yet handed to a flush.
+    errors: Vec<RemoteError>,
+    /// Rejections dropped because `errors` was full.
+    errors_omitted: u64,
+    /// Messages from viewers not yet read.
+    inbox: VecDeque<ViewerMessage>,
+}
+
+/// State shared by the caller-side [`Core`] and the two tasks.
+struct Shared {
+    url: String,
+    state: Mutex<State>,
+    inbox_changed: Notify,
+    link_down: watch::Sender<bool>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn disconnected(&self, reason: &str) -> ClientError {
+        ClientError::Disconnected {
+            url: self.url.clone(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// Marks the link down: fails waiting flushes, wakes message readers and the writer.
+    fn set_down(&self, reason: String) {
+        let pending = {
+            let mut st = self.state();
+            if st.down.is_none() {
+                if st.closed {
+                    tracing::debug!(url = %self.url, "connection closed");
+                } else {
+                    tracing::warn!(url = %self.url, %reason, "connection to the relay lost");
+                }
+                st.down = Some(reason);
+            }
+            std::mem::take(&mut st.pending)
+        };
+        let reason = self.state().down.clone().unwrap_or_default();
+        for (_, reply) in pending {
+            let _ = reply.send(Err(self.disconnected(&reason)));
+        }
+        self.link_down.send_replace(true);
+        self.inbox_changed.notify_waiters();
+    }
+
+    /// Handles one binary frame from the relay.
+    fn on_reply(&self, bytes: &[u8]) {
+        match decode::<RelayToClient>(bytes) {
+            Ok(RelayToClient::Ack { seq }) => {
+                let mut st = self.state();
+                let rest = st.pending.split_off(&(seq + 1));
+                let acked = std::mem::replace(&mut st.pending, rest);
+                for (flush_seq, reply) in acked {
+                    let (mut mine, later): (Vec<_>, Vec<_>) = std::mem::take(&mut st.errors)
+                        .into_iter()
+                        .partition(|e| e.seq < flush_seq);
+                    st.errors = later;
+                    if st.errors_omitted > 0 {
+                        mine.push(RemoteError {
+                            seq: flush_seq,
+                            msg_type: None,
+                            uid: None,
+                            message: format!("and {} more rejected messages (not kept)", st.errors_omitted),
+                        });
+                        st.errors_omitted = 0;
+                    }
+                    let _ = reply.send(Ok(mine));
+                }
+            }
+            Ok(RelayToClient::Error {
+                seq,
+                msg_type,
+                uid,
+                message,
+            }) => {
+                tracing::debug!(seq, ?msg_type, ?uid, %message, "relay rejected a message");
+                let mut st = self.state();
+                if st.errors.len() < ERRORS_CAPACITY {
+                    st.errors.push(RemoteError {
+                        seq,
+                        msg_type,
+                        uid,
+                        message,
+                    });
+                } else {
+                    st.errors_omitted += 1;
+                }
+            }
+            Ok(RelayToClient::FromViewer { viewer, payload }) => {
+                {
+                    let mut st = self.state();
+                    if st.inbox.len() >= INBOX_CAPACITY {
+                        st.inbox.pop_front();
+                        tracing::warn!("more than {INBOX_CAPACITY} unread messages from viewers; dropping the oldest");
+                    }
+                    st.inbox.push_back(ViewerMessage { viewer, payload });
+                }
+                self.inbox_changed.notify_waiters();
+            }
+            Err(e) => tracing::warn!(error = %e, "ignoring an unreadable message from the relay"),
+        }
+    }
+}
+
+/// The caller's side of a connection, shared by a viewer and its node handles.
+pub struct Core {
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<Outgoing>,
+    /// The send queue's byte budget, in KiB.
+    budget: Arc<Semaphore>,
+    budget_kib: u32,
+    ack_timeout: Duration,
+    close_timeout: Duration,
+}
+
+impl Core {
+    /// Connects, retrying until `opts.timeout`, and starts the reader and writer tasks on the
+    /// current tokio runtime.
+    pub(crate) async fn connect(opts: &ConnectOptions) -> Result<Core, ClientError> {
+        let url = opts.url();
+        let ws = connect_with_retry(&url, opts).await?;
+        tracing::info!(%url, "connected to the meshcast relay");
+        let (sink, stream) = ws.split();
+        let (tx, rx) = mpsc::channel(opts.send_queue.max(1));
+        let (down_tx, down_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            url,
+            state: Mutex::new(State::default()),
+            inbox_changed: Notify::new(),
+            link_down: down_tx,
+        });
+        tokio::spawn(read_loop(stream, Arc::clone(&shared)));
+        tokio::spawn(write_loop(sink, rx, Arc::clone(&shared), down_rx, opts.close_timeout));
+        let budget_kib = u32::try_from(opts.send_queue_bytes / 1024).unwrap_or(u32::MAX).max(1);
+        Ok(Core {
+            shared,
+            tx,
+            budget: Arc::new(Semaphore::new(budget_kib as usize)),
+            budget_kib,
+            ack_timeout: opts.ack_timeout,
+            close_timeout: opts.close_timeout,
+        })
+    }
+
+    /// The relay's URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.shared.url
+    }
+
+    /// True while the link is up and `close()` was not called.
+    pub(crate) fn is_connected(&self) -> bool {
+        let st = self.shared.state();
+        st.down.is_none() && !st.closed
+    }
+
+    fn check_usable(&self) -> Result<(), ClientError> {
+        let st = self.shared.state();
+        if st.closed {
+            return Err(ClientError::Closed {
+                url: self.shared.url.clone(),
+            });
+        }
+        match &st.down {
+            Some(reason) => Err(self.shared.disconnected(reason)),
+            None => Ok(()),
+        }
+    }
+
+    fn queue_error(&self) -> ClientError {
+        self.check_usable()
+            .err()
+            .unwrap_or_else(|| self.shared.disconnected("the connection task stopped"))
+    }
+
+    async fn enqueue(&self, item: Outgoing) -> Result<(), ClientError> {
+        self.check_usable()?;
+        self.tx.send(item).await.map_err(|_| self.queue_error())
+    }
+
+    /// Queues one encoded message (waits while the queue is full, by count or by bytes; a
+    /// message larger than the whole byte budget waits for an empty queue).
+    pub(crate) async fn send_bytes(&self, bytes: Bytes) -> Result<(), ClientError> {
+        self.check_usable()?;
+        let kib = u32::try_from(bytes.len().div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.budget_kib);
+        let permit = Arc::clone(&self.budget)
+            .acquire_many_owned(kib)
+            .await
+            .map_err(|_| self.queue_error())?;
+        self.enqueue(Outgoing::Frame(bytes, permit)).await
+    }
+
+    /// Encodes and queues an envelope.
+    pub(crate) async fn send(&self, env: &Envelope) -> Result<(), ClientError> {
+        self.send_bytes(Bytes::from(encode_envelope(env))).await
+    }
+
+    /// Waits until the relay has handled everything sent so far; returns what it rejected.
+    pub(crate) async fn flush(&self) -> Result<(), ClientError> {
+        let (reply, answer) = oneshot::channel();
+        self.enqueue(Outgoing::Flush(reply)).await?;
+        match tokio::time::timeout(self.ack_timeout, answer).await {
+            Err(_) => Err(ClientError::Timeout {
+                url: self.shared.url.clone(),
+                what: "a flush",
+                after: self.ack_timeout,
+            }),
+            Ok(Err(_)) => Err(self.queue_error()),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Ok(Ok(errors))) if errors.is_empty() => Ok(()),
+            Ok(Ok(Ok(errors))) => Err(ClientError::Rejected(errors)),
+        }
+    }
+
+    /// Flushes, then closes the WebSocket. Returns the flush's result; closing twice is fine.
+    pub(crate) async fn close(&self) -> Result<(), ClientError> {
+        if self.shared.state().closed {
+            return Ok(());
+        }
+        let flushed = if self.is_connected() {
+            self.flush().await
+        } else {
+            Ok(())
+        };
+        if let Err(e) = &flushed {
+            tracing::warn!(error = %e, "closing the connection");
+        }
+        self.shared.state().closed = true;
+        let (done, finished) = oneshot::channel();
+        if self.tx.send(Outgoing::Close(done)).await.is_ok() {
+            let _ = tokio::time::timeout(self.close_timeout, finished).await;
+        }
+        flushed
+    }
+
+    /// The next message a viewer sent: waits for one when `block` (until the link is down),
+    /// else returns what is queued.
+    pub(crate) async fn next_message(&self, block: bool) -> Option<ViewerMessage> {
+        loop {
+            let notified = self.shared.inbox_changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut st = self.shared.state();
+                if let Some(m) = st.inbox.pop_front() {
+                    return Some(m);
+                }
+                if !block || st.down.is_some() || st.closed {
+                    return None;
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The FLUSH message.
+fn flush_frame() -> Bytes {
+    Bytes::from(encode_envelope(&Envelope::new(MessageType::Flush.code(), None)))
+}
+
+async fn connect_with_retry(url: &str, opts: &ConnectOptions) -> Result<Ws, ClientError> {
+    let deadline = Instant::now() + opts.timeout;
+    // Replies are small, but a viewer may send anything back: allow large messages.
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(1 << 30))
+        .max_frame_size(Some(1 << 30));
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(100));
+        let failure = match tokio::time::timeout(
+            left,
+            tokio_tungstenite::connect_async_with_config(url, Some(config), true),
+        )
+        .await
+        {
+            Ok(Ok((ws, _response))) => return Ok(ws),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "timed out".to_owned(),
+        };
+        tracing::debug!(%url, attempt, %failure, "connecting to the relay");
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(ClientError::Connect {
+                url: url.to_owned(),
+                timeout: opts.timeout,
+                reason: failure,
+            });
+        }
+        tokio::time::sleep(opts.retry_interval.min(deadline - now)).await;
+    }
+}
+
+async fn read_loop(mut stream: futures_util::stream::SplitStream<Ws>, shared: Arc<Shared>) {
+    let reason = loop {
+        match stream.next().await {
+            None => break "the relay closed the connection".to_owned(),
+            Some(Err(e)) => break e.to_string(),
+            Some(Ok(Message::Binary(b))) => shared.on_reply(&b),
+            Some(Ok(Message::Close(frame))) => {
+                break match frame {
+                    Some(f) if !f.reason.is_empty() => format!("the relay closed the connection: {}", f.reason),
+                    _ => "the relay closed the connection".to_owned(),
+                }
+            }
+            // Pings are answered by tungstenite; text frames are not part of the protocol.
+            Some(Ok(_)) => {}
+        }
+    };
+    shared.set_down(reason);
+}
+
+async fn write_loop(
+    mut sink: futures_util::stream::SplitSink<Ws, Message>,
+    mut rx: mpsc::Receiver<Outgoing>,
+    shared: Arc<Shared>,
+    mut down: watch::Receiver<bool>,
+    close_timeout: Duration,
+) {
+    let mut seq = 0u64;
+    let failure: Option<String> = loop {
+        let item = tokio::select! {
+            item = rx.recv() => item,
+            _ = down.wait_for(|d| *d) => break None,
+        };
+        let written = match item {
+            Some(Outgoing::Frame(bytes, permit)) => {
+                seq += 1;
+                let written = sink.feed(Message::Binary(bytes)).await;
+                drop(permit);
+                written
+            }
+            Some(Outgoing::Flush(reply)) => {
+                seq += 1;
+                // Registered before the FLUSH is written, so its Ack always finds it.
+                shared.state().pending.insert(seq, reply);
+                sink.feed(Message::Binary(flush_frame())).await
+            }
+            Some(Outgoing::Close(done)) => {
+                let _ = sink.send(Message::Close(None)).await;
+                let _ = tokio::time::timeout(close_timeout, down.wait_for(|d| *d)).await;
+                let _ = sink.close().await;
+                let _ = done.send(());
+                break Some("closed".to_owned());
+            }
+            None => {
+                // Every handle is gone: what was queued is written; say goodbye.
+                let _ = sink.send(Message::Close(None)).await;
+                let _ = tokio::time::timeout(close_timeout, down.wait_for(|d| *d)).await;
+                break Some("closed".to_owned());
+            }
+        };
+        if let Err(e) = written {
+            break Some(e.to_string());
+        }
+        if rx.is_empty() {
+            if let Err(e) = sink.flush().await {
+                break Some(e.to_string());
+            }
+        }
+    };
+    if let Some(reason) = failure {
+        shared.set_down(reason);
+    }
+}
