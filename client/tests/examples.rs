@@ -56,6 +56,36 @@ fn remote_example_builds_the_documented_scene() {
     assert_eq!(frame(cube, "vertices", 3)[..3], [-0.25, -0.25, -0.25]);
 }
 
+#[test]
+fn demo_example_sends_every_renderable_kind() {
+    let relay = RelayProcess::start(&[]);
+    let out = Command::new(example("demo"))
+        .args(["--port", &relay.port.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let snap = snapshot(&relay);
+    let mut kinds: Vec<NodeKind> = snap.scene.nodes().iter().map(|n| n.kind).collect();
+    kinds.dedup();
+    for kind in [
+        NodeKind::Meshes,
+        NodeKind::Spheres,
+        NodeKind::Lines,
+        NodeKind::Arrows,
+        NodeKind::RigidBodies,
+        NodeKind::Skeletons,
+        NodeKind::Node,
+    ] {
+        assert!(kinds.contains(&kind), "the demo has no {kind:?}: {kinds:?}");
+    }
+    assert!(snap
+        .scene
+        .nodes()
+        .iter()
+        .filter(|n| n.kind != NodeKind::Node)
+        .all(|n| n.n_frames() == 240));
+}
+
 /// Kills the example's process when the test ends, passed or not.
 struct KillOnDrop(std::process::Child);
 
