@@ -228,7 +228,10 @@ fn main() -> anyhow::Result<()> {
         args.host,
         args.port
     );
-    while args.r#loop {
+    if !args.r#loop {
+        return Ok(());
+    }
+    loop {
         std::thread::sleep(Duration::from_millis(500));
         if !v.is_connected() {
             println!("relay connection lost; reconnecting");
@@ -237,5 +240,4 @@ fn main() -> anyhow::Result<()> {
             println!("demo scene sent again");
         }
     }
-    Ok(())
 }
