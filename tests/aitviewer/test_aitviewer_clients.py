@@ -255,3 +255,24 @@ def test_invalid_shapes_are_logged_and_dropped(relay, viewer):
     snap = wait_for(relay, lambda s: len(s.by_type(3)) == 1)
     assert snap.by_type(2) == []
     assert "vertices" in relay.log_text()
+
+
+def test_reply_to_one_specific_client(relay):
+    """aitviewer 1.14.2 cannot send to one client (it sends the unpickled object); meshcast can."""
+    import msgpack
+
+    a = RemoteViewer(host="127.0.0.1", port=relay.port, verbose=False)
+    b = RemoteViewer(host="127.0.0.1", port=relay.port, verbose=False)
+    try:
+        RemoteSpheres(a, np.zeros((1, 3)), name="from-a")
+        snap = wait_for(relay, lambda s: len(s.by_type(3)) == 1 and len(s.clients) == 2)
+        a_id = snap.nodes[0][0]
+        assert {c["format"] for c in snap.clients} == {"pickle"}
+        with connect(f"ws://127.0.0.1:{relay.port}/viewer", max_size=None) as ws:
+            ws.send(msgpack.packb({"ToClients": {"client": a_id, "payload": ["only", "a", 1]}}))
+            assert a.get_message(block=True) == ["only", "a", 1]
+            time.sleep(0.3)
+            assert b.get_message(block=False) is None, "the other client got nothing"
+    finally:
+        close_quietly(a)
+        close_quietly(b)
