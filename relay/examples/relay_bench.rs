@@ -1,0 +1,315 @@
+//! Forwarding throughput of the relay, beside a raw loopback TCP copy of the same bytes.
+//!
+//! Runs the relay in-process (its own runtime and hub thread) on 127.0.0.1, connects one
+//! producer and 1 or 8 viewers over WebSocket, sends N messages and times until every viewer
+//! has received all of them. Two message sizes: 82,680-byte frames (one SMPL mesh frame,
+//! 6,890 × 3 float32, sent as UPDATE_FRAMES envelopes) and ~100-byte user messages.
+//! The baseline is the same bytes over plain loopback TCP: a copy task that reads the producer's
+//! stream in 256 KiB chunks and writes each chunk to every consumer socket.
+//!
+//! `cargo run -p meshcast-relay --release --example relay_bench [-- --quick]`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use meshcast_protocol::{encode_envelope, Envelope, NdArray, RelayToViewer, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+const VERTICES: usize = 6_890;
+
+struct Result {
+    /// Producer bytes delivered to each viewer (the same bytes for relay and raw runs).
+    bytes_per_viewer: u64,
+    messages: u64,
+    viewers: usize,
+    secs: f64,
+}
+
+impl Result {
+    fn mb_s(&self) -> f64 {
+        self.bytes_per_viewer as f64 / self.secs / 1e6
+    }
+    fn msg_s(&self) -> f64 {
+        self.messages as f64 / self.secs
+    }
+}
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(1 << 30))
+        .max_frame_size(Some(1 << 30))
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+async fn connect(url: &str) -> Ws {
+    tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true)
+        .await
+        .expect("connect")
+        .0
+}
+
+/// Joins as a viewer and reads up to the end of the first snapshot.
+async fn join_viewer(port: u16) -> Ws {
+    let mut ws = connect(&format!("ws://127.0.0.1:{port}/viewer")).await;
+    while let Some(Ok(msg)) = ws.next().await {
+        if let Message::Binary(b) = msg {
+            if let Ok(RelayToViewer::SnapshotEnd { .. }) = meshcast_protocol::decode::<RelayToViewer>(&b) {
+                return ws;
+            }
+        }
+    }
+    panic!("viewer got no snapshot");
+}
+
+/// One producer, `viewers` viewers, `frames` (already encoded) sent in order.
+async fn relay_run(port: u16, frames: &[Vec<u8>], setup: &[Envelope], viewers: usize) -> Result {
+    let mut producer = connect(&format!("ws://127.0.0.1:{port}/?format=msgpack")).await;
+    for env in setup {
+        producer
+            .send(Message::Binary(encode_envelope(env).into()))
+            .await
+            .unwrap();
+    }
+    producer
+        .send(Message::Binary(encode_envelope(&Envelope::new(900, None)).into()))
+        .await
+        .unwrap();
+    // Wait for the ack so setup and the ClientConnected event come before the viewers join.
+    producer.next().await.unwrap().unwrap();
+    let mut readers = Vec::new();
+    for _ in 0..viewers {
+        let mut ws = join_viewer(port).await;
+        let n = frames.len();
+        readers.push(tokio::spawn(async move {
+            let (mut count, mut bytes) = (0usize, 0u64);
+            while count < n {
+                match ws.next().await {
+                    Some(Ok(Message::Binary(b))) => {
+                        count += 1;
+                        bytes += b.len() as u64;
+                    }
+                    Some(Ok(_)) => {}
+                    _ => panic!("viewer closed after {count}"),
+                }
+            }
+            bytes
+        }));
+    }
+    let start = Instant::now();
+    let frames_owned: Vec<bytes::Bytes> = frames.iter().map(|f| bytes::Bytes::copy_from_slice(f)).collect();
+    let sender = tokio::spawn(async move {
+        for f in frames_owned {
+            producer.feed(Message::Binary(f)).await.unwrap();
+        }
+        producer.flush().await.unwrap();
+        producer
+    });
+    for r in readers {
+        r.await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let _producer = sender.await.unwrap();
+    Result {
+        bytes_per_viewer: frames.iter().map(|f| f.len() as u64).sum(),
+        messages: frames.len() as u64,
+        viewers,
+        secs,
+    }
+}
+
+/// The same bytes over plain loopback TCP through a copy task: it reads the producer's byte
+/// stream in 256 KiB chunks and writes each chunk to every consumer (no framing, no parsing:
+/// the most a relay hop can do).
+async fn raw_run(frames: &[Vec<u8>], consumers: usize) -> Result {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let n = frames.len();
+    let total: u64 = frames.iter().map(|f| f.len() as u64).sum();
+    let copier = tokio::spawn(async move {
+        let (mut input, _) = listener.accept().await.unwrap();
+        let mut outs = Vec::new();
+        for _ in 0..consumers {
+            outs.push(listener.accept().await.unwrap().0);
+        }
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let k = input.read(&mut buf).await.unwrap();
+            if k == 0 {
+                break;
+            }
+            for o in &mut outs {
+                o.write_all(&buf[..k]).await.unwrap();
+            }
+        }
+    });
+    let mut producer = TcpStream::connect(addr).await.unwrap();
+    let mut readers = Vec::new();
+    for _ in 0..consumers {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        readers.push(tokio::spawn(async move {
+            let mut bytes = 0u64;
+            let mut buf = vec![0u8; 256 * 1024];
+            while bytes < total {
+                let k = s.read(&mut buf).await.unwrap();
+                assert!(k > 0, "raw consumer closed early");
+                bytes += k as u64;
+            }
+            bytes
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let start = Instant::now();
+    let owned: Vec<Vec<u8>> = frames.to_vec();
+    let sender = tokio::spawn(async move {
+        for f in owned {
+            producer.write_all(&f).await.unwrap();
+        }
+        producer.shutdown().await.unwrap();
+    });
+    let mut bytes = 0;
+    for r in readers {
+        bytes = r.await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    sender.await.unwrap();
+    copier.await.unwrap();
+    Result {
+        bytes_per_viewer: bytes,
+        messages: n as u64,
+        viewers: consumers,
+        secs,
+    }
+}
+
+fn print(label: &str, relay: &Result, raw: &Result) {
+    println!(
+        "{label:<34} viewers={:<2} relay: {:>8.1} MB/s {:>9.0} msg/s per viewer | raw TCP copy: {:>8.1} MB/s {:>9.0} msg/s | relay/raw {:>5.1}%",
+        relay.viewers,
+        relay.mb_s(),
+        relay.msg_s(),
+        raw.mb_s(),
+        raw.msg_s(),
+        100.0 * relay.mb_s() / raw.mb_s()
+    );
+}
+
+/// Single-threaded cost of each step the relay takes for one message, to show where time goes.
+fn stage_costs(frame: &[u8], setup: &Envelope) {
+    use meshcast_protocol::Command;
+    let iters = 500;
+    let mut scene = meshcast_scene::Scene::new();
+    scene.apply_envelope(1, setup.clone()).unwrap();
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        t.elapsed().as_secs_f64() * 1e6 / f64::from(iters)
+    };
+    let decode = time(&mut || {
+        std::hint::black_box(meshcast_protocol::decode_envelope(frame).unwrap());
+    });
+    let env = meshcast_protocol::decode_envelope(frame).unwrap();
+    let typed = time(&mut || {
+        std::hint::black_box(Command::from_envelope(env.clone()).unwrap());
+    });
+    let cmd = Command::from_envelope(env.clone()).unwrap();
+    let apply = time(&mut || {
+        std::hint::black_box(scene.apply(1, cmd.clone()).unwrap());
+    });
+    let fwd = scene.apply(1, cmd.clone()).unwrap().forward.unwrap();
+    let encode = time(&mut || {
+        let msg = RelayToViewer::Message {
+            client: 1,
+            envelope: fwd.to_envelope(),
+        };
+        std::hint::black_box(meshcast_protocol::encode(&msg));
+    });
+    let arr = NdArray::from_f32(&[1, VERTICES, 3], &vec![0.5f32; VERTICES * 3]).unwrap();
+    let val = Value::Array(arr);
+    let encode_array = time(&mut || {
+        std::hint::black_box(meshcast_protocol::encode(&val));
+    });
+    let copy = time(&mut || {
+        std::hint::black_box(frame.to_vec());
+    });
+    println!(
+        "per-message cost of a {}-byte frame, one thread (µs): decode {decode:.1}, typed view {typed:.1}, \
+         scene apply {apply:.1}, re-encode for viewers {encode:.1} (of which the array alone {encode_array:.1}); \
+         one memcpy of the frame {copy:.1}",
+        frame.len()
+    );
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let relay_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("relay")
+        .build()
+        .unwrap();
+    let listener = relay_rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let relay = relay_rt.spawn(meshcast_relay::run(
+        meshcast_relay::Config::default(),
+        listener,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("bench")
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // Large: UPDATE_FRAMES of one SMPL mesh frame onto a mesh node (the scene stays one frame).
+        let n_large = if quick { 300 } else { 2_000 };
+        let verts: Vec<f32> = (0..VERTICES * 3).map(|i| (i as f32 * 0.001).sin()).collect();
+        let mesh = Envelope::new(2, Some(1))
+            .with_kwarg("vertices", NdArray::from_f32(&[1, VERTICES, 3], &verts).unwrap())
+            .with_kwarg("faces", NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap());
+        let update = Envelope::new(102, Some(1))
+            .with_kwarg("vertices", NdArray::from_f32(&[1, VERTICES, 3], &verts).unwrap())
+            .with_kwarg("frames", Value::List(vec![Value::Int(0)]));
+        let large = vec![encode_envelope(&update); n_large];
+        println!(
+            "large frame: {} bytes on the wire ({} bytes of float32 vertices); {} messages per run",
+            large[0].len(),
+            VERTICES * 3 * 4,
+            n_large
+        );
+        // Small: ~100-byte user messages (forwarded, not stored).
+        let n_small = if quick { 5_000 } else { 50_000 };
+        let small_env = Envelope::new(10_001, Some(7)).with_kwarg("note", "x".repeat(70));
+        let small = vec![encode_envelope(&small_env); n_small];
+        println!(
+            "small message: {} bytes on the wire; {} messages per run",
+            small[0].len(),
+            n_small
+        );
+
+        stage_costs(&large[0], &mesh);
+        for viewers in [1, 8] {
+            let r = relay_run(port, &large, std::slice::from_ref(&mesh), viewers).await;
+            let raw = raw_run(&large, viewers).await;
+            print("82,680-byte UPDATE_FRAMES", &r, &raw);
+        }
+        for viewers in [1, 8] {
+            let r = relay_run(port, &small, &[], viewers).await;
+            let raw = raw_run(&small, viewers).await;
+            print("~100-byte user messages", &r, &raw);
+        }
+    });
+    let _ = stop_tx.send(());
+    let _ = relay_rt.block_on(relay);
+}

@@ -1,0 +1,53 @@
+//! Run-time settings of the relay (built from the command line by [`crate::cli::Cli`], or
+//! directly by tests and embedders).
+
+use std::path::PathBuf;
+
+/// One GiB: the default `--max-message-size` (aitviewer clients send whole sequences in one
+/// message, hundreds of MB).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 30;
+
+/// Default number of messages buffered per viewer before it is marked lagging.
+pub const DEFAULT_VIEWER_QUEUE: usize = 4096;
+
+/// Default number of bytes buffered per viewer before it is marked lagging.
+pub const DEFAULT_VIEWER_QUEUE_BYTES: usize = 512 << 20;
+
+/// Settings of a running relay.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of the built browser viewer (`index.html`, wasm, js) served over HTTP; `None`
+    /// serves a small page that says how to build it.
+    pub dist: Option<PathBuf>,
+    /// Largest WebSocket message accepted from a producer or viewer, in bytes. A larger one
+    /// closes that connection.
+    pub max_message_size: usize,
+    /// Messages buffered per viewer; when a viewer falls this far behind it is marked lagging,
+    /// its queue is dropped and it is sent a fresh snapshot once it catches up.
+    pub viewer_queue: usize,
+    /// Bytes buffered per viewer before it is marked lagging (a single message is always let
+    /// through, however large).
+    pub viewer_queue_bytes: usize,
+    /// Replies (acknowledgements, errors, viewer messages) buffered per producer client; more
+    /// are dropped with a warning (a client that never reads its socket).
+    pub client_queue: usize,
+    /// Commands buffered between producer connections and the task that owns the scene; a full
+    /// queue slows producers down (back-pressure).
+    pub hub_queue: usize,
+    /// Frames read ahead of the decoder on each producer connection.
+    pub decode_queue: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            dist: None,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            viewer_queue: DEFAULT_VIEWER_QUEUE,
+            viewer_queue_bytes: DEFAULT_VIEWER_QUEUE_BYTES,
+            client_queue: 1024,
+            hub_queue: 64,
+            decode_queue: 4,
+        }
+    }
+}

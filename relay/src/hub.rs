@@ -1,0 +1,479 @@
+//! The hub: the one task that owns the scene (mini-redis / rerun pattern).
+//!
+//! Producer connections send it decoded commands in arrival order over a bounded channel; it
+//! applies each to its [`Scene`], answers FLUSH with an acknowledgement and rejected messages
+//! with an error, and fans every accepted message out, encoded once, to each viewer's bounded
+//! queue. A viewer that joins is registered and handed its snapshot in one step, so it misses
+//! nothing and sees nothing twice. A viewer whose queue is full is marked lagging instead of
+//! slowing anyone down; when it has drained it asks for (and gets) a fresh snapshot.
+//!
+//! The hub runs on its own OS thread so that applying a large message never stalls the async
+//! workers that answer WebSocket pings.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use meshcast_protocol::{ClientId, ClientInfo, Command, MessageType, RelayToClient, RelayToViewer, Uid, Value};
+use meshcast_scene::Scene;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tracing::{debug, info, warn};
+
+use crate::config::Config;
+use crate::wire::WireFormat;
+
+/// Id the relay gives a viewer connection.
+pub type ViewerId = u64;
+
+/// What the hub (or the connection itself) sends to a producer connection's writer.
+#[derive(Debug)]
+pub enum ClientOut {
+    /// A reply, encoded by the writer in the client's wire format.
+    Reply(RelayToClient),
+    /// Close the connection with this close code and reason.
+    Close {
+        /// WebSocket close code (1009: too big, 1001: going away).
+        code: u16,
+        /// Human-readable reason (at most 123 bytes go on the wire).
+        reason: String,
+    },
+}
+
+/// What the hub sends to a viewer connection's writer.
+#[derive(Debug)]
+pub enum ViewerOut {
+    /// One encoded `RelayToViewer` message.
+    Frame(Bytes),
+    /// A snapshot of the scene, encoded by the writer (off the hub).
+    Snapshot(Box<Snapshot>),
+}
+
+/// A scene snapshot for one viewer: `Hello` (first time only), `SnapshotBegin`, the messages
+/// that rebuild the scene, `SnapshotEnd`.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The `Hello` to send first, on a viewer's first snapshot.
+    pub hello: Option<RelayToViewer>,
+    /// A copy of the scene (cheap: frame data is shared, not copied).
+    pub scene: Scene,
+    /// The producer clients connected when it was taken.
+    pub clients: Vec<ClientInfo>,
+}
+
+impl Snapshot {
+    /// Encodes the snapshot as the frames to send, in order.
+    pub fn encode(&self) -> Result<Vec<Bytes>, meshcast_protocol::ProtocolError> {
+        let commands = self.scene.snapshot()?;
+        let mut out = Vec::with_capacity(commands.len() + 3);
+        if let Some(hello) = &self.hello {
+            out.push(Bytes::from(meshcast_protocol::encode(hello)));
+        }
+        out.push(Bytes::from(meshcast_protocol::encode(&RelayToViewer::SnapshotBegin)));
+        for (client, cmd) in commands {
+            out.push(encode_message(client, &cmd));
+        }
+        out.push(Bytes::from(meshcast_protocol::encode(&RelayToViewer::SnapshotEnd {
+            current_frame: self.scene.current_frame() as u64,
+            clients: self.clients.clone(),
+        })));
+        Ok(out)
+    }
+}
+
+/// State a viewer connection shares with the hub.
+#[derive(Debug, Default)]
+pub struct ViewerShared {
+    /// Set by the hub when the viewer's queue overflowed: the writer drops what is queued and,
+    /// once the queue is empty, asks the hub for a fresh snapshot.
+    pub lagging: AtomicBool,
+    /// Bytes of `ViewerOut::Frame`s in the queue.
+    pub queued_bytes: AtomicUsize,
+}
+
+/// A message to the hub.
+#[derive(Debug)]
+pub enum HubMsg {
+    /// A producer connected.
+    ClientConnected {
+        /// What viewers are told about it.
+        info: ClientInfo,
+        /// Its reply queue.
+        replies: mpsc::Sender<ClientOut>,
+    },
+    /// A producer's first frame showed its wire format.
+    ClientFormat {
+        /// The client.
+        client: ClientId,
+        /// Its format.
+        format: WireFormat,
+    },
+    /// A decoded message, number `seq` on its connection.
+    Command {
+        /// The client.
+        client: ClientId,
+        /// Its sequence number.
+        seq: u64,
+        /// The message.
+        cmd: Command,
+    },
+    /// Message number `seq` could not be decoded or validated (0: a text frame, not counted).
+    Rejected {
+        /// The client.
+        client: ClientId,
+        /// Its sequence number.
+        seq: u64,
+        /// Its type number, when it could be read.
+        msg_type: Option<i64>,
+        /// Its uid, when it could be read.
+        uid: Option<Uid>,
+        /// What was wrong.
+        message: String,
+    },
+    /// A producer disconnected; everything it sent was sent before this.
+    ClientGone {
+        /// The client.
+        client: ClientId,
+    },
+    /// A viewer connected: register it and queue its first snapshot.
+    ViewerJoined {
+        /// Its id.
+        viewer: ViewerId,
+        /// Its peer address (for logs).
+        addr: SocketAddr,
+        /// Its bounded outbound queue.
+        queue: mpsc::Sender<ViewerOut>,
+        /// Flags shared with its writer.
+        shared: Arc<ViewerShared>,
+    },
+    /// A lagging viewer drained its queue and wants a fresh snapshot.
+    ViewerResync {
+        /// The viewer.
+        viewer: ViewerId,
+    },
+    /// A viewer disconnected.
+    ViewerGone {
+        /// The viewer.
+        viewer: ViewerId,
+    },
+    /// A viewer sends a value to one producer client, or to all.
+    ToClients {
+        /// The sending viewer.
+        viewer: ViewerId,
+        /// The target, `None` for all.
+        client: Option<ClientId>,
+        /// The value.
+        payload: Value,
+    },
+}
+
+/// Handle used by connections to reach the hub.
+pub type HubHandle = mpsc::Sender<HubMsg>;
+
+/// Starts the hub on its own thread. It stops when every [`HubHandle`] is dropped.
+pub fn spawn(config: Arc<Config>) -> std::io::Result<(HubHandle, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel(config.hub_queue.max(1));
+    let thread = std::thread::Builder::new()
+        .name("meshcast-hub".into())
+        .spawn(move || Hub::new(config).run(rx))?;
+    Ok((tx, thread))
+}
+
+struct ClientReg {
+    info: ClientInfo,
+    replies: mpsc::Sender<ClientOut>,
+}
+
+struct ViewerReg {
+    addr: SocketAddr,
+    queue: mpsc::Sender<ViewerOut>,
+    shared: Arc<ViewerShared>,
+    lagging: bool,
+}
+
+/// The scene owner.
+pub struct Hub {
+    config: Arc<Config>,
+    scene: Scene,
+    clients: BTreeMap<ClientId, ClientReg>,
+    viewers: BTreeMap<ViewerId, ViewerReg>,
+}
+
+impl Hub {
+    /// A hub with an empty scene.
+    pub fn new(config: Arc<Config>) -> Self {
+        Self {
+            config,
+            scene: Scene::new(),
+            clients: BTreeMap::new(),
+            viewers: BTreeMap::new(),
+        }
+    }
+
+    /// Handles messages until every sender is dropped.
+    pub fn run(mut self, mut rx: mpsc::Receiver<HubMsg>) {
+        while let Some(msg) = rx.blocking_recv() {
+            self.handle(msg);
+        }
+        debug!("hub stopped");
+    }
+
+    /// Handles one message.
+    pub fn handle(&mut self, msg: HubMsg) {
+        match msg {
+            HubMsg::ClientConnected { info, replies } => {
+                self.broadcast(&RelayToViewer::ClientConnected(info.clone()));
+                self.clients.insert(info.id, ClientReg { info, replies });
+            }
+            HubMsg::ClientFormat { client, format } => {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.info.format = format.name().to_owned();
+                    let info = c.info.clone();
+                    self.broadcast(&RelayToViewer::ClientConnected(info));
+                }
+            }
+            HubMsg::Command { client, seq, cmd } => self.command(client, seq, cmd),
+            HubMsg::Rejected {
+                client,
+                seq,
+                msg_type,
+                uid,
+                message,
+            } => self.reject(client, seq, msg_type, uid, message),
+            HubMsg::ClientGone { client } => {
+                if self.clients.remove(&client).is_some() {
+                    self.broadcast(&RelayToViewer::ClientDisconnected { client });
+                }
+            }
+            HubMsg::ViewerJoined {
+                viewer,
+                addr,
+                queue,
+                shared,
+            } => self.viewer_joined(viewer, addr, queue, shared),
+            HubMsg::ViewerResync { viewer } => self.resync(viewer),
+            HubMsg::ViewerGone { viewer } => {
+                self.viewers.remove(&viewer);
+            }
+            HubMsg::ToClients {
+                viewer,
+                client,
+                payload,
+            } => self.send_to_clients(viewer, client, payload),
+        }
+    }
+
+    fn command(&mut self, client: ClientId, seq: u64, cmd: Command) {
+        if matches!(cmd, Command::Flush) {
+            self.reply(client, RelayToClient::Ack { seq });
+            return;
+        }
+        let msg_type = command_type(&cmd);
+        let uid = cmd.uid();
+        match self.scene.apply(client, cmd) {
+            Ok(applied) => {
+                debug!(client, seq, msg_type, uid, change = ?applied.change, "applied");
+                if let Some(fwd) = applied.forward {
+                    if !self.viewers.is_empty() {
+                        let frame = encode_message(client, &fwd);
+                        self.fan_out(&frame);
+                    }
+                }
+            }
+            Err(e) => self.reject(client, seq, Some(msg_type), uid, e.to_string()),
+        }
+    }
+
+    /// Logs a rejected message and answers it with an error.
+    fn reject(&mut self, client: ClientId, seq: u64, msg_type: Option<i64>, uid: Option<Uid>, message: String) {
+        let peer = self
+            .clients
+            .get(&client)
+            .map(|c| c.info.addr.clone())
+            .unwrap_or_default();
+        warn!(client, %peer, seq, msg_type, uid, error = %message, "message rejected");
+        self.reply(
+            client,
+            RelayToClient::Error {
+                seq,
+                msg_type,
+                uid,
+                message,
+            },
+        );
+    }
+
+    fn reply(&mut self, client: ClientId, reply: RelayToClient) {
+        let Some(c) = self.clients.get(&client) else { return };
+        match c.replies.try_send(ClientOut::Reply(reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                warn!(client, peer = %c.info.addr, "client does not read its replies; reply dropped")
+            }
+            Err(TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn viewer_joined(
+        &mut self,
+        viewer: ViewerId,
+        addr: SocketAddr,
+        queue: mpsc::Sender<ViewerOut>,
+        shared: Arc<ViewerShared>,
+    ) {
+        let hello = RelayToViewer::Hello {
+            viewer_id: viewer,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        let snapshot = self.snapshot(Some(hello));
+        let mut reg = ViewerReg {
+            addr,
+            queue,
+            shared,
+            lagging: false,
+        };
+        if reg.queue.try_send(ViewerOut::Snapshot(snapshot)).is_err() {
+            // A fresh queue always has room; if not, treat it as lagging and resync later.
+            self.mark_lagging(viewer, &mut reg);
+        }
+        info!(viewer, %addr, nodes = self.scene.len(), "viewer joined; snapshot queued");
+        self.viewers.insert(viewer, reg);
+    }
+
+    fn resync(&mut self, viewer: ViewerId) {
+        let snapshot_needed = self.viewers.get(&viewer).is_some_and(|v| v.lagging);
+        if !snapshot_needed {
+            return;
+        }
+        let snapshot = self.snapshot(None);
+        let Some(mut reg) = self.viewers.remove(&viewer) else {
+            return;
+        };
+        reg.lagging = false;
+        reg.shared.lagging.store(false, Ordering::SeqCst);
+        match reg.queue.try_send(ViewerOut::Snapshot(snapshot)) {
+            Ok(()) => {
+                info!(viewer, addr = %reg.addr, "lagging viewer caught up; fresh snapshot queued");
+                self.viewers.insert(viewer, reg);
+            }
+            Err(TrySendError::Full(_)) => {
+                self.mark_lagging(viewer, &mut reg);
+                self.viewers.insert(viewer, reg);
+            }
+            Err(TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn snapshot(&self, hello: Option<RelayToViewer>) -> Box<Snapshot> {
+        Box::new(Snapshot {
+            hello,
+            scene: self.scene.clone(),
+            clients: self.clients.values().map(|c| c.info.clone()).collect(),
+        })
+    }
+
+    fn mark_lagging(&self, viewer: ViewerId, reg: &mut ViewerReg) {
+        reg.lagging = true;
+        reg.shared.lagging.store(true, Ordering::SeqCst);
+        warn!(
+            viewer,
+            addr = %reg.addr,
+            queue = self.config.viewer_queue,
+            "viewer is lagging: its queue is full; dropping it and sending a fresh snapshot once it catches up"
+        );
+    }
+
+    fn broadcast(&mut self, msg: &RelayToViewer) {
+        if !self.viewers.is_empty() {
+            let frame = Bytes::from(meshcast_protocol::encode(msg));
+            self.fan_out(&frame);
+        }
+    }
+
+    /// Queues one frame for every viewer that is not lagging.
+    fn fan_out(&mut self, frame: &Bytes) {
+        let budget = self.config.viewer_queue_bytes;
+        let mut gone = Vec::new();
+        let ids: Vec<ViewerId> = self.viewers.keys().copied().collect();
+        for id in ids {
+            let Some(mut reg) = self.viewers.remove(&id) else {
+                continue;
+            };
+            if !reg.lagging {
+                let before = reg.shared.queued_bytes.fetch_add(frame.len(), Ordering::SeqCst);
+                let over_budget = before > 0 && before + frame.len() > budget;
+                let sent = if over_budget {
+                    Err(TrySendError::Full(()))
+                } else {
+                    reg.queue
+                        .try_send(ViewerOut::Frame(frame.clone()))
+                        .map_err(|e| match e {
+                            TrySendError::Full(_) => TrySendError::Full(()),
+                            TrySendError::Closed(_) => TrySendError::Closed(()),
+                        })
+                };
+                match sent {
+                    Ok(()) => {}
+                    Err(e) => {
+                        reg.shared.queued_bytes.fetch_sub(frame.len(), Ordering::SeqCst);
+                        match e {
+                            TrySendError::Full(()) => self.mark_lagging(id, &mut reg),
+                            TrySendError::Closed(()) => gone.push(id),
+                        }
+                    }
+                }
+            }
+            self.viewers.insert(id, reg);
+        }
+        for id in gone {
+            self.viewers.remove(&id);
+        }
+    }
+
+    fn send_to_clients(&mut self, viewer: ViewerId, client: Option<ClientId>, payload: Value) {
+        let targets: Vec<ClientId> = match client {
+            Some(c) if self.clients.contains_key(&c) => vec![c],
+            Some(c) => {
+                warn!(viewer, client = c, "viewer message for unknown client ignored");
+                return;
+            }
+            None => self.clients.keys().copied().collect(),
+        };
+        debug!(viewer, ?targets, "viewer message to clients");
+        for c in targets {
+            self.reply(
+                c,
+                RelayToClient::FromViewer {
+                    viewer,
+                    payload: payload.clone(),
+                },
+            );
+        }
+    }
+}
+
+/// Encodes `RelayToViewer::Message{client, envelope}` for a forwarded command.
+pub fn encode_message(client: ClientId, cmd: &Command) -> Bytes {
+    Bytes::from(meshcast_protocol::encode(&RelayToViewer::Message {
+        client,
+        envelope: cmd.to_envelope(),
+    }))
+}
+
+/// The type number of a command (without building its envelope).
+pub fn command_type(cmd: &Command) -> i64 {
+    let t = match cmd {
+        Command::Create(c) => c.kind.message_type(),
+        Command::AddFrames { .. } => MessageType::AddFrames,
+        Command::UpdateFrames { .. } => MessageType::UpdateFrames,
+        Command::RemoveFrames { .. } => MessageType::RemoveFrames,
+        Command::Delete { .. } => MessageType::Delete,
+        Command::SetFrame(_) => MessageType::SetFrame,
+        Command::NextFrame => MessageType::NextFrame,
+        Command::PreviousFrame => MessageType::PreviousFrame,
+        Command::Flush => MessageType::Flush,
+        Command::User(env) => return env.msg_type,
+    };
+    t.code()
+}
