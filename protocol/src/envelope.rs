@@ -52,8 +52,7 @@ impl Envelope {
 
 /// Encodes an envelope as one MessagePack map (the payload of one WebSocket binary frame).
 pub fn encode_envelope(env: &Envelope) -> Vec<u8> {
-    // Serialising a Value tree into a Vec cannot fail: every variant maps onto MessagePack.
-    rmp_serde::to_vec_named(env).unwrap_or_default()
+    crate::buffers::encode_named(env)
 }
 
 /// Decodes one envelope from a WebSocket binary frame's payload.

@@ -7,6 +7,7 @@
 //! [`RelayToClient`] and to viewers with [`RelayToViewer`]; viewers answer with
 //! [`ViewerToRelay`]. The crate does no I/O; see `docs/protocol.md` for the byte-level format.
 
+mod buffers;
 mod command;
 mod dtype;
 mod envelope;

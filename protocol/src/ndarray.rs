@@ -344,14 +344,21 @@ impl NdArray {
 
     /// Encodes the payload of the array extension: dtype id, ndim, each dim as u32 LE, data.
     pub fn to_ext_payload(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2 + 4 * self.shape.len() + self.data.len());
+        let mut out = Vec::new();
+        self.write_ext_payload(&mut out);
+        out
+    }
+
+    /// Writes the payload of the array extension into `out` (cleared first).
+    pub fn write_ext_payload(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(2 + 4 * self.shape.len() + self.data.len());
         out.push(self.dtype.id());
         out.push(self.shape.len() as u8);
         for &d in &self.shape {
             out.extend_from_slice(&(d as u32).to_le_bytes());
         }
         out.extend_from_slice(&self.data);
-        out
     }
 
     /// Decodes the payload of the array extension (copies the data once).

@@ -290,7 +290,10 @@ impl Serialize for Value {
                 }
                 map.end()
             }
-            Value::Array(a) => Ext(EXT_NDARRAY, &a.to_ext_payload()).serialize(s),
+            Value::Array(a) => crate::buffers::with_scratch(|buf| {
+                a.write_ext_payload(buf);
+                Ext(EXT_NDARRAY, buf).serialize(s)
+            }),
             Value::Range(r) => {
                 let mut payload = [0u8; 24];
                 payload[..8].copy_from_slice(&r.start.to_le_bytes());

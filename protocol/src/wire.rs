@@ -101,7 +101,7 @@ pub enum RelayToClient {
 
 /// Encodes any wire message.
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
-    rmp_serde::to_vec_named(msg).unwrap_or_default()
+    crate::buffers::encode_named(msg)
 }
 
 /// Decodes any wire message.
