@@ -328,7 +328,20 @@ impl NdArray {
 
     /// The first element whose value is NaN or infinite, with its flat index.
     pub fn first_non_finite(&self) -> Option<(usize, f64)> {
-        if !self.dtype.is_float() {
+        // Fast path: test exponent bits word by word (vectorises); locate only when needed.
+        let all_finite = match self.dtype {
+            DType::F32 => self.data.chunks_exact(4).fold(true, |ok, c| {
+                ok & (u32::from_le_bytes([c[0], c[1], c[2], c[3]]) & 0x7f80_0000 != 0x7f80_0000)
+            }),
+            DType::F64 => self.data.chunks_exact(8).fold(true, |ok, c| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(c);
+                ok & (u64::from_le_bytes(b) & 0x7ff0_0000_0000_0000 != 0x7ff0_0000_0000_0000)
+            }),
+            DType::F16 => false,
+            _ => return None,
+        };
+        if all_finite {
             return None;
         }
         let mut found = None;
@@ -505,5 +518,9 @@ mod tests {
         assert_eq!(a.first_non_finite().map(|(i, _)| i), Some(1));
         let b = NdArray::from_f32(&[2], &[0.0, 1.0]).unwrap();
         assert!(b.first_non_finite().is_none());
+        let c = NdArray::from_f64(&[3], &[0.0, 1.0, f64::NEG_INFINITY]).unwrap();
+        assert_eq!(c.first_non_finite(), Some((2, f64::NEG_INFINITY)));
+        let d = NdArray::from_f32(&[2], &[f32::MAX, f32::MIN_POSITIVE]).unwrap();
+        assert!(d.first_non_finite().is_none());
     }
 }
