@@ -1,0 +1,324 @@
+//! Render benchmark (native offscreen): the issue's target scene, 50 animated 6,890-vertex
+//! meshes (100 frames each) plus 100,000 spheres, and the ingest of 1,000 frames of one
+//! 6,890-vertex mesh.
+//!
+//! `cargo run -p meshcast-viewer --release --example render_bench [-- --width 1280 --height 720
+//! --frames 60 --meshes 50 --mesh-frames 100 --spheres 100000 --msaa 4 --png out.png]`
+//!
+//! It prints the adapter (llvmpipe is a software rasteriser: its GPU times say nothing about a
+//! real GPU) and, per figure, what it measures. "CPU per frame" is `Renderer::sync` +
+//! `Renderer::render` (encode and submit) without waiting for the GPU; "with GPU wait" adds
+//! `device.poll(wait)`.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use meshcast_protocol::{Envelope, Value};
+use meshcast_viewer::camera::Camera;
+use meshcast_viewer::offscreen::OffscreenRenderer;
+use meshcast_viewer::render::{scene_bounds, ViewOptions};
+use support::{arr, ints, kind, SceneBuilder};
+
+/// Grid size: 130 × 53 = 6,890 vertices (SMPL's count), 13,416 triangles.
+const GRID_U: usize = 130;
+const GRID_V: usize = 53;
+
+struct Args {
+    width: u32,
+    height: u32,
+    frames: usize,
+    meshes: usize,
+    mesh_frames: usize,
+    spheres: usize,
+    msaa: u32,
+    /// Where to save the last frame as PNG.
+    png: Option<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        width: 1280,
+        height: 720,
+        frames: 60,
+        meshes: 50,
+        mesh_frames: 100,
+        spheres: 100_000,
+        msaa: 4,
+        png: None,
+    };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    for pair in v.chunks(2) {
+        let n = pair.get(1).and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+        match pair[0].as_str() {
+            "--width" => a.width = n as u32,
+            "--height" => a.height = n as u32,
+            "--frames" => a.frames = n,
+            "--meshes" => a.meshes = n,
+            "--mesh-frames" => a.mesh_frames = n,
+            "--spheres" => a.spheres = n,
+            "--msaa" => a.msaa = n as u32,
+            "--png" => a.png = pair.get(1).cloned(),
+            other => eprintln!("unknown argument {other}"),
+        }
+    }
+    a
+}
+
+/// The faces of the grid, wrapped around in u (a tube).
+fn grid_faces() -> Vec<i32> {
+    let mut f = Vec::with_capacity((GRID_U) * (GRID_V - 1) * 6);
+    for j in 0..GRID_V - 1 {
+        for i in 0..GRID_U {
+            let a = (j * GRID_U + i) as i32;
+            let b = (j * GRID_U + (i + 1) % GRID_U) as i32;
+            let c = a + GRID_U as i32;
+            let d = b + GRID_U as i32;
+            f.extend([a, c, b, b, c, d]);
+        }
+    }
+    f
+}
+
+/// Frame `t` of an animated tube (a wobbling body-sized cylinder) centred at `(x, z)`.
+fn tube_frame(x: f32, z: f32, t: usize, phase: f32, out: &mut Vec<f32>) {
+    let time = t as f32 * 0.1 + phase;
+    for j in 0..GRID_V {
+        let h = j as f32 / (GRID_V - 1) as f32;
+        let r = 0.15 + 0.05 * (h * 9.0 + time).sin();
+        for i in 0..GRID_U {
+            let a = std::f32::consts::TAU * i as f32 / GRID_U as f32;
+            out.extend([x + r * a.cos(), 1.7 * h, z + r * a.sin() + 0.1 * (time + h * 3.0).sin()]);
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Time to ingest 1,000 frames of one 6,890-vertex mesh: as one batch, and streamed as 1,000
+/// single-frame `add_frames` messages with a sync after each (a viewer that renders between
+/// arrivals).
+fn ingest(r: &mut OffscreenRenderer) {
+    let faces = grid_faces();
+    let mut verts = Vec::with_capacity(1000 * GRID_U * GRID_V * 3);
+    for t in 0..1000 {
+        tube_frame(0.0, 0.0, t, 0.0, &mut verts);
+    }
+    println!("\n== ingest: 1,000 frames of a 6,890-vertex mesh ==");
+    // Batch: one creation message carrying all 1,000 frames.
+    let mut b = SceneBuilder::default();
+    let t0 = Instant::now();
+    b.add(
+        kind::MESHES,
+        vec![
+            ("vertices", arr(&[1000, GRID_U * GRID_V, 3], &verts)),
+            ("faces", ints(&[faces.len() / 3, 3], &faces)),
+        ],
+    );
+    let apply = t0.elapsed();
+    let t1 = Instant::now();
+    r.sync(&b.scene);
+    let sync = t1.elapsed();
+    r.wait().unwrap();
+    let with_gpu = t1.elapsed();
+    println!(
+        "batch:    scene.apply {:8.1} ms | renderer.sync {:8.1} ms ({:.3} ms/frame: normals + pack + upload) | incl. GPU wait {:8.1} ms | {} frames uploaded, {:.0} MiB on GPU",
+        ms(apply),
+        ms(sync),
+        ms(sync) / 1000.0,
+        ms(with_gpu),
+        r.renderer().stats().frames_uploaded,
+        mb(r.renderer().stats().gpu_bytes)
+    );
+    // Streamed: 1,000 ADD_FRAMES of one frame, syncing after each.
+    let mut b = SceneBuilder::default();
+    let frame_len = GRID_U * GRID_V * 3;
+    let key = b.add(
+        kind::MESHES,
+        vec![
+            ("vertices", arr(&[1, GRID_U * GRID_V, 3], &verts[..frame_len])),
+            ("faces", ints(&[faces.len() / 3, 3], &faces)),
+        ],
+    );
+    r.sync(&b.scene);
+    let mut apply = Duration::ZERO;
+    let mut sync = Duration::ZERO;
+    let mut uploaded = 0;
+    for t in 1..1000 {
+        let env = Envelope::new(101, Some(key.uid)).with_kwarg(
+            "vertices",
+            arr(&[GRID_U * GRID_V, 3], &verts[t * frame_len..(t + 1) * frame_len]),
+        );
+        let t0 = Instant::now();
+        b.apply(env);
+        apply += t0.elapsed();
+        let t1 = Instant::now();
+        r.sync(&b.scene);
+        sync += t1.elapsed();
+        uploaded += r.renderer().stats().frames_uploaded;
+    }
+    let t1 = Instant::now();
+    r.wait().unwrap();
+    println!(
+        "streamed: scene.apply {:8.1} ms | renderer.sync {:8.1} ms ({:.3} ms/frame) | final GPU wait {:6.1} ms | {} frames uploaded for 999 added",
+        ms(apply),
+        ms(sync),
+        ms(sync) / 999.0,
+        ms(t1.elapsed()),
+        uploaded
+    );
+}
+
+fn main() {
+    let a = args();
+    let mut r = OffscreenRenderer::with_msaa(a.width, a.height, a.msaa).unwrap_or_else(|e| panic!("{e}"));
+    let info = r.adapter_info().clone();
+    let software = info.device_type == wgpu::DeviceType::Cpu;
+    println!(
+        "adapter: {} ({:?}, {:?}){} | {}x{} | MSAA {}",
+        info.name,
+        info.backend,
+        info.device_type,
+        if software { " -- SOFTWARE rasteriser" } else { "" },
+        a.width,
+        a.height,
+        r.renderer().caps().msaa_samples
+    );
+    ingest(&mut r);
+
+    println!(
+        "\n== target scene: {} animated 6,890-vertex meshes x {} frames + {} spheres ==",
+        a.meshes, a.mesh_frames, a.spheres
+    );
+    let t0 = Instant::now();
+    let mut b = SceneBuilder::default();
+    let faces = grid_faces();
+    let side = (a.meshes as f32).sqrt().ceil() as usize;
+    let mut verts = Vec::new();
+    for m in 0..a.meshes {
+        verts.clear();
+        let (x, z) = (
+            (m % side) as f32 * 0.6 - side as f32 * 0.3,
+            (m / side) as f32 * 0.6 - side as f32 * 0.3,
+        );
+        for t in 0..a.mesh_frames {
+            tube_frame(x, z, t, m as f32, &mut verts);
+        }
+        let c = [
+            0.3 + 0.7 * (m % 3) as f32 / 2.0,
+            0.5,
+            0.9 - 0.6 * (m % 5) as f32 / 4.0,
+            1.0,
+        ];
+        b.add(
+            kind::MESHES,
+            vec![
+                ("vertices", arr(&[a.mesh_frames, GRID_U * GRID_V, 3], &verts)),
+                ("faces", ints(&[faces.len() / 3, 3], &faces)),
+                ("color", arr(&[4], &c)),
+            ],
+        );
+    }
+    let n = a.spheres;
+    let mut pos = Vec::with_capacity(n * 3);
+    let mut col = Vec::with_capacity(n * 4);
+    let grid = (n as f32).cbrt().ceil() as usize;
+    for k in 0..n {
+        let (i, j, l) = (k % grid, (k / grid) % grid, k / (grid * grid));
+        pos.extend([
+            i as f32 * 0.08 - grid as f32 * 0.04,
+            2.0 + j as f32 * 0.08,
+            l as f32 * 0.08 - grid as f32 * 0.04,
+        ]);
+        col.extend([
+            i as f32 / grid as f32,
+            j as f32 / grid as f32,
+            l as f32 / grid as f32,
+            1.0,
+        ]);
+    }
+    if n > 0 {
+        b.add(
+            kind::SPHERES,
+            vec![
+                ("positions", arr(&[n, 3], &pos)),
+                ("color", arr(&[n, 4], &col)),
+                ("radius", Value::Float(0.02)),
+            ],
+        );
+    }
+    let built = t0.elapsed();
+    let t1 = Instant::now();
+    r.sync(&b.scene);
+    let sync = t1.elapsed();
+    r.wait().unwrap();
+    let stats = r.renderer().stats();
+    println!(
+        "build scene (CPU, apply) {:.0} ms | first sync {:.0} ms ({} frames uploaded, {:.0} MiB on GPU)",
+        ms(built),
+        ms(sync),
+        stats.frames_uploaded,
+        mb(stats.gpu_bytes)
+    );
+
+    let opts = ViewOptions::default();
+    let mut cam = Camera {
+        pitch: 0.35,
+        yaw: 0.5,
+        ..Camera::default()
+    };
+    if let Some(bb) = scene_bounds(&b.scene, 0, &opts) {
+        cam.fit(&bb);
+    }
+    // Warm-up (pipeline compilation on first use).
+    r.sync(&b.scene);
+    r.submit(&b.scene, 0, &cam, &opts);
+    r.wait().unwrap();
+
+    let mut cpu = Vec::new();
+    let mut total = Vec::new();
+    for f in 0..a.frames {
+        let frame = f % b.scene.n_frames();
+        let t = Instant::now();
+        r.sync(&b.scene);
+        r.submit(&b.scene, frame, &cam, &opts);
+        cpu.push(ms(t.elapsed()));
+        r.wait().unwrap();
+        total.push(ms(t.elapsed()));
+    }
+    let stats = r.renderer().stats();
+    println!(
+        "per rendered frame ({} frames, playing back): CPU (sync + encode + submit) median {:.3} ms, max {:.3} ms | \
+         with GPU wait median {:.1} ms{} | {} draw calls, {} instances",
+        a.frames,
+        median(cpu.clone()),
+        cpu.iter().copied().fold(0.0, f64::max),
+        median(total),
+        if software {
+            " (llvmpipe: software, not a GPU figure)"
+        } else {
+            ""
+        },
+        stats.draw_calls,
+        stats.instances
+    );
+    if let Some(path) = a.png {
+        let img = r.render(&b.scene, 0, &cam, &opts).unwrap();
+        support::write_png(std::path::Path::new(&path), a.width, a.height, &img);
+        println!("saved frame 0 to {path}");
+    }
+}

@@ -1,0 +1,398 @@
+//! Per-frame GPU data of one array: every frame of a sequence lives on the GPU, packed into
+//! chunked vertex buffers, and playback only picks the byte range of the frame to draw.
+//!
+//! Each stored frame remembers the CPU frames it was built from (the scene's reference-counted
+//! `Bytes`, compared by identity), so an update uploads only frames whose inputs changed.
+//! Appending grows the last chunk (a GPU-side copy) or adds chunks; removing frames rebuilds
+//! the store from GPU-side copies of the frames that survived. Frames are never recomputed on
+//! the CPU unless their inputs changed.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use super::bounds::Aabb;
+
+/// The CPU frames a GPU frame was built from. Holding the `Bytes` keeps their allocations alive,
+/// so an identical pointer really means identical, unchanged data.
+pub(crate) type FrameKey = Vec<Bytes>;
+
+fn identity(key: &[Bytes]) -> Vec<(usize, usize)> {
+    key.iter().map(|b| (b.as_ptr() as usize, b.len())).collect()
+}
+
+fn same_key(a: &[Bytes], b: &[Bytes]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.as_ptr() == y.as_ptr() && x.len() == y.len())
+}
+
+/// Biggest chunk buffer (clamped further by the device's `max_buffer_size`).
+const CHUNK_BYTES: u64 = 64 << 20;
+
+/// What a store needs from the renderer to upload.
+pub(crate) struct Uploader<'a> {
+    /// The device.
+    pub device: &'a wgpu::Device,
+    /// The queue.
+    pub queue: &'a wgpu::Queue,
+    /// Reused packing buffer.
+    pub scratch: &'a mut Vec<u8>,
+    /// Frames uploaded so far (for stats and benchmarks).
+    pub frames_uploaded: u64,
+}
+
+/// Why a store cannot hold a node's frames.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{label}: one frame is {frame_bytes} bytes, more than the device's largest buffer ({max} bytes)")]
+pub(crate) struct TooLarge {
+    label: &'static str,
+    frame_bytes: u64,
+    max: u64,
+}
+
+struct Chunk {
+    buffer: wgpu::Buffer,
+    capacity: usize,
+}
+
+/// Frames of equal size in chunked GPU vertex buffers.
+pub(crate) struct FrameStore {
+    label: &'static str,
+    frame_bytes: u64,
+    per_chunk: usize,
+    chunks: Vec<Chunk>,
+    keys: Vec<FrameKey>,
+    bounds: Vec<Aabb>,
+}
+
+impl FrameStore {
+    /// An empty store for frames of `frame_bytes` bytes (a multiple of 4).
+    pub(crate) fn new(label: &'static str, frame_bytes: u64, limits: &wgpu::Limits) -> Result<Self, TooLarge> {
+        debug_assert_eq!(frame_bytes % wgpu::COPY_BUFFER_ALIGNMENT, 0);
+        let max = limits.max_buffer_size.min(CHUNK_BYTES.max(frame_bytes));
+        if frame_bytes > limits.max_buffer_size {
+            return Err(TooLarge {
+                label,
+                frame_bytes,
+                max: limits.max_buffer_size,
+            });
+        }
+        let per_chunk = max.checked_div(frame_bytes).unwrap_or(1).max(1) as usize;
+        Ok(Self {
+            label,
+            frame_bytes,
+            per_chunk,
+            chunks: Vec::new(),
+            keys: Vec::new(),
+            bounds: Vec::new(),
+        })
+    }
+
+    /// Number of frames held.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Bytes of one frame.
+    pub(crate) fn frame_bytes(&self) -> u64 {
+        self.frame_bytes
+    }
+
+    /// GPU bytes allocated.
+    pub(crate) fn gpu_bytes(&self) -> u64 {
+        self.chunks.iter().map(|c| c.capacity as u64 * self.frame_bytes).sum()
+    }
+
+    /// Local bounds recorded for frame `i` (clamped; `EMPTY` when there are none).
+    pub(crate) fn bounds(&self, i: usize) -> Aabb {
+        match self.bounds.len() {
+            0 => Aabb::EMPTY,
+            n => self.bounds[i.min(n - 1)],
+        }
+    }
+
+    /// Frame `i`'s bytes on the GPU, with the broadcast/clamp rule (a 1-frame store serves every
+    /// frame). `None` when the store is empty or its frames have no bytes.
+    pub(crate) fn slice(&self, i: usize) -> Option<wgpu::BufferSlice<'_>> {
+        if self.frame_bytes == 0 || self.keys.is_empty() {
+            return None;
+        }
+        let i = i.min(self.keys.len() - 1);
+        let chunk = self.chunks.get(i / self.per_chunk)?;
+        let off = (i % self.per_chunk) as u64 * self.frame_bytes;
+        Some(chunk.buffer.slice(off..off + self.frame_bytes))
+    }
+
+    /// Makes the store hold one frame per key. Frames whose key is unchanged keep their GPU data;
+    /// the others are packed by `fill(i, out)`, which appends exactly `frame_bytes` bytes for
+    /// frame `i` and returns its local bounds.
+    pub(crate) fn update(
+        &mut self,
+        up: &mut Uploader<'_>,
+        keys: Vec<FrameKey>,
+        fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb,
+    ) {
+        let n = keys.len();
+        let old_n = self.keys.len();
+        if n >= old_n {
+            let dirty: Vec<usize> = (0..n)
+                .filter(|&i| i >= old_n || !same_key(&keys[i], &self.keys[i]))
+                .collect();
+            self.grow(up, n, old_n);
+            self.bounds.resize(n, Aabb::EMPTY);
+            self.upload(up, &dirty, fill);
+        } else {
+            self.rebuild(up, &keys, fill);
+        }
+        self.keys = keys;
+    }
+
+    fn new_buffer(&self, device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(self.label),
+            size: capacity as u64 * self.frame_bytes,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Ensures room for `n` frames; the first `used` frames keep their data (GPU copies when the
+    /// last chunk is reallocated, submitted before any new upload lands).
+    fn grow(&mut self, up: &mut Uploader<'_>, n: usize, used: usize) {
+        if self.frame_bytes == 0 {
+            return;
+        }
+        let mut encoder: Option<wgpu::CommandEncoder> = None;
+        let mut have: usize = self.chunks.iter().map(|c| c.capacity).sum();
+        while have < n {
+            let last_full = self.chunks.last().is_none_or(|c| c.capacity >= self.per_chunk);
+            if last_full {
+                let cap = (n - have).min(self.per_chunk);
+                let buffer = self.new_buffer(up.device, cap);
+                self.chunks.push(Chunk { buffer, capacity: cap });
+                have += cap;
+                continue;
+            }
+            // Grow the partly filled last chunk: at least double, at most a full chunk.
+            let idx = self.chunks.len() - 1;
+            let start = idx * self.per_chunk;
+            let old_cap = self.chunks[idx].capacity;
+            let need = n - start;
+            let cap = need.max(old_cap * 2).min(self.per_chunk);
+            let buffer = self.new_buffer(up.device, cap);
+            let keep = used.saturating_sub(start).min(old_cap) as u64 * self.frame_bytes;
+            if keep > 0 {
+                let enc = encoder.get_or_insert_with(|| {
+                    up.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("frame store grow"),
+                    })
+                });
+                enc.copy_buffer_to_buffer(&self.chunks[idx].buffer, 0, &buffer, 0, keep);
+            }
+            have += cap - old_cap;
+            self.chunks[idx] = Chunk { buffer, capacity: cap };
+        }
+        if let Some(enc) = encoder {
+            up.queue.submit(Some(enc.finish()));
+        }
+    }
+
+    /// Shrinking: new chunks, surviving frames copied on the GPU, the rest packed anew.
+    fn rebuild(&mut self, up: &mut Uploader<'_>, keys: &[FrameKey], fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb) {
+        let old_chunks = std::mem::take(&mut self.chunks);
+        let old_bounds = std::mem::take(&mut self.bounds);
+        let old_index: HashMap<Vec<(usize, usize)>, usize> =
+            self.keys.iter().enumerate().map(|(j, k)| (identity(k), j)).collect();
+        let n = keys.len();
+        self.grow(up, n, 0);
+        self.bounds = vec![Aabb::EMPTY; n];
+        let mut dirty = Vec::new();
+        // (old index, new index, frame count) runs of consecutive frames within one chunk each.
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            match old_index.get(&identity(key)) {
+                Some(&j) => {
+                    self.bounds[i] = old_bounds.get(j).copied().unwrap_or(Aabb::EMPTY);
+                    let extend = runs.last().is_some_and(|&(rj, ri, rn)| {
+                        rj + rn == j && ri + rn == i && j % self.per_chunk != 0 && i % self.per_chunk != 0
+                    });
+                    match runs.last_mut() {
+                        Some(run) if extend => run.2 += 1,
+                        _ => runs.push((j, i, 1)),
+                    }
+                }
+                None => dirty.push(i),
+            }
+        }
+        if self.frame_bytes > 0 && !runs.is_empty() {
+            let mut enc = up.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame store rebuild"),
+            });
+            for (j, i, count) in runs {
+                let (Some(src), Some(dst)) = (old_chunks.get(j / self.per_chunk), self.chunks.get(i / self.per_chunk))
+                else {
+                    continue;
+                };
+                enc.copy_buffer_to_buffer(
+                    &src.buffer,
+                    (j % self.per_chunk) as u64 * self.frame_bytes,
+                    &dst.buffer,
+                    (i % self.per_chunk) as u64 * self.frame_bytes,
+                    count as u64 * self.frame_bytes,
+                );
+            }
+            up.queue.submit(Some(enc.finish()));
+        }
+        self.upload(up, &dirty, fill);
+    }
+
+    /// Packs and writes the given frames, one `write_buffer` per run of consecutive frames in a
+    /// chunk.
+    fn upload(&mut self, up: &mut Uploader<'_>, dirty: &[usize], fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb) {
+        let fb = self.frame_bytes as usize;
+        let mut k = 0;
+        while k < dirty.len() {
+            let first = dirty[k];
+            let chunk = first / self.per_chunk;
+            // The run [k, end): consecutive frames within one chunk.
+            let mut end = k + 1;
+            while end < dirty.len() && dirty[end] == first + (end - k) && dirty[end] / self.per_chunk == chunk {
+                end += 1;
+            }
+            up.scratch.clear();
+            for &i in &dirty[k..end] {
+                let before = up.scratch.len();
+                self.bounds[i] = fill(i, up.scratch);
+                let written = up.scratch.len() - before;
+                if written != fb {
+                    tracing::warn!(
+                        store = self.label,
+                        frame = i,
+                        written,
+                        expected = fb,
+                        "frame packed to the wrong size"
+                    );
+                    up.scratch.resize(before + fb, 0);
+                }
+            }
+            let last = dirty[end - 1];
+            k = end;
+            up.frames_uploaded += (last - first + 1) as u64;
+            if fb == 0 {
+                continue;
+            }
+            if let Some(c) = self.chunks.get(chunk) {
+                let off = (first % self.per_chunk) as u64 * self.frame_bytes;
+                up.queue.write_buffer(&c.buffer, off, up.scratch);
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::offscreen::OffscreenRenderer;
+
+    /// A device, or `None` when GPU tests are skipped (they fail without an adapter otherwise).
+    fn gpu() -> Option<OffscreenRenderer> {
+        if std::env::var("MESHCAST_SKIP_GPU_TESTS").is_ok_and(|v| v == "1") {
+            return None;
+        }
+        Some(OffscreenRenderer::new(4, 4).unwrap_or_else(|e| panic!("{e} (MESHCAST_SKIP_GPU_TESTS=1 skips)")))
+    }
+
+    fn read(g: &OffscreenRenderer, s: &FrameStore, i: usize) -> Vec<u8> {
+        let slice = s.slice(i).unwrap();
+        let out = g.device().create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: slice.size(),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let mut enc = g.device().create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(slice.buffer(), slice.offset(), &out, 0, slice.size());
+        g.queue().submit(Some(enc.finish()));
+        out.slice(..).map_async(wgpu::MapMode::Read, |_| {});
+        g.wait().unwrap();
+        let v = out.slice(..).get_mapped_range().unwrap().to_vec();
+        v
+    }
+
+    fn frame(tag: u8) -> Bytes {
+        Bytes::from(vec![tag; 8])
+    }
+
+    /// Packs a frame as 8 copies of its first input byte, counting the calls.
+    fn run(store: &mut FrameStore, g: &OffscreenRenderer, scratch: &mut Vec<u8>, keys: &[Bytes]) -> u64 {
+        let mut up = Uploader {
+            device: g.device(),
+            queue: g.queue(),
+            scratch,
+            frames_uploaded: 0,
+        };
+        let owned: Vec<FrameKey> = keys.iter().map(|b| vec![b.clone()]).collect();
+        let k2 = keys.to_vec();
+        store.update(&mut up, owned, &mut |i, out| {
+            out.extend_from_slice(&[k2[i][0]; 8]);
+            Aabb::from_points([glam::Vec3::splat(f32::from(k2[i][0]))])
+        });
+        up.frames_uploaded
+    }
+
+    #[test]
+    fn uploads_only_changed_frames_across_chunks() {
+        let Some(g) = gpu() else { return };
+        // Three 8-byte frames per chunk.
+        let limits = wgpu::Limits {
+            max_buffer_size: 24,
+            ..wgpu::Limits::downlevel_webgl2_defaults()
+        };
+        let mut store = FrameStore::new("test", 8, &limits).unwrap();
+        let mut scratch = Vec::new();
+        let mut frames: Vec<Bytes> = (1..=2).map(frame).collect();
+        assert_eq!(run(&mut store, &g, &mut scratch, &frames), 2);
+        assert_eq!(store.gpu_bytes(), 16, "exactly sized, no spare capacity");
+        // Append 5 frames one by one: the first chunk grows (GPU copy), then new chunks.
+        for t in 3..=7 {
+            frames.push(frame(t));
+            assert_eq!(run(&mut store, &g, &mut scratch, &frames), 1);
+        }
+        assert_eq!(store.len(), 7);
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(read(&g, &store, i), vec![f[0]; 8], "frame {i}");
+        }
+        // Nothing changed: nothing uploaded.
+        assert_eq!(run(&mut store, &g, &mut scratch, &frames), 0);
+        // Overwrite one frame.
+        frames[4] = frame(50);
+        assert_eq!(run(&mut store, &g, &mut scratch, &frames), 1);
+        assert_eq!(read(&g, &store, 4), vec![50; 8]);
+        assert_eq!(store.bounds(4).min.x, 50.0);
+        // Remove frames 0 and 3: the rest move down by GPU copies, nothing is packed again.
+        frames.remove(3);
+        frames.remove(0);
+        assert_eq!(run(&mut store, &g, &mut scratch, &frames), 0);
+        assert_eq!(store.len(), 5);
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(read(&g, &store, i), vec![f[0]; 8], "after removal, frame {i}");
+            assert_eq!(store.bounds(i).min.x, f32::from(f[0]));
+        }
+        // Past the end the last frame is served (aitviewer's clamp).
+        assert_eq!(read(&g, &store, 99), vec![7; 8]);
+    }
+
+    #[test]
+    fn frames_larger_than_a_buffer_are_refused() {
+        let limits = wgpu::Limits {
+            max_buffer_size: 16,
+            ..wgpu::Limits::downlevel_webgl2_defaults()
+        };
+        assert!(FrameStore::new("big", 32, &limits).is_err());
+        assert!(FrameStore::new("ok", 16, &limits).is_ok());
+    }
+}

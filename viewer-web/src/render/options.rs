@@ -1,0 +1,74 @@
+//! The viewer-side display options the page UI edits: visibility, selection, shading overrides,
+//! background, floor, lights.
+
+use std::collections::{HashMap, HashSet};
+
+use meshcast_scene::NodeKey;
+
+/// aitviewer's light modes (View > Light modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LightMode {
+    /// Two white directional lights plus the ambient strength.
+    #[default]
+    Default,
+    /// Ambient scaled down to a fifth (aitviewer's dark mode: 2.0 becomes 0.4).
+    Dark,
+    /// Half the ambient and lights at double strength.
+    Diffuse,
+}
+
+/// How to draw the scene, beyond the scene itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewOptions {
+    /// Nodes the user switched off.
+    pub hidden: HashSet<NodeKey>,
+    /// The selected node: outlined in yellow.
+    pub selected: Option<NodeKey>,
+    /// Per-node flat shading chosen in the UI (wins over the node's `flat_shading`).
+    pub flat_shading_override: HashMap<NodeKey, bool>,
+    /// Per-node wireframe overlay chosen in the UI (wins over the node's `draw_edges`).
+    pub draw_edges_override: HashMap<NodeKey, bool>,
+    /// Clear colour, RGBA 0..1 (aitviewer: white).
+    pub background: [f32; 4],
+    /// Draw the chessboard floor.
+    pub show_floor: bool,
+    /// Shadows (accepted, not drawn yet).
+    pub shadows: bool,
+    /// Light preset.
+    pub light_mode: LightMode,
+    /// Ambient strength (aitviewer's scene ambient, default 2.0).
+    pub ambient: f32,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        Self {
+            hidden: HashSet::new(),
+            selected: None,
+            flat_shading_override: HashMap::new(),
+            draw_edges_override: HashMap::new(),
+            background: [1.0, 1.0, 1.0, 1.0],
+            show_floor: true,
+            shadows: true,
+            light_mode: LightMode::Default,
+            ambient: 2.0,
+        }
+    }
+}
+
+impl ViewOptions {
+    /// True when the user hid this node.
+    pub fn is_hidden(&self, key: &NodeKey) -> bool {
+        self.hidden.contains(key)
+    }
+
+    /// The effective ambient term and directional light strength for the shader.
+    pub(crate) fn light_terms(&self) -> (f32, f32) {
+        let base = 0.2 * self.ambient.max(0.0);
+        match self.light_mode {
+            LightMode::Default => (base, 1.0),
+            LightMode::Dark => (base * 0.2, 1.0),
+            LightMode::Diffuse => (base * 0.5, 2.0),
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! The frame: which nodes to draw in which order (opaque in creation order, then the floor, then
+//! translucent nodes back to front), the outline mask pass, the main pass and the outline.
+
+use bytemuck::bytes_of;
+use glam::Vec3;
+use meshcast_scene::{NodeKey, Scene};
+
+use super::cylinders::{self as cyl, UnitCylinder};
+use super::gpu_scene::{GpuNode, GpuScene};
+use super::mesh::{identity_instance, MeshPipelines};
+use super::outline::{self, Mask};
+use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
+use super::uniforms::{DrawUniforms, FrameUniforms};
+use super::{floor, spheres as sph, Caps, RenderStats, ViewOptions};
+use crate::camera::Camera;
+
+/// Size-dependent render targets.
+struct Targets {
+    width: u32,
+    height: u32,
+    /// The multisampled colour target (resolved into the frame's target); `None` without MSAA.
+    msaa: Option<wgpu::TextureView>,
+    depth: wgpu::TextureView,
+    mask: Mask,
+}
+
+/// The per-draw uniform buffer: one aligned slot per drawn node, bound with a dynamic offset.
+struct DrawPool {
+    buffer: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    stride: u64,
+    capacity: usize,
+    staging: Vec<u8>,
+}
+
+impl DrawPool {
+    fn new(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, stride: u64, capacity: usize) -> DrawPool {
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("draw uniforms"),
+            size: stride * capacity as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("draw uniforms"),
+            layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &buffer,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(std::mem::size_of::<DrawUniforms>() as u64),
+                }),
+            }],
+        });
+        DrawPool {
+            buffer,
+            bind_group,
+            stride,
+            capacity,
+            staging: Vec::new(),
+        }
+    }
+
+    /// Writes the slots (growing the buffer when needed).
+    fn write(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        layout: &wgpu::BindGroupLayout,
+        slots: &[DrawUniforms],
+    ) {
+        if slots.len() > self.capacity {
+            *self = DrawPool::new(device, layout, self.stride, slots.len().next_power_of_two());
+        }
+        if slots.is_empty() {
+            return;
+        }
+        self.staging.clear();
+        self.staging.resize(slots.len() * self.stride as usize, 0);
+        for (k, s) in slots.iter().enumerate() {
+            let off = k * self.stride as usize;
+            self.staging[off..off + std::mem::size_of::<DrawUniforms>()].copy_from_slice(bytes_of(s));
+        }
+        queue.write_buffer(&self.buffer, 0, &self.staging);
+    }
+
+    fn offset(&self, slot: usize) -> u32 {
+        (slot as u64 * self.stride) as u32
+    }
+}
+
+/// One node to draw this frame.
+struct Item {
+    key: NodeKey,
+    /// Its data frame.
+    frame: usize,
+    /// Its draw-uniform slot.
+    slot: usize,
+    edges: bool,
+    outline: bool,
+    /// Distance from the eye to the centre of the node's bounds at this frame (transparency
+    /// sort; aitviewer uses the node origin, which ties for nodes whose vertices carry the
+    /// offset).
+    distance: f32,
+}
+
+/// Draws a [`Scene`] with wgpu: WebGPU, WebGL2 or native (Vulkan/GL) alike.
+///
+/// Call [`Renderer::sync`] whenever the scene may have changed (it uploads only what changed)
+/// and [`Renderer::render`] once per displayed frame (it does no per-vertex CPU work).
+pub struct Renderer {
+    caps: Caps,
+    color_format: wgpu::TextureFormat,
+    layouts: Layouts,
+    mesh: MeshPipelines,
+    spheres: Variants,
+    cylinders: Variants,
+    floor: wgpu::RenderPipeline,
+    outline: wgpu::RenderPipeline,
+    unit_cylinder: UnitCylinder,
+    identity: wgpu::Buffer,
+    frame_buffer: wgpu::Buffer,
+    frame_bind_group: wgpu::BindGroup,
+    draws: DrawPool,
+    mask_sampler: wgpu::Sampler,
+    targets: Option<Targets>,
+    gpu: GpuScene,
+    stats: RenderStats,
+}
+
+impl Renderer {
+    /// Creates the pipelines and fixed buffers for targets of `color_format`. `caps.msaa_samples`
+    /// other than 1 or 4 is treated as 1.
+    pub fn new(device: &wgpu::Device, queue: &wgpu::Queue, color_format: wgpu::TextureFormat, caps: Caps) -> Renderer {
+        let _ = queue;
+        let caps = Caps {
+            msaa_samples: if caps.msaa_samples == 4 { 4 } else { 1 },
+            ..caps
+        };
+        let layouts = Layouts::new(device);
+        let ctx = PipelineCtx {
+            device,
+            layouts: &layouts,
+            color_format,
+            msaa: caps.msaa_samples,
+        };
+        let mesh = MeshPipelines::new(&ctx);
+        let spheres = sph::pipelines(&ctx);
+        let cylinders = cyl::pipelines(&ctx);
+        let floor = floor::pipeline(&ctx);
+        let outline = outline::pipeline(&ctx);
+        let frame_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("frame uniforms"),
+            size: std::mem::size_of::<FrameUniforms>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let frame_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("frame uniforms"),
+            layout: &layouts.frame,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: frame_buffer.as_entire_binding(),
+            }],
+        });
+        let align = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(1);
+        let stride = (std::mem::size_of::<DrawUniforms>() as u64).div_ceil(align) * align;
+        let draws = DrawPool::new(device, &layouts.draw, stride, 64);
+        tracing::debug!(?color_format, ?caps, "renderer created");
+        Renderer {
+            caps,
+            color_format,
+            unit_cylinder: UnitCylinder::new(device),
+            identity: identity_instance(device),
+            mask_sampler: outline::sampler(device),
+            layouts,
+            mesh,
+            spheres,
+            cylinders,
+            floor,
+            outline,
+            frame_buffer,
+            frame_bind_group,
+            draws,
+            targets: None,
+            gpu: GpuScene::default(),
+            stats: RenderStats::default(),
+        }
+    }
+
+    /// The capabilities in use (MSAA normalised to 1 or 4).
+    pub fn caps(&self) -> Caps {
+        self.caps
+    }
+
+    /// (Re)creates the depth, MSAA and mask targets for a `width × height` frame.
+    pub fn resize(&mut self, device: &wgpu::Device, width: u32, height: u32) {
+        let (width, height) = (width.max(1), height.max(1));
+        if self
+            .targets
+            .as_ref()
+            .is_some_and(|t| t.width == width && t.height == height)
+        {
+            return;
+        }
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let make = |label, format, samples| {
+            device
+                .create_texture(&wgpu::TextureDescriptor {
+                    label: Some(label),
+                    size,
+                    mip_level_count: 1,
+                    sample_count: samples,
+                    dimension: wgpu::TextureDimension::D2,
+                    format,
+                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+                    view_formats: &[],
+                })
+                .create_view(&Default::default())
+        };
+        let samples = self.caps.msaa_samples;
+        self.targets = Some(Targets {
+            width,
+            height,
+            msaa: (samples > 1).then(|| make("msaa colour", self.color_format, samples)),
+            depth: make("depth", DEPTH_FORMAT, samples),
+            mask: Mask::new(device, &self.layouts.mask, &self.mask_sampler, width, height),
+        });
+    }
+
+    /// Uploads what changed in `scene` since the last call: new nodes, changed frames (compared
+    /// by node `seq`/`version` and per-frame data identity), and frees deleted nodes.
+    pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &Scene) {
+        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene);
+        self.stats.gpu_bytes = self.gpu.gpu_bytes();
+    }
+
+    /// Counters of the last frame and the GPU memory held.
+    pub fn stats(&self) -> RenderStats {
+        self.stats
+    }
+
+    /// Number of nodes with GPU resources.
+    pub fn node_count(&self) -> usize {
+        self.gpu.len()
+    }
+
+    /// The floor's height: just below the lowest point of every synced node over all frames.
+    pub fn floor_height(&self) -> f32 {
+        floor::height(self.gpu.lowest_y())
+    }
+
+    /// Encodes and submits one frame of `scene` at scene frame `frame` into `target`, which must
+    /// have the size of the last [`Renderer::resize`] and the format given to [`Renderer::new`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn render(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        target: &wgpu::TextureView,
+        scene: &Scene,
+        frame: usize,
+        camera: &Camera,
+        opts: &ViewOptions,
+    ) {
+        let Some((width, height)) = self.targets.as_ref().map(|t| (t.width, t.height)) else {
+            tracing::warn!("render before resize: nothing drawn");
+            return;
+        };
+        let eye = camera.eye();
+        let (items, slots) = self.collect(scene, frame, opts, eye);
+        self.draws.write(device, queue, &self.layouts.draw, &slots);
+        let srgb = self.color_format.is_srgb();
+        let uniforms = FrameUniforms::new(camera, opts, (width, height), srgb, self.floor_height());
+        queue.write_buffer(&self.frame_buffer, 0, bytes_of(&uniforms));
+
+        let mut stats = RenderStats {
+            gpu_bytes: self.stats.gpu_bytes,
+            frames_uploaded: self.stats.frames_uploaded,
+            ..RenderStats::default()
+        };
+        let Some(t) = &self.targets else { return };
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+        let outlined: Vec<&Item> = items.iter().filter(|it| it.outline).collect();
+        if !outlined.is_empty() {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("outline mask"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &t.mask.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            for it in &outlined {
+                self.draw_item(&mut pass, it, Variant::Mask, &mut stats);
+            }
+        }
+        {
+            let bg = opts.background.map(f64::from);
+            let clear = if srgb {
+                let lin = |c: f64| {
+                    if c <= 0.04045 {
+                        c / 12.92
+                    } else {
+                        ((c + 0.055) / 1.055).powf(2.4)
+                    }
+                };
+                wgpu::Color {
+                    r: lin(bg[0]),
+                    g: lin(bg[1]),
+                    b: lin(bg[2]),
+                    a: bg[3],
+                }
+            } else {
+                wgpu::Color {
+                    r: bg[0],
+                    g: bg[1],
+                    b: bg[2],
+                    a: bg[3],
+                }
+            };
+            let (view, resolve) = match &t.msaa {
+                Some(m) => (m, Some(target)),
+                None => (target, None),
+            };
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("main"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target: resolve,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(clear),
+                        store: if resolve.is_some() {
+                            wgpu::StoreOp::Discard
+                        } else {
+                            wgpu::StoreOp::Store
+                        },
+                    },
+                })],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &t.depth,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(1.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            let translucent = |it: &Item| self.gpu.get(&it.key).is_some_and(|g| g.translucent);
+            for it in items.iter().filter(|it| !translucent(it)) {
+                self.draw_item(&mut pass, it, Variant::Opaque, &mut stats);
+            }
+            if opts.show_floor {
+                pass.set_bind_group(1, &self.draws.bind_group, &[0]);
+                floor::draw(&mut pass, &self.floor);
+                stats.draw_calls += 1;
+            }
+            let mut back_to_front: Vec<&Item> = items.iter().filter(|it| translucent(it)).collect();
+            back_to_front.sort_by(|a, b| b.distance.total_cmp(&a.distance));
+            for it in back_to_front {
+                self.draw_item(&mut pass, it, Variant::Transparent, &mut stats);
+            }
+            if !outlined.is_empty() {
+                pass.set_pipeline(&self.outline);
+                pass.set_bind_group(1, &self.draws.bind_group, &[0]);
+                pass.set_bind_group(2, &t.mask.bind_group, &[]);
+                pass.draw(0..3, 0..1);
+                stats.draw_calls += 1;
+            }
+        }
+        queue.submit(Some(encoder.finish()));
+        self.stats = stats;
+    }
+
+    /// The nodes to draw at `frame` (creation order) and their draw uniforms.
+    fn collect(&self, scene: &Scene, frame: usize, opts: &ViewOptions, eye: Vec3) -> (Vec<Item>, Vec<DrawUniforms>) {
+        let mut items = Vec::new();
+        let mut slots = Vec::new();
+        for node in scene.nodes() {
+            let key = node.key;
+            if opts.is_hidden(&key) {
+                continue;
+            }
+            let (Some(g), Some(i)) = (self.gpu.get(&key), node.data_frame(frame)) else {
+                continue;
+            };
+            let model = g.transform(i);
+            let flat = opts.flat_shading_override.get(&key).copied().unwrap_or(g.flat_shading);
+            let edges = opts.draw_edges_override.get(&key).copied().unwrap_or(g.draw_edges);
+            items.push(Item {
+                key,
+                frame: i,
+                slot: slots.len(),
+                edges: edges && g.mesh.is_some(),
+                outline: opts.selected == Some(key) || g.draw_outline,
+                distance: (g
+                    .local_center(i)
+                    .map_or(model.w_axis.truncate(), |c| model.transform_point3(c))
+                    - eye)
+                    .length(),
+            });
+            slots.push(DrawUniforms::new(&model, flat));
+        }
+        if slots.is_empty() {
+            // The floor and outline bind slot 0 too.
+            slots.push(DrawUniforms::new(&glam::Mat4::IDENTITY, false));
+        }
+        (items, slots)
+    }
+
+    /// Draws one node with the given variant.
+    fn draw_item(&self, pass: &mut wgpu::RenderPass<'_>, it: &Item, variant: Variant, stats: &mut RenderStats) {
+        let Some(g): Option<&GpuNode> = self.gpu.get(&it.key) else {
+            return;
+        };
+        pass.set_bind_group(1, &self.draws.bind_group, &[self.draws.offset(it.slot)]);
+        if let Some(mesh) = &g.mesh {
+            pass.set_pipeline(self.mesh.tris.get(variant));
+            if mesh.draw(pass, it.frame, &self.identity, false) {
+                stats.draw_calls += 1;
+                stats.instances += u64::from(mesh.instance_count());
+            }
+            if it.edges && variant != Variant::Mask {
+                pass.set_pipeline(&self.mesh.edges);
+                if mesh.draw(pass, it.frame, &self.identity, true) {
+                    stats.draw_calls += 1;
+                }
+            }
+        }
+        if let Some(store) = &g.spheres {
+            if let Some(slice) = store.slice(it.frame) {
+                let n = (store.frame_bytes() / sph::INSTANCE_BYTES) as u32;
+                pass.set_pipeline(self.spheres.get(variant));
+                sph::draw(pass, slice, n);
+                stats.draw_calls += 1;
+                stats.instances += u64::from(n);
+            }
+        }
+        if let Some(store) = &g.cylinders {
+            if let Some(slice) = store.slice(it.frame) {
+                let n = (store.frame_bytes() / cyl::INSTANCE_BYTES) as u32;
+                pass.set_pipeline(self.cylinders.get(variant));
+                self.unit_cylinder.draw(pass, slice, n);
+                stats.draw_calls += 1;
+                stats.instances += u64::from(n);
+            }
+        }
+    }
+}
