@@ -500,7 +500,13 @@ impl CreateNode {
         for name in ["position", "rotation", "scale", "instance_transforms"] {
             if let Some(arr) = self.fields.get(name) {
                 let k = arr.n_frames();
-                if k != 1 && k != n_frames && (self.kind == NodeKind::Node || name == "instance_transforms") {
+                // Instances may animate a single-frame mesh (aitviewer: n_frames = max of the two).
+                let instances_of_static_mesh = name == "instance_transforms" && n_frames == 1;
+                if k != 1
+                    && k != n_frames
+                    && !instances_of_static_mesh
+                    && (self.kind == NodeKind::Node || name == "instance_transforms")
+                {
                     return Err(ProtocolError::Invalid {
                         kind: kname,
                         name: name.into(),

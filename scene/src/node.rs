@@ -110,9 +110,12 @@ impl Node {
     /// The node's length on the scene timeline: `len(enabled_frames)` when given, else
     /// [`Node::n_frames`].
     pub fn timeline_len(&self) -> usize {
+        // A single-frame mesh with animated instances plays through the instance frames
+        // (aitviewer: n_frames = max of the two).
+        let instances = self.series.get("instance_transforms").map_or(0, FrameSeries::len);
         self.statics
             .get("enabled_frames")
-            .map_or_else(|| self.n_frames(), NdArray::len)
+            .map_or_else(|| self.n_frames().max(instances), NdArray::len)
     }
 
     /// Which data frame shows at scene frame `f`: clamped to the last frame (shorter nodes hold
@@ -127,7 +130,7 @@ impl Node {
                 }
                 Some(m[..=t].iter().filter(|&&b| b != 0).count() - 1)
             }
-            None => Some(f.min(self.n_frames().saturating_sub(1))),
+            None => Some(f.min(self.timeline_len().saturating_sub(1))),
         }
     }
 

@@ -509,3 +509,24 @@ fn snapshot_rebuilds_the_scene() {
     }
     assert_eq!(copy.current_frame(), 1);
 }
+
+#[test]
+fn mesh_instance_frames_extend_the_timeline() {
+    let mut s = Scene::new();
+    let inst = NdArray::from_f32(&[5, 2, 4, 4], &[0.0; 160]).unwrap();
+    let bad = mesh(1, 2).with_kwarg("instance_transforms", inst.clone());
+    assert!(apply(&mut s, 1, bad)
+        .unwrap_err()
+        .to_string()
+        .contains("expected 1 or 2"));
+    apply(&mut s, 1, mesh(1, 1).with_kwarg("instance_transforms", inst)).unwrap();
+    let n = s.node(&K1).unwrap();
+    assert_eq!(n.n_frames(), 1);
+    assert_eq!(n.timeline_len(), 5);
+    assert_eq!(s.n_frames(), 5);
+    assert_eq!(
+        n.data_frame(4),
+        Some(4),
+        "the instance frame; the vertices' single frame serves all"
+    );
+}
