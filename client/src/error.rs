@@ -57,6 +57,21 @@ pub enum ClientError {
         /// The last failure, for example `Connection refused (os error 111)`.
         reason: String,
     },
+    /// The relay refused the connection: a missing or wrong access token (401, 403), a web
+    /// page origin it does not allow (403), or no free connection (503).
+    #[error("the meshcast relay at {url} refused the connection (HTTP {status}): {reason}")]
+    Refused {
+        /// The WebSocket URL that was tried (without its query, which may hold the token).
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The relay's reason, for example `missing access token: open the URL the relay
+        /// printed, or pass token=...`.
+        reason: String,
+    },
+    /// The TLS settings are unusable (for example a root certificate that is not PEM).
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
     /// An array argument has the wrong shape; nothing was sent.
     #[error("argument '{argument}' has shape {got:?}, expected {expected}")]
     Shape {

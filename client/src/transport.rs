@@ -18,9 +18,11 @@ use meshcast_protocol::{decode, encode_envelope, Envelope, MessageType, RelayToC
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::{ClientError, ConnectOptions, RemoteError, ViewerMessage};
 
@@ -175,8 +177,9 @@ impl Core {
     /// Connects, retrying until `opts.timeout`, and starts the reader and writer tasks on the
     /// current tokio runtime.
     pub(crate) async fn connect(opts: &ConnectOptions) -> Result<Core, ClientError> {
-        let url = opts.url();
-        let ws = connect_with_retry(&url, opts).await?;
+        let ws = connect_with_retry(&opts.url(), opts).await?;
+        // Messages and errors show the URL without its query (which may hold the token).
+        let url = shown_url(&opts.url());
         tracing::info!(%url, "connected to the meshcast relay");
         let (sink, stream) = ws.split();
         let (tx, rx) = mpsc::channel(opts.send_queue.max(1));
@@ -318,35 +321,159 @@ fn flush_frame() -> Bytes {
     Bytes::from(encode_envelope(&Envelope::new(MessageType::Flush.code(), None)))
 }
 
+/// `url` without its query (which may hold the access token).
+pub(crate) fn shown_url(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_owned()
+}
+
+/// The rustls client configuration for `wss://`: the webpki roots plus the extra certificates
+/// of the options, with the ring provider.
+fn tls_connector(opts: &ConnectOptions) -> Result<Connector, ClientError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for pem in &opts.tls_root_certs {
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ClientError::Tls(format!("cannot read a root certificate: {e}")))?;
+        if certs.is_empty() {
+            return Err(ClientError::Tls("a root certificate holds no PEM certificate".into()));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| ClientError::Tls(format!("cannot use a root certificate: {e}")))?;
+        }
+    }
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ClientError::Tls(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(Connector::Rustls(Arc::new(config)))
+}
+
+/// One failed attempt: why, and whether trying again may help (`fatal` holds the error to
+/// return at once when it cannot).
+struct Failure {
+    retry: bool,
+    fatal: Option<ClientError>,
+    refused: Option<(u16, String)>,
+    reason: String,
+}
+
+impl Failure {
+    fn fatal(error: ClientError) -> Self {
+        Self {
+            retry: false,
+            reason: error.to_string(),
+            fatal: Some(error),
+            refused: None,
+        }
+    }
+}
+
+fn tls_failure(e: &dyn std::fmt::Display) -> Failure {
+    Failure::fatal(ClientError::Tls(format!(
+        "{e} (for a self-signed relay certificate or a private CA, trust it with ConnectOptions::tls_root_cert)"
+    )))
+}
+
+async fn connect_once(url: &str, opts: &ConnectOptions, config: WebSocketConfig) -> Result<Ws, Failure> {
+    let bad_url = |reason: String| {
+        Failure::fatal(ClientError::Connect {
+            url: shown_url(url),
+            timeout: Duration::ZERO,
+            reason,
+        })
+    };
+    let mut request = url.into_client_request().map_err(|e| bad_url(e.to_string()))?;
+    if let Some(token) = opts.effective_token() {
+        let value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| bad_url("the access token holds characters a header cannot carry".into()))?;
+        request.headers_mut().insert("authorization", value);
+    }
+    let connector = if url.starts_with("wss://") {
+        Some(tls_connector(opts).map_err(Failure::fatal)?)
+    } else {
+        None
+    };
+    match tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, connector).await {
+        Ok((ws, _response)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body()
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).trim().to_owned())
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| response.status().to_string());
+            Err(Failure {
+                // 503: no free connection right now; 401/403 will not change by retrying.
+                retry: status == 503,
+                fatal: None,
+                refused: Some((status, body.clone())),
+                reason: format!("HTTP {status}: {body}"),
+            })
+        }
+        // A certificate the client does not trust will not change by retrying either.
+        Err(tokio_tungstenite::tungstenite::Error::Tls(e)) => Err(tls_failure(&e)),
+        Err(tokio_tungstenite::tungstenite::Error::Io(e))
+            if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) =>
+        {
+            Err(tls_failure(&e))
+        }
+        Err(e) => Err(Failure {
+            retry: true,
+            fatal: None,
+            refused: None,
+            reason: e.to_string(),
+        }),
+    }
+}
+
 async fn connect_with_retry(url: &str, opts: &ConnectOptions) -> Result<Ws, ClientError> {
     let deadline = Instant::now() + opts.timeout;
     // Replies are small, but a viewer may send anything back: allow large messages.
     let config = WebSocketConfig::default()
         .max_message_size(Some(1 << 30))
         .max_frame_size(Some(1 << 30));
+    let shown = shown_url(url);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         let left = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_millis(100));
-        let failure = match tokio::time::timeout(
-            left,
-            tokio_tungstenite::connect_async_with_config(url, Some(config), true),
-        )
-        .await
-        {
-            Ok(Ok((ws, _response))) => return Ok(ws),
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => "timed out".to_owned(),
+        let failure = match tokio::time::timeout(left, connect_once(url, opts, config)).await {
+            Ok(Ok(ws)) => return Ok(ws),
+            Ok(Err(f)) => f,
+            Err(_) => Failure {
+                retry: true,
+                fatal: None,
+                refused: None,
+                reason: "timed out".to_owned(),
+            },
         };
-        tracing::debug!(%url, attempt, %failure, "connecting to the relay");
+        tracing::debug!(url = %shown, attempt, failure = %failure.reason, "connecting to the relay");
         let now = Instant::now();
-        if now >= deadline {
+        if let Some(error) = failure.fatal {
+            return Err(error);
+        }
+        if !failure.retry || now >= deadline {
+            if let Some((status, reason)) = failure.refused {
+                return Err(ClientError::Refused {
+                    url: shown,
+                    status,
+                    reason,
+                });
+            }
             return Err(ClientError::Connect {
-                url: url.to_owned(),
+                url: shown,
                 timeout: opts.timeout,
-                reason: failure,
+                reason: failure.reason,
             });
         }
         tokio::time::sleep(opts.retry_interval.min(deadline - now)).await;

@@ -1,11 +1,30 @@
 //! The command line of the `meshcast-relay` binary.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::config::{Config, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_VIEWER_QUEUE, DEFAULT_VIEWER_QUEUE_BYTES};
+use crate::access::{self, Access};
+use crate::config::{
+    Config, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_SCENE_BYTES, DEFAULT_VIEWER_QUEUE, DEFAULT_VIEWER_QUEUE_BYTES,
+};
+use crate::tls::{self, TlsError};
+
+/// Why the command line does not make a usable configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--token` / `MESHCAST_TOKEN` is unusable.
+    #[error("invalid access token: {0}")]
+    Token(String),
+    /// No random token could be made.
+    #[error("cannot generate an access token: {0}")]
+    Random(String),
+    /// The TLS certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
 
 /// meshcast relay: producer clients (Python/aitviewer or Rust) send meshes, spheres, lines,
 /// SMPL bodies... over WebSocket to ws://HOST:PORT/; browser viewers connect to
@@ -14,10 +33,47 @@ use crate::config::{Config, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_VIEWER_QUEUE, DEFA
 #[derive(Debug, Parser)]
 #[command(name = "meshcast-relay", version)]
 pub struct Cli {
-    /// Address to listen on. 127.0.0.1 (default) accepts only this machine; 0.0.0.0 shares the
-    /// relay on the local network (anyone who can reach the port can send to and watch it).
+    /// Address to listen on. 127.0.0.1 (default) accepts only this machine. Any other address
+    /// (0.0.0.0: every interface) shares the relay on the network and turns on an access token
+    /// for connections from other hosts (generated unless --token / MESHCAST_TOKEN gives one;
+    /// printed at start as the URL to open).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
+
+    /// Share on the local network: the same as --bind 0.0.0.0 (with an access token).
+    #[arg(long, conflicts_with = "bind")]
+    pub lan: bool,
+
+    /// The access token asked of other hosts (and of everyone with --require-token), instead of
+    /// a generated one: at least 8 letters, digits or - . _ ~. Clients pass it as ?token= in
+    /// the URL or an `Authorization: Bearer` header.
+    #[arg(long, value_name = "TOKEN", env = "MESHCAST_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Ask connections from this machine (127.0.0.1, ::1) for the token too (a token is generated
+    /// when none is given). Protects a relay on a computer shared with other users.
+    #[arg(long)]
+    pub require_token: bool,
+
+    /// Admit producer clients without the token from other hosts (or, with --require-token,
+    /// from anywhere) provided they speak pickle: aitviewer's own clients, which cannot send a
+    /// token. Viewers always need it. Anyone who can reach the port can then change the scene.
+    #[arg(long, alias = "allow-pickle-remote")]
+    pub allow_tokenless_pickle: bool,
+
+    /// A web page origin (scheme://host[:port]) whose pages may open the WebSocket endpoints,
+    /// besides the relay's own page. Repeatable; `*` allows any page (not recommended).
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+
+    /// TLS certificate chain (PEM, leaf first): serve wss:// and https:// instead of ws:// and
+    /// http://. Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1) for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 
     /// TCP port for both producers (ws://HOST:PORT/) and viewers (ws://HOST:PORT/viewer,
     /// http://HOST:PORT/). 8417 is aitviewer's port, so its clients connect unchanged.
@@ -34,6 +90,23 @@ pub struct Cli {
     /// larger one is disconnected with a close frame that states the size and the limit.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_message_size: usize,
+
+    /// Largest scene, in bytes of array data (default 8 GiB). A creation or frame change that
+    /// would grow the scene past it is rejected with an error naming the limit; the scene is
+    /// left as it was.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SCENE_BYTES)]
+    pub max_scene_bytes: usize,
+
+    /// Most WebSocket connections (producers and viewers together) open at once (default 256).
+    /// Beyond it, new ones are refused with HTTP 503 and a reason.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
+    pub max_connections: usize,
+
+    /// Messages per second accepted from one producer connection, in bursts of up to one
+    /// second's worth (default 100000; 0: unlimited). Each message over it is rejected with an
+    /// error (MessagePack clients); pickle clients, which get no errors, are slowed down instead.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_MESSAGES_PER_SECOND)]
+    pub max_messages_per_second: u32,
 
     /// Messages buffered for each viewer. A viewer that falls further behind is marked lagging:
     /// its queue is dropped and, once it reads again, it gets a fresh snapshot of the scene.
@@ -53,16 +126,122 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// The relay settings these arguments ask for.
-    pub fn config(&self) -> Config {
-        Config {
+    /// The address to listen on (`--lan` is 0.0.0.0).
+    pub fn bind_addr(&self) -> IpAddr {
+        if self.lan {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        } else {
+            self.bind
+        }
+    }
+
+    /// True when the relay listens beyond this machine.
+    pub fn shared(&self) -> bool {
+        !self.bind_addr().is_loopback()
+    }
+
+    /// The relay settings these arguments ask for: reads the TLS files and, when sharing (or
+    /// with --require-token) without a given token, generates one.
+    pub fn config(&self) -> Result<Config, ConfigError> {
+        let token = match &self.token {
+            Some(t) => {
+                access::validate_token(t).map_err(ConfigError::Token)?;
+                Some(t.clone())
+            }
+            None if self.shared() || self.require_token => {
+                Some(access::generate_token().map_err(|e| ConfigError::Random(e.to_string()))?)
+            }
+            None => None,
+        };
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::load_server_config(cert, key)?),
+            _ => None,
+        };
+        Ok(Config {
             dist: self.dist.clone().or_else(default_dist),
             max_message_size: self.max_message_size,
             viewer_queue: self.viewer_queue,
             viewer_queue_bytes: self.viewer_queue_bytes,
+            access: Access {
+                token,
+                require_token_on_loopback: self.require_token,
+                allow_tokenless_pickle: self.allow_tokenless_pickle,
+                allowed_origins: self.allow_origin.clone(),
+            },
+            tls,
+            max_scene_bytes: self.max_scene_bytes,
+            max_connections: self.max_connections,
+            max_messages_per_second: self.max_messages_per_second,
             ..Config::default()
+        })
+    }
+}
+
+/// What the relay prints at start for people: the URL to open and how clients connect
+/// (with the token when one is asked for).
+pub fn banner(config: &Config, addr: SocketAddr) -> String {
+    let (http, ws) = if config.tls.is_some() {
+        ("https", "wss")
+    } else {
+        ("http", "ws")
+    };
+    let port = addr.port();
+    let host = if addr.ip().is_unspecified() {
+        machine_name().unwrap_or_else(|| "THIS-MACHINE".into())
+    } else if addr.ip().is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    let mut out = String::new();
+    match &config.access.token {
+        Some(token) => {
+            let who = if config.access.require_token_on_loopback {
+                "every connection"
+            } else {
+                "connections from other hosts"
+            };
+            out.push_str(&format!("meshcast relay: an access token is required for {who}.\n"));
+            out.push_str(&format!(
+                "  open in a browser:  {http}://{host}:{port}/?token={token}\n"
+            ));
+            if addr.ip().is_unspecified() {
+                out.push_str("                      (or use this machine's IP address as the host)\n");
+            }
+            out.push_str(&format!(
+                "  Python client:      RemoteViewer(\"{host}\", {port}, token=\"{token}\"{py_tls})   or  MESHCAST_TOKEN={token}\n",
+                py_tls = if config.tls.is_some() { ", ssl_context=..." } else { "" },
+            ));
+            out.push_str(&format!(
+                "  Rust client:        ConnectOptions::new(\"{ws}://{host}:{port}/\").token(\"{token}\")\n"
+            ));
+            out.push_str(&format!("  producer URL:       {ws}://{host}:{port}/?token={token}\n"));
+            if config.access.allow_tokenless_pickle {
+                out.push_str(
+                    "  aitviewer clients (pickle) are admitted without the token (--allow-tokenless-pickle)\n",
+                );
+            }
+        }
+        None => {
+            out.push_str(&format!(
+                "meshcast relay: open {http}://{host}:{port}/ in a browser (this machine only)\n"
+            ));
+            out.push_str(&format!("  producers connect to {ws}://{host}:{port}/\n"));
         }
     }
+    out
+}
+
+/// This machine's host name, for the printed URL when listening on every interface.
+fn machine_name() -> Option<String> {
+    let from_file = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok();
+    from_file
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
 
 fn at_least_one(s: &str) -> Result<usize, String> {
@@ -92,7 +271,58 @@ mod tests {
         let cli = Cli::try_parse_from(["meshcast-relay"]).unwrap();
         assert_eq!(cli.port, 8417);
         assert_eq!(cli.bind.to_string(), "127.0.0.1");
-        assert_eq!(cli.config().max_message_size, 1 << 30);
+        let c = cli.config().unwrap();
+        assert_eq!(c.max_message_size, 1 << 30);
+        assert!(!cli.shared());
+        // Loopback stays token-free (unless MESHCAST_TOKEN is set in the test's environment).
+        if std::env::var_os("MESHCAST_TOKEN").is_none() {
+            assert_eq!(c.access.token, None);
+        }
+        assert!(c.tls.is_none());
+        assert_eq!(c.max_scene_bytes, 8 << 30);
+        assert_eq!(c.max_connections, 256);
+        assert_eq!(c.max_messages_per_second, 100_000);
+    }
+
+    #[test]
+    fn sharing_turns_on_a_generated_token() {
+        for args in [
+            &["meshcast-relay", "--lan"][..],
+            &["meshcast-relay", "--bind", "0.0.0.0"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(cli.shared());
+            assert_eq!(cli.bind_addr().to_string(), "0.0.0.0");
+            let token = cli.config().unwrap().access.token.unwrap();
+            assert!(token.len() >= 32);
+        }
+        let cli = Cli::try_parse_from(["meshcast-relay", "--lan", "--token", "my-own-token"]).unwrap();
+        let c = cli.config().unwrap();
+        assert_eq!(c.access.token.as_deref(), Some("my-own-token"));
+        let banner = banner(&c, "0.0.0.0:8417".parse().unwrap());
+        assert!(banner.contains(":8417/?token=my-own-token"), "{banner}");
+        assert!(banner.contains("token=\"my-own-token\""), "{banner}");
+        let cli = Cli::try_parse_from(["meshcast-relay", "--require-token"]).unwrap();
+        assert!(cli.config().unwrap().access.token.is_some());
+        assert!(Cli::try_parse_from(["meshcast-relay", "--lan", "--bind", "0.0.0.0"]).is_err());
+        let cli = Cli::try_parse_from(["meshcast-relay", "--token", "short"]).unwrap();
+        assert!(matches!(cli.config(), Err(ConfigError::Token(_))));
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_reports_bad_ones() {
+        assert!(Cli::try_parse_from(["meshcast-relay", "--tls-cert", "c.pem"]).is_err());
+        assert!(Cli::try_parse_from(["meshcast-relay", "--tls-key", "k.pem"]).is_err());
+        let cli = Cli::try_parse_from([
+            "meshcast-relay",
+            "--tls-cert",
+            "/nonexistent/c.pem",
+            "--tls-key",
+            "/nonexistent/k.pem",
+        ])
+        .unwrap();
+        let err = cli.config().err().unwrap().to_string();
+        assert!(err.contains("/nonexistent/c.pem"), "{err}");
     }
 
     #[test]
@@ -111,7 +341,7 @@ mod tests {
             "/tmp/x",
         ])
         .unwrap();
-        let c = cli.config();
+        let c = cli.config().unwrap();
         assert_eq!(cli.port, 9000);
         assert_eq!(c.max_message_size, 1000);
         assert_eq!(c.viewer_queue, 8);
@@ -131,6 +361,17 @@ mod tests {
             "--viewer-queue",
             "--viewer-queue-bytes",
             "--log",
+            "--lan",
+            "--token",
+            "--require-token",
+            "--allow-tokenless-pickle",
+            "--allow-origin",
+            "--tls-cert",
+            "--tls-key",
+            "--max-scene-bytes",
+            "--max-connections",
+            "--max-messages-per-second",
+            "MESHCAST_TOKEN",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");
         }

@@ -7,6 +7,12 @@
 //!   (large ones on the blocking pool) and passes commands to the hub in order, or answers a
 //!   rejected frame with an error itself;
 //! - the writer sends replies (acks, errors, viewer messages) in the client's wire format.
+//!
+//! The decoder also applies the per-connection message rate (`--max-messages-per-second`) and,
+//! for a connection admitted without the token under `--allow-tokenless-pickle`, insists that
+//! it speaks pickle. Closing always completes the WebSocket close handshake: the relay answers
+//! a client's close frame, and when it closes a connection itself for an error (1008, 1009) it
+//! flushes its close frame and keeps the socket open briefly so the reason reaches the client.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -15,7 +21,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use meshcast_protocol::{ClientId, ClientInfo, Command, Uid};
 use tokio::sync::mpsc;
@@ -24,6 +30,7 @@ use tracing::{debug, info, warn, Instrument};
 
 use crate::config::Config;
 use crate::hub::{ClientOut, HubHandle, HubMsg};
+use crate::limits::{RateLimiter, Slot};
 use crate::wire::WireFormat;
 
 /// Frames at least this large are decoded on the blocking thread pool.
@@ -33,6 +40,14 @@ const BLOCKING_DECODE_BYTES: usize = 256 * 1024;
 const CLOSE_TOO_BIG: u16 = 1009;
 /// WebSocket close code for a server going away.
 const CLOSE_GOING_AWAY: u16 = 1001;
+/// WebSocket close code for a policy violation (RFC 6455).
+const CLOSE_POLICY: u16 = 1008;
+
+/// How long writing a close frame may take.
+pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the socket stays open after the relay closed a connection for an error, so that
+/// the client reads the close frame (and its reason) before the socket goes away.
+pub const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
 /// Everything a producer connection needs.
 pub struct ClientCtx {
@@ -42,12 +57,16 @@ pub struct ClientCtx {
     pub peer: SocketAddr,
     /// The format assumed until its first frame shows the real one.
     pub guess: WireFormat,
+    /// Admitted without the token under `--allow-tokenless-pickle`: must speak pickle.
+    pub pickle_only: bool,
     /// The hub.
     pub hub: HubHandle,
     /// Settings.
     pub config: Arc<Config>,
     /// Cancelled when the relay shuts down.
     pub shutdown: CancellationToken,
+    /// Its share of `--max-connections`, held while it is open.
+    pub slot: Slot,
 }
 
 /// The format shared by the decoder (which detects it) and the writer (which encodes with it).
@@ -87,9 +106,11 @@ async fn serve_inner(socket: WebSocket, ctx: ClientCtx) {
         id,
         peer,
         guess,
+        pickle_only,
         hub,
         config,
         shutdown,
+        slot: _slot,
     } = ctx;
     let (sink, mut stream) = socket.split();
     let format = Arc::new(SharedFormat::new(guess));
@@ -115,7 +136,18 @@ async fn serve_inner(socket: WebSocket, ctx: ClientCtx) {
         write_replies(sink, reply_rx, Arc::clone(&format), conn.clone(), shutdown.clone()).in_current_span(),
     );
     let (frame_tx, frame_rx) = mpsc::channel(config.decode_queue.max(1));
-    let decoder = tokio::spawn(decode_frames(Decoder { id, hub, format, guess }, frame_rx).in_current_span());
+    let decoder = Decoder {
+        id,
+        hub,
+        format,
+        guess,
+        pickle_only,
+        replies: reply_tx.clone(),
+        per_second: config.max_messages_per_second,
+        limiter: RateLimiter::new(config.max_messages_per_second),
+        throttle_logged: false,
+    };
+    let decoder = tokio::spawn(decode_frames(decoder, frame_rx).in_current_span());
 
     let mut seq: u64 = 0;
     let mut too_big = false;
@@ -160,19 +192,46 @@ async fn serve_inner(socket: WebSocket, ctx: ClientCtx) {
     drop(reply_tx);
     // Everything read so far is handled before the hub hears that the client is gone.
     let _ = decoder.await;
-    if too_big {
-        // Let the close frame reach the peer before the socket (with unread data) is dropped:
-        // wait for the writer, then give the peer a moment to answer the close.
-        let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
-        let _ = tokio::time::timeout(Duration::from_millis(500), async {
-            while let Some(Ok(_)) = stream.next().await {}
-        })
-        .await;
+    let closed_for_error = if too_big {
+        // The writer sends what is queued, then the close frame, and returns.
+        matches!(
+            tokio::time::timeout(CLOSE_FLUSH_TIMEOUT * 2, writer).await,
+            Ok(Ok(true))
+        )
     } else {
         conn.cancel();
-        let _ = writer.await;
+        matches!(writer.await, Ok(true))
+    };
+    if closed_for_error {
+        // After an oversized frame the stream cannot be read on: hold it without reading.
+        linger(&mut stream, !too_big, &shutdown).await;
     }
     info!(messages = seq, "client disconnected");
+}
+
+/// After the relay closed a connection for an error: keeps the socket open until the client
+/// answers the close (when the stream can still be read: reading and discarding what arrives),
+/// or [`CLOSE_LINGER`] passes, so that the client reads the close frame before the socket is
+/// dropped (a socket dropped with unread data is reset, and the reset can destroy the close
+/// frame before the client has read it).
+async fn linger(stream: &mut SplitStream<WebSocket>, readable: bool, shutdown: &CancellationToken) {
+    let drain = async {
+        if !readable {
+            std::future::pending::<()>().await;
+        }
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Ok(_)) => {}
+                Some(Err(_)) => std::future::pending::<()>().await,
+            }
+        }
+    };
+    tokio::select! {
+        () = drain => {}
+        () = tokio::time::sleep(CLOSE_LINGER) => {}
+        () = shutdown.cancelled() => {}
+    }
 }
 
 /// The size and limit of an over-long message, if that is what the error is.
@@ -190,6 +249,55 @@ struct Decoder {
     hub: HubHandle,
     format: Arc<SharedFormat>,
     guess: WireFormat,
+    /// The connection must speak pickle (admitted without the token).
+    pickle_only: bool,
+    /// The writer's queue, to close the connection.
+    replies: mpsc::Sender<ClientOut>,
+    /// `--max-messages-per-second`.
+    per_second: u32,
+    limiter: Option<RateLimiter>,
+    /// Whether slowing this (pickle) connection down was logged.
+    throttle_logged: bool,
+}
+
+/// What the decoder does with a decoded message under the rate limit.
+enum Pace {
+    /// Go on.
+    Go,
+    /// Reject it (a MessagePack client is told so).
+    Reject,
+}
+
+impl Decoder {
+    /// Applies the rate limit to one decoded message: FLUSH is never limited (its Ack is what
+    /// a client waits for); MessagePack clients get an error per message over the rate; pickle
+    /// clients, which get no errors, are slowed down instead (the reader stops reading).
+    async fn pace(&mut self, cmd: &Command) -> Pace {
+        let Some(limiter) = self.limiter.as_mut() else {
+            return Pace::Go;
+        };
+        if matches!(cmd, Command::Flush) || limiter.try_take() {
+            return Pace::Go;
+        }
+        if self.format.get() == WireFormat::MsgPack {
+            return Pace::Reject;
+        }
+        if !self.throttle_logged {
+            self.throttle_logged = true;
+            warn!(
+                limit = self.per_second,
+                "pickle client sends more than {} messages per second (--max-messages-per-second): slowing it down",
+                self.per_second
+            );
+        }
+        loop {
+            let wait = limiter.wait_time();
+            if wait.is_zero() && limiter.try_take() {
+                return Pace::Go;
+            }
+            tokio::time::sleep(wait.max(Duration::from_micros(100))).await;
+        }
+    }
 }
 
 /// What the reader hands the decoder.
@@ -221,8 +329,9 @@ fn decode(format: WireFormat, frame: &[u8]) -> Result<Command, Rejection> {
     })
 }
 
-async fn decode_frames(d: Decoder, mut frames: mpsc::Receiver<Frame>) {
+async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
     let mut first = true;
+    let mut limited: u64 = 0;
     while let Some(frame) = frames.recv().await {
         let (seq, frame) = match frame {
             Frame::Binary(seq, frame) => (seq, frame),
@@ -237,6 +346,7 @@ async fn decode_frames(d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                     msg_type: None,
                     uid: None,
                     message,
+                    log: true,
                 };
                 if d.hub.send(rejected).await.is_err() {
                     break;
@@ -245,7 +355,21 @@ async fn decode_frames(d: Decoder, mut frames: mpsc::Receiver<Frame>) {
             }
         };
         if std::mem::take(&mut first) {
-            if let Some(detected) = WireFormat::detect(&frame) {
+            let detected = WireFormat::detect(&frame);
+            if d.pickle_only && detected != Some(WireFormat::Pickle) {
+                let reason = "no access token: without one only aitviewer (pickle) clients may connect; \
+                              pass the token the relay printed (token=... or MESHCAST_TOKEN)";
+                warn!("closing connection: {reason}");
+                let _ = d
+                    .replies
+                    .send(ClientOut::Close {
+                        code: CLOSE_POLICY,
+                        reason: reason.into(),
+                    })
+                    .await;
+                break;
+            }
+            if let Some(detected) = detected {
                 d.format.set(detected);
                 if detected != d.guess {
                     let _ = d
@@ -275,6 +399,33 @@ async fn decode_frames(d: Decoder, mut frames: mpsc::Receiver<Frame>) {
         };
         match result {
             Ok(cmd) => {
+                if let Pace::Reject = d.pace(&cmd).await {
+                    limited += 1;
+                    if limited == 1 {
+                        warn!(
+                            limit = d.per_second,
+                            "client sends more than {} messages per second (--max-messages-per-second): \
+                             rejecting the excess",
+                            d.per_second
+                        );
+                    }
+                    let rejected = HubMsg::Rejected {
+                        client: d.id,
+                        seq,
+                        msg_type: Some(crate::hub::command_type(&cmd)),
+                        uid: cmd.uid(),
+                        message: format!(
+                            "rate limit: this connection sent more than {} messages per second \
+                             (the relay's --max-messages-per-second); message rejected, send it again later",
+                            d.per_second
+                        ),
+                        log: false,
+                    };
+                    if d.hub.send(rejected).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 if d.hub.send(HubMsg::Command { client: d.id, seq, cmd }).await.is_err() {
                     break;
                 }
@@ -287,6 +438,7 @@ async fn decode_frames(d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                     msg_type: r.msg_type,
                     uid: r.uid,
                     message: r.message,
+                    log: true,
                 };
                 if d.hub.send(rejected).await.is_err() {
                     break;
@@ -294,16 +446,35 @@ async fn decode_frames(d: Decoder, mut frames: mpsc::Receiver<Frame>) {
             }
         }
     }
+    if limited > 0 {
+        warn!(
+            rejected = limited,
+            "messages rejected by the rate limit on this connection"
+        );
+    }
     let _ = d.hub.send(HubMsg::ClientGone { client: d.id }).await;
 }
 
+/// Writes a close frame and flushes it. When the client closed first, the write itself is
+/// refused (the connection is already closing) and the flush sends the automatic answer to the
+/// client's close frame, completing the close handshake.
+pub async fn send_close(sink: &mut SplitSink<WebSocket, Message>, frame: Message) {
+    let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, async {
+        let _ = sink.send(frame).await;
+        let _ = sink.flush().await;
+    })
+    .await;
+}
+
+/// Sends replies until the queue ends or the connection is cancelled; returns true when it
+/// closed the connection for an error (`ClientOut::Close`).
 async fn write_replies(
     mut sink: SplitSink<WebSocket, Message>,
     mut replies: mpsc::Receiver<ClientOut>,
     format: Arc<SharedFormat>,
     cancel: CancellationToken,
     shutdown: CancellationToken,
-) {
+) -> bool {
     let bye = |shutdown: &CancellationToken| {
         if shutdown.is_cancelled() {
             close(CLOSE_GOING_AWAY, "relay shutting down")
@@ -315,8 +486,8 @@ async fn write_replies(
         let out = tokio::select! {
             biased;
             () = cancel.cancelled() => {
-                let _ = sink.send(bye(&shutdown)).await;
-                return;
+                send_close(&mut sink, bye(&shutdown)).await;
+                return false;
             }
             out = replies.recv() => out,
         };
@@ -324,19 +495,21 @@ async fn write_replies(
             Some(ClientOut::Reply(reply)) => {
                 if let Some(bytes) = format.get().encode_reply(&reply) {
                     if sink.send(Message::Binary(bytes)).await.is_err() {
-                        return;
+                        // The client closed (or the link broke): answer its close if it sent one.
+                        send_close(&mut sink, bye(&shutdown)).await;
+                        return false;
                     }
                 }
             }
             Some(ClientOut::Close { code, reason }) => {
-                let _ = sink.send(close(code, &reason)).await;
-                // Wait for the peer's close reply (or give up when the reader side is torn down).
-                let _ = tokio::time::timeout(Duration::from_secs(1), sink.flush()).await;
-                return;
+                send_close(&mut sink, close(code, &reason)).await;
+                // Stop the reader too (when the decoder asked for the close).
+                cancel.cancel();
+                return true;
             }
             None => {
-                let _ = sink.send(bye(&shutdown)).await;
-                return;
+                send_close(&mut sink, bye(&shutdown)).await;
+                return false;
             }
         }
     }

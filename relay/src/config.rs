@@ -2,6 +2,9 @@
 //! directly by tests and embedders).
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::access::Access;
 
 /// One GiB: the default `--max-message-size` (aitviewer clients send whole sequences in one
 /// message, hundreds of MB).
@@ -12,6 +15,15 @@ pub const DEFAULT_VIEWER_QUEUE: usize = 4096;
 
 /// Default number of bytes buffered per viewer before it is marked lagging.
 pub const DEFAULT_VIEWER_QUEUE_BYTES: usize = 512 << 20;
+
+/// Default `--max-scene-bytes`: 8 GiB of array data in the scene.
+pub const DEFAULT_MAX_SCENE_BYTES: usize = 8 << 30;
+
+/// Default `--max-connections`: open WebSocket connections, producers and viewers together.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// Default `--max-messages-per-second` per producer connection (bursts of one second's worth).
+pub const DEFAULT_MAX_MESSAGES_PER_SECOND: u32 = 100_000;
 
 /// Settings of a running relay.
 #[derive(Debug, Clone)]
@@ -36,6 +48,19 @@ pub struct Config {
     pub hub_queue: usize,
     /// Frames read ahead of the decoder on each producer connection.
     pub decode_queue: usize,
+    /// Who may connect: access token, loopback rules, allowed origins.
+    pub access: Access,
+    /// TLS settings (wss:// and https://); `None` serves plain ws:// and http://.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Largest scene, in bytes of array data (`Scene::nbytes`: what a late viewer's snapshot
+    /// carries). A creation or frame change that would grow the scene past it is rejected.
+    pub max_scene_bytes: usize,
+    /// Most WebSocket connections open at once (producers and viewers); more are refused with
+    /// HTTP 503.
+    pub max_connections: usize,
+    /// Messages per second accepted from one producer connection (0: unlimited); MessagePack
+    /// clients get an error for each message over it, pickle clients are slowed down.
+    pub max_messages_per_second: u32,
 }
 
 impl Default for Config {
@@ -48,6 +73,11 @@ impl Default for Config {
             client_queue: 1024,
             hub_queue: 64,
             decode_queue: 4,
+            access: Access::default(),
+            tls: None,
+            max_scene_bytes: DEFAULT_MAX_SCENE_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_messages_per_second: DEFAULT_MAX_MESSAGES_PER_SECOND,
         }
     }
 }

@@ -7,6 +7,9 @@
 //! nothing and sees nothing twice. A viewer whose queue is full is marked lagging instead of
 //! slowing anyone down; when it has drained it asks for (and gets) a fresh snapshot.
 //!
+//! It also keeps the scene within `--max-scene-bytes`: a message that would grow the scene past
+//! it is undone and answered with an error naming the limit.
+//!
 //! The hub runs on its own OS thread so that applying a large message never stalls the async
 //! workers that answer WebSocket pings.
 
@@ -17,7 +20,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use meshcast_protocol::{ClientId, ClientInfo, Command, MessageType, RelayToClient, RelayToViewer, Uid, Value};
-use meshcast_scene::Scene;
+use meshcast_scene::{NodeKey, Scene};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
@@ -130,6 +133,8 @@ pub enum HubMsg {
         uid: Option<Uid>,
         /// What was wrong.
         message: String,
+        /// Log it (rate-limit rejections are logged once per connection instead).
+        log: bool,
     },
     /// A producer disconnected; everything it sent was sent before this.
     ClientGone {
@@ -198,6 +203,8 @@ pub struct Hub {
     scene: Scene,
     clients: BTreeMap<ClientId, ClientReg>,
     viewers: BTreeMap<ViewerId, ViewerReg>,
+    /// `scene.nbytes()`, kept up to date message by message.
+    scene_bytes: usize,
 }
 
 impl Hub {
@@ -208,6 +215,7 @@ impl Hub {
             scene: Scene::new(),
             clients: BTreeMap::new(),
             viewers: BTreeMap::new(),
+            scene_bytes: 0,
         }
     }
 
@@ -240,7 +248,8 @@ impl Hub {
                 msg_type,
                 uid,
                 message,
-            } => self.reject(client, seq, msg_type, uid, message),
+                log,
+            } => self.reject(client, seq, msg_type, uid, message, log),
             HubMsg::ClientGone { client } => {
                 if self.clients.remove(&client).is_some() {
                     self.broadcast(&RelayToViewer::ClientDisconnected { client });
@@ -271,7 +280,7 @@ impl Hub {
         }
         let msg_type = command_type(&cmd);
         let uid = cmd.uid();
-        match self.scene.apply(client, cmd) {
+        match self.apply_within_limit(client, cmd) {
             Ok(applied) => {
                 debug!(client, seq, msg_type, uid, change = ?applied.change, "applied");
                 if let Some(fwd) = applied.forward {
@@ -281,18 +290,82 @@ impl Hub {
                     }
                 }
             }
-            Err(e) => self.reject(client, seq, Some(msg_type), uid, e.to_string()),
+            Err(message) => self.reject(client, seq, Some(msg_type), uid, message, true),
         }
     }
 
-    /// Logs a rejected message and answers it with an error.
-    fn reject(&mut self, client: ClientId, seq: u64, msg_type: Option<i64>, uid: Option<Uid>, message: String) {
-        let peer = self
-            .clients
-            .get(&client)
-            .map(|c| c.info.addr.clone())
-            .unwrap_or_default();
-        warn!(client, %peer, seq, msg_type, uid, error = %message, "message rejected");
+    /// Bytes of array data in the scene (tracked).
+    #[cfg(test)]
+    pub fn scene_bytes(&self) -> usize {
+        self.scene_bytes
+    }
+
+    /// Applies a command unless it would grow the scene past `--max-scene-bytes`; then the
+    /// scene is left as it was. Errors are the message for the client.
+    fn apply_within_limit(&mut self, client: ClientId, cmd: Command) -> Result<meshcast_scene::Applied, String> {
+        let max = self.config.max_scene_bytes;
+        let (key, grows) = match &cmd {
+            Command::Create(c) => (Some(NodeKey { client, uid: c.uid }), true),
+            Command::AddFrames { uid, .. } | Command::UpdateFrames { uid, .. } => {
+                (Some(NodeKey { client, uid: *uid }), true)
+            }
+            Command::RemoveFrames { uid, .. } | Command::Delete { uid } => (Some(NodeKey { client, uid: *uid }), false),
+            _ => (None, false),
+        };
+        let Some(key) = key else {
+            return self.scene.apply(client, cmd).map_err(|e| e.to_string());
+        };
+        let before = self.scene.node(&key).map_or(0, |n| n.nbytes());
+        // A copy to restore when the limit is crossed (frame data is shared, not copied).
+        let backup = if grows && max < usize::MAX {
+            Some(self.scene.node(&key).cloned())
+        } else {
+            None
+        };
+        let applied = self.scene.apply(client, cmd).map_err(|e| e.to_string())?;
+        let after = self.scene.node(&key).map_or(0, |n| n.nbytes());
+        let total = (self.scene_bytes - before.min(self.scene_bytes)).saturating_add(after);
+        if after > before && total > max {
+            if let Some(old) = backup {
+                match old {
+                    Some(old) => {
+                        if let Some(node) = self.scene.node_mut(&key) {
+                            *node = old;
+                        }
+                    }
+                    None => {
+                        let _ = self.scene.apply(client, Command::Delete { uid: key.uid });
+                    }
+                }
+                return Err(format!(
+                    "scene memory limit: this message would grow the scene to {total} bytes of array data, \
+                     over the relay's limit of {max} bytes (--max-scene-bytes); the scene is unchanged \
+                     (delete nodes or frames first)"
+                ));
+            }
+        }
+        self.scene_bytes = total;
+        Ok(applied)
+    }
+
+    /// Answers a rejected message with an error, and logs it unless `log` is false.
+    fn reject(
+        &mut self,
+        client: ClientId,
+        seq: u64,
+        msg_type: Option<i64>,
+        uid: Option<Uid>,
+        message: String,
+        log: bool,
+    ) {
+        if log {
+            let peer = self
+                .clients
+                .get(&client)
+                .map(|c| c.info.addr.clone())
+                .unwrap_or_default();
+            warn!(client, %peer, seq, msg_type, uid, error = %message, "message rejected");
+        }
         self.reply(
             client,
             RelayToClient::Error {
@@ -476,4 +549,113 @@ pub fn command_type(cmd: &Command) -> i64 {
         Command::User(env) => return env.msg_type,
     };
     t.code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meshcast_protocol::{Envelope, NdArray};
+
+    fn spheres(uid: u64, frames: usize, points: usize) -> Command {
+        let data = vec![0.5f32; frames * points * 3];
+        let env = Envelope::new(3, Some(uid))
+            .with_kwarg("positions", NdArray::from_f32(&[frames, points, 3], &data).unwrap());
+        Command::from_envelope(env).unwrap()
+    }
+
+    fn add(uid: u64, frames: usize, points: usize) -> Command {
+        let data = vec![0.25f32; frames * points * 3];
+        let env = Envelope::new(101, Some(uid))
+            .with_kwarg("positions", NdArray::from_f32(&[frames, points, 3], &data).unwrap());
+        Command::from_envelope(env).unwrap()
+    }
+
+    fn hub(max_scene_bytes: usize) -> (Hub, mpsc::Receiver<ClientOut>) {
+        let config = Config {
+            max_scene_bytes,
+            ..Config::default()
+        };
+        let mut hub = Hub::new(Arc::new(config));
+        let (tx, rx) = mpsc::channel(64);
+        let info = ClientInfo {
+            id: 1,
+            addr: "127.0.0.1:1".into(),
+            format: "msgpack".into(),
+        };
+        hub.handle(HubMsg::ClientConnected { info, replies: tx });
+        (hub, rx)
+    }
+
+    fn error(rx: &mut mpsc::Receiver<ClientOut>) -> Option<(u64, String)> {
+        match rx.try_recv() {
+            Ok(ClientOut::Reply(RelayToClient::Error { seq, message, .. })) => Some((seq, message)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn scene_limit_rejects_growth_and_keeps_the_scene() {
+        // One frame of 10 points is 120 bytes.
+        let (mut hub, mut rx) = hub(1000);
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 1,
+            cmd: spheres(1, 2, 10),
+        });
+        assert_eq!(hub.scene_bytes(), 240);
+        assert!(error(&mut rx).is_none());
+        // 6 more frames would make 960: fine; then 1 more frame (1080) is over.
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 2,
+            cmd: add(1, 6, 10),
+        });
+        assert_eq!(hub.scene_bytes(), 960);
+        let snapshot_before = hub.scene.clone();
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 3,
+            cmd: add(1, 1, 10),
+        });
+        let (seq, message) = error(&mut rx).unwrap();
+        assert_eq!(seq, 3);
+        assert!(
+            message.contains("--max-scene-bytes") && message.contains("1000"),
+            "{message}"
+        );
+        assert_eq!(hub.scene_bytes(), 960);
+        assert_eq!(hub.scene.nbytes(), 960);
+        assert_eq!(hub.scene.node(&NodeKey { client: 1, uid: 1 }).unwrap().n_frames(), 8);
+        assert_eq!(hub.scene.nodes().len(), snapshot_before.nodes().len());
+        // A new node over the limit is not created; a replacement over it keeps the old node.
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 4,
+            cmd: spheres(2, 1, 10),
+        });
+        assert!(error(&mut rx).is_some());
+        assert!(hub.scene.node(&NodeKey { client: 1, uid: 2 }).is_none());
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 5,
+            cmd: spheres(1, 9, 10),
+        });
+        assert!(error(&mut rx).is_some());
+        assert_eq!(hub.scene.node(&NodeKey { client: 1, uid: 1 }).unwrap().n_frames(), 8);
+        // Deleting frees room.
+        let del = Command::from_envelope(Envelope::new(100, Some(1))).unwrap();
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 6,
+            cmd: del,
+        });
+        assert_eq!(hub.scene_bytes(), 0);
+        hub.handle(HubMsg::Command {
+            client: 1,
+            seq: 7,
+            cmd: spheres(2, 8, 10),
+        });
+        assert!(error(&mut rx).is_none());
+        assert_eq!(hub.scene_bytes(), hub.scene.nbytes());
+    }
 }

@@ -3,21 +3,27 @@
 //! message to all browser viewers (`ws://HOST:PORT/viewer`); a viewer that joins late first gets
 //! a snapshot of the scene. It also serves the built viewer over HTTP.
 //!
-//! Layout: [`cli`] (command line) and [`config`] (settings); `http` (routes, static files);
+//! Layout: [`cli`] (command line) and [`config`] (settings); `http` (routes, admission);
+//! [`access`] (token, loopback and Origin rules); [`tls`] (rustls, the listener); [`limits`]
+//! (rate limiter, connection slots); [`statics`] (static files that stay in their folder);
 //! `client` (one producer connection: read, decode, reply); `viewer` (one viewer connection:
 //! snapshot and live messages, lagging); `hub` (the task that owns the scene);
-//! [`wire`] (MessagePack or pickle per connection). See `docs/relay.md`.
+//! [`wire`] (MessagePack or pickle per connection). See `docs/relay.md` and
+//! `docs/security.md`.
 
+pub mod access;
 pub mod cli;
 mod client;
 pub mod config;
 mod http;
 mod hub;
+pub mod limits;
+pub mod statics;
+pub mod tls;
 mod viewer;
 pub mod wire;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,14 +46,23 @@ pub enum RelayError {
 /// How long shutdown waits for open connections to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the relay on `listener` until `shutdown` completes, then closes every connection
-/// (WebSocket close frames) and returns.
+/// Runs the relay on `listener` (with TLS when `config.tls` is set) until `shutdown`
+/// completes, then closes every connection (WebSocket close frames) and returns.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RelayError> {
     let addr = listener.local_addr()?;
+    let mut config = config;
+    // Static files are checked against the folder's real path (symlinks resolved).
+    config.dist = config.dist.take().and_then(|d| match d.canonicalize() {
+        Ok(real) => Some(real),
+        Err(e) => {
+            warn!(dist = %d.display(), error = %e, "cannot open the viewer folder; not serving it");
+            None
+        }
+    });
     let config = Arc::new(config);
     let (hub, hub_thread) = hub::spawn(Arc::clone(&config))?;
     let cancel = CancellationToken::new();
@@ -57,18 +72,27 @@ pub async fn run(
         config: Arc::clone(&config),
         next_client: Arc::new(AtomicU64::new(1)),
         next_viewer: Arc::new(AtomicU64::new(1)),
+        slots: limits::ConnectionSlots::new(config.max_connections),
         shutdown: cancel.clone(),
         tasks: tasks.clone(),
     };
+    let ws = if config.tls.is_some() { "wss" } else { "ws" };
     info!(
         %addr,
-        clients = %format!("ws://{addr}{}", meshcast_protocol::CLIENT_PATH),
-        viewers = %format!("ws://{addr}{}", meshcast_protocol::VIEWER_PATH),
+        clients = %format!("{ws}://{addr}{}", meshcast_protocol::CLIENT_PATH),
+        viewers = %format!("{ws}://{addr}{}", meshcast_protocol::VIEWER_PATH),
+        tls = config.tls.is_some(),
+        token = if config.access.token.is_some() { if config.access.require_token_on_loopback { "everyone" } else { "other hosts" } } else { "off" },
+        allow_tokenless_pickle = config.access.allow_tokenless_pickle,
         dist = ?config.dist,
         max_message_size = config.max_message_size,
+        max_scene_bytes = config.max_scene_bytes,
+        max_connections = config.max_connections,
+        max_messages_per_second = config.max_messages_per_second,
         "meshcast relay listening"
     );
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = tls::RelayListener::new(listener, config.tls.clone());
+    let app = http::router(state).into_make_service_with_connect_info::<tls::PeerAddr>();
     let stop = cancel.clone();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

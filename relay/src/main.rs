@@ -15,10 +15,14 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let listener = tokio::net::TcpListener::bind((cli.bind, cli.port))
+    let config = cli.config()?;
+    let bind = cli.bind_addr();
+    let listener = tokio::net::TcpListener::bind((bind, cli.port))
         .await
-        .with_context(|| format!("cannot listen on {}:{}", cli.bind, cli.port))?;
-    meshcast_relay::run(cli.config(), listener, shutdown_signal()).await?;
+        .with_context(|| format!("cannot listen on {bind}:{}", cli.port))?;
+    let addr = listener.local_addr()?;
+    print!("{}", meshcast_relay::cli::banner(&config, addr));
+    meshcast_relay::run(config, listener, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -18,9 +18,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn, Instrument};
 
-use crate::client::close;
+use crate::client::{close, send_close};
 use crate::config::Config;
 use crate::hub::{HubHandle, HubMsg, ViewerId, ViewerOut, ViewerShared};
+use crate::limits::Slot;
 
 /// Queued frames sent in one write before flushing.
 const MAX_BATCH: usize = 64;
@@ -37,6 +38,8 @@ pub struct ViewerCtx {
     pub config: Arc<Config>,
     /// Cancelled when the relay shuts down.
     pub shutdown: CancellationToken,
+    /// Its share of `--max-connections`, held while it is open.
+    pub slot: Slot,
 }
 
 /// Serves one viewer until it closes or the relay shuts down.
@@ -52,6 +55,7 @@ async fn serve_inner(socket: WebSocket, ctx: ViewerCtx) {
         hub,
         config,
         shutdown,
+        slot: _slot,
     } = ctx;
     let (sink, mut stream) = socket.split();
     let (queue_tx, queue_rx) = mpsc::channel(config.viewer_queue.max(1));
@@ -145,9 +149,10 @@ impl Writer {
                 }
             };
             if !ok {
-                // The peer is gone: stop the reader too.
+                // The peer is gone or closing: stop the reader too, and answer its close frame
+                // if it sent one.
                 self.cancel.cancel();
-                return;
+                break;
             }
             if self.shared.lagging.load(Ordering::SeqCst) && self.queue.is_empty() && !self.resync_asked {
                 self.resync_asked = true;
@@ -157,7 +162,8 @@ impl Writer {
                 }
             }
         }
-        let _ = self.sink.send(close(1001, "relay closing the viewer connection")).await;
+        // When the viewer closed first this sends the answer to its close frame.
+        send_close(&mut self.sink, close(1001, "relay closing the viewer connection")).await;
     }
 
     /// Sends `first` and whatever else is queued (up to a batch), then flushes once.

@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 from typing import Any, List, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import websockets
 
@@ -45,6 +46,37 @@ except (TypeError, ValueError):  # pragma: no cover - signature not introspectab
 _CLOSE = object()
 
 
+def endpoint_url(url: str, token: Optional[str]) -> str:
+    """The URL to connect to: ``url`` with ``format=msgpack`` (so the relay replies in MessagePack
+    before this client has sent anything; it would guess pickle from the Python websockets
+    User-Agent, as for aitviewer's client) and, when given, the access token."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "format"]
+    query.append(("format", "msgpack"))
+    if token:
+        query = [(k, v) for k, v in query if k != "token"] + [("token", token)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+
+
+def shown_url(url: str) -> str:
+    """``url`` without its query (which may hold the access token), for messages."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _refusal(exc: BaseException) -> Optional[str]:
+    """The relay's refusal (HTTP status and reason) when ``exc`` is one that retrying cannot fix:
+    401/403 (access token, origin). ``None`` for anything else (503 included: a connection may
+    free up)."""
+    response = getattr(exc, "response", None)  # websockets >= 14: InvalidStatus
+    status = getattr(response, "status_code", None) or getattr(exc, "status_code", None)
+    if status not in (401, 403):
+        return None
+    body = getattr(response, "body", b"") or b""
+    reason = body.decode("utf-8", "replace").strip() if isinstance(body, (bytes, bytearray)) else str(body)
+    return f"HTTP {status}: {reason or 'refused'}"
+
+
 def _close_detail(ws: Any, exc: Optional[BaseException]) -> str:
     """Words for why a connection ended: the peer's close code and reason, else the exception."""
     code = getattr(ws, "close_code", None)
@@ -54,6 +86,13 @@ def _close_detail(ws: Any, exc: Optional[BaseException]) -> str:
     if exc is not None and not isinstance(exc, websockets.exceptions.ConnectionClosed):
         return f": {exc!r}"
     return " (no close frame: the relay stopped or the network failed)"
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    """True for a TLS certificate the client does not trust (retrying cannot fix it)."""
+    import ssl
+
+    return isinstance(exc, ssl.SSLCertVerificationError)
 
 
 class Connection:
@@ -66,11 +105,14 @@ class Connection:
         max_queue_bytes: int,
         max_queue_messages: int,
         progress: bool,
+        token: Optional[str] = None,
+        ssl_context: Any = None,
     ) -> None:
-        self.url = url
-        # The query tells the relay to reply in MessagePack before this client has sent anything
-        # (it would guess pickle from the Python websockets User-Agent, as aitviewer's client).
-        self._endpoint = url.rstrip("/") + "/?format=msgpack"
+        self.url = shown_url(url)
+        self._endpoint = endpoint_url(url, token)
+        self._connect_kwargs = dict(_CONNECT_KWARGS)
+        if ssl_context is not None:
+            self._connect_kwargs["ssl"] = ssl_context
         self.received: "queue.Queue[Any]" = queue.Queue()
         self._timeout = float(timeout)
         self._max_bytes = max(1, int(max_queue_bytes))
@@ -206,9 +248,19 @@ class Connection:
         while True:
             try:
                 remaining = max(deadline - loop.time(), 0.5)
-                return await asyncio.wait_for(websockets.connect(self._endpoint, **_CONNECT_KWARGS), remaining)
+                return await asyncio.wait_for(websockets.connect(self._endpoint, **self._connect_kwargs), remaining)
             except Exception as e:
                 last = e
+                refused = _refusal(e)
+                if refused is not None:
+                    self._ended = f"not connected: the relay at {self.url} refused the connection ({refused})"
+                    return None
+                if _is_certificate_error(e):
+                    self._ended = (
+                        f"not connected: TLS with the relay at {self.url} failed ({e!r}); for a self-signed "
+                        "relay certificate pass ssl_context=ssl.create_default_context(cafile=...)"
+                    )
+                    return None
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(min(0.05, max(deadline - loop.time(), 0.0)))

@@ -22,10 +22,14 @@ pub use flavor::Flavor;
 /// use meshcast_client::ConnectOptions;
 /// let opts = ConnectOptions::new("10.0.0.5").port(9000).timeout(Duration::from_secs(3));
 /// assert_eq!(opts.url(), "ws://10.0.0.5:9000/");
+/// // A relay shared on the network asks for its access token; one with TLS for wss://.
+/// let opts = ConnectOptions::new("10.0.0.5").token("the-printed-token").tls(true);
+/// assert_eq!(opts.url(), "wss://10.0.0.5:8417/");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnectOptions {
-    /// Host name or IP address of the relay (`"localhost"`). A full `ws://` URL is used as it is.
+    /// Host name or IP address of the relay (`"localhost"`). A full `ws://` or `wss://` URL is
+    /// used as it is (it may carry `?token=...`).
     pub host: String,
     /// TCP port ([`DEFAULT_PORT`], 8417).
     pub port: u16,
@@ -42,6 +46,32 @@ pub struct ConnectOptions {
     pub ack_timeout: Duration,
     /// How long closing waits for the relay to finish the WebSocket close (5 s).
     pub close_timeout: Duration,
+    /// The relay's access token (what `meshcast-relay` prints when shared on the network), sent
+    /// as an `Authorization: Bearer` header. `None`: `$MESHCAST_TOKEN` when set, else no token.
+    pub token: Option<String>,
+    /// Connect with TLS (`wss://`) when `host` is not a full URL (false).
+    pub tls: bool,
+    /// Extra certificates (PEM) to trust for `wss://`, besides the usual web roots: a
+    /// self-signed relay certificate or a private CA.
+    pub tls_root_certs: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("timeout", &self.timeout)
+            .field("retry_interval", &self.retry_interval)
+            .field("send_queue", &self.send_queue)
+            .field("send_queue_bytes", &self.send_queue_bytes)
+            .field("ack_timeout", &self.ack_timeout)
+            .field("close_timeout", &self.close_timeout)
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .field("tls", &self.tls)
+            .field("tls_root_certs", &self.tls_root_certs.len())
+            .finish()
+    }
 }
 
 impl Default for ConnectOptions {
@@ -55,6 +85,9 @@ impl Default for ConnectOptions {
             send_queue_bytes: 256 << 20,
             ack_timeout: Duration::from_secs(120),
             close_timeout: Duration::from_secs(5),
+            token: None,
+            tls: false,
+            tls_root_certs: Vec::new(),
         }
     }
 }
@@ -110,16 +143,45 @@ impl ConnectOptions {
         self
     }
 
-    /// The WebSocket URL: `ws://HOST:PORT/` (IPv6 addresses in brackets).
+    /// Sets the relay's access token (sent as an `Authorization: Bearer` header).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Connects with TLS (`wss://`).
+    pub fn tls(mut self, on: bool) -> Self {
+        self.tls = on;
+        self
+    }
+
+    /// Trusts this certificate (PEM; one or more) for `wss://`, besides the usual web roots:
+    /// for a relay with a self-signed certificate or one from a private CA.
+    pub fn tls_root_cert(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root_certs.push(pem.into());
+        self
+    }
+
+    /// The token to send: [`token`](Self::token), else a non-empty `$MESHCAST_TOKEN`.
+    pub fn effective_token(&self) -> Option<String> {
+        self.token
+            .clone()
+            .or_else(|| std::env::var("MESHCAST_TOKEN").ok())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The WebSocket URL: `ws://HOST:PORT/` or, with [`tls`](Self::tls), `wss://HOST:PORT/`
+    /// (IPv6 addresses in brackets).
     pub fn url(&self) -> String {
         let h = self.host.trim();
         if h.starts_with("ws://") || h.starts_with("wss://") {
             return h.to_owned();
         }
+        let scheme = if self.tls { "wss" } else { "ws" };
         if h.contains(':') && !h.starts_with('[') {
-            format!("ws://[{h}]:{}/", self.port)
+            format!("{scheme}://[{h}]:{}/", self.port)
         } else {
-            format!("ws://{h}:{}/", self.port)
+            format!("{scheme}://{h}:{}/", self.port)
         }
     }
 }
@@ -170,6 +232,22 @@ mod tests {
         assert_eq!(ConnectOptions::new("::1").port(5).url(), "ws://[::1]:5/");
         assert_eq!(ConnectOptions::new("[::1]").url(), "ws://[::1]:8417/");
         assert_eq!(ConnectOptions::new("ws://h:1/x").url(), "ws://h:1/x");
+        assert_eq!(ConnectOptions::new("h").tls(true).port(9).url(), "wss://h:9/");
+        assert_eq!(
+            ConnectOptions::new("wss://h:1/?token=abc").url(),
+            "wss://h:1/?token=abc"
+        );
+    }
+
+    #[test]
+    fn token_is_kept_out_of_debug_output() {
+        let opts = ConnectOptions::new("h").token("super-secret-token");
+        assert_eq!(opts.effective_token().as_deref(), Some("super-secret-token"));
+        let shown = format!("{opts:?}");
+        assert!(
+            !shown.contains("super-secret-token") && shown.contains("<hidden>"),
+            "{shown}"
+        );
     }
 
     #[test]

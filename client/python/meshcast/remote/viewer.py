@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import enum
+import os
 import subprocess
 import threading
 import warnings
@@ -14,7 +15,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 import numpy as np
 
 from .. import _schema
-from .._connection import Connection
+from .._connection import Connection, shown_url
 from .._relay import read_log, start_relay
 from .._wire import encode_envelope
 from ..errors import RelayError
@@ -74,6 +75,13 @@ class RemoteViewer:
     :param max_queue_messages: messages that may wait to be sent before a send blocks.
     :param close_timeout: seconds ``close_connection()`` waits for the relay to acknowledge what
         was sent.
+    :param token: the relay's access token (what ``meshcast-relay`` prints when it is shared on the
+        network, or started with ``--require-token``). ``None``: ``$MESHCAST_TOKEN`` when set.
+    :param ssl_context: an ``ssl.SSLContext`` for a relay with TLS (``wss://``), e.g.
+        ``ssl.create_default_context(cafile="relay-cert.pem")`` for a self-signed certificate.
+        Given, the client connects with ``wss://``.
+
+    ``host`` may also be a full ``ws://`` or ``wss://`` URL (it may carry ``?token=...``).
     """
 
     def __init__(
@@ -86,9 +94,18 @@ class RemoteViewer:
         max_queue_bytes: int = 64 << 20,
         max_queue_messages: int = 1024,
         close_timeout: float = 60.0,
+        token: Optional[str] = None,
+        ssl_context: Any = None,
     ) -> None:
-        host_part = f"[{host}]" if ":" in host and not host.startswith("[") else host
-        self.url = f"ws://{host_part}:{port}"
+        if token is None:
+            token = os.environ.get("MESHCAST_TOKEN") or None
+        if host.startswith(("ws://", "wss://")):
+            url = host
+        else:
+            host_part = f"[{host}]" if ":" in host and not host.startswith("[") else host
+            scheme = "wss" if ssl_context is not None else "ws"
+            url = f"{scheme}://{host_part}:{port}"
+        self.url = shown_url(url)
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -100,7 +117,15 @@ class RemoteViewer:
         self._lock = threading.Lock()
         if verbose:
             print(f"Connecting to remote viewer at {self.url}")
-        self._conn = Connection(self.url, timeout, max_queue_bytes, max_queue_messages, progress=verbose)
+        self._conn = Connection(
+            url,
+            timeout,
+            max_queue_bytes,
+            max_queue_messages,
+            progress=verbose,
+            token=token,
+            ssl_context=ssl_context,
+        )
         if verbose:
             print("Connected" if self._conn.connected else f"Failed to connect ({self._conn.why_not_open()})")
         if self._conn.connected:
