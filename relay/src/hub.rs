@@ -316,8 +316,14 @@ impl Hub {
             return self.scene.apply(client, cmd).map_err(|e| e.to_string());
         };
         let before = self.scene.node(&key).map_or(0, |n| n.nbytes());
+        // Fast path: a message grows the scene by little more than the array bytes it carries
+        // (float data is stored as f32, at most its size on the wire; zero-filled SMPL
+        // companions are at most 2.5 times the body poses they come with), so well below the
+        // limit no backup is needed.
+        let carried = carried_bytes(&cmd);
+        let far_below = self.scene_bytes.saturating_add(carried.saturating_mul(4)) <= max;
         // A copy to restore when the limit is crossed (frame data is shared, not copied).
-        let backup = if grows && max < usize::MAX {
+        let backup = if grows && max < usize::MAX && !far_below {
             Some(self.scene.node(&key).cloned())
         } else {
             None
@@ -549,6 +555,24 @@ pub fn command_type(cmd: &Command) -> i64 {
         Command::User(env) => return env.msg_type,
     };
     t.code()
+}
+
+/// Bytes of array data a message carries (what it can add to the scene, at most).
+fn carried_bytes(cmd: &Command) -> usize {
+    fn value_bytes(v: &meshcast_protocol::Value) -> usize {
+        match v {
+            meshcast_protocol::Value::Array(a) => a.nbytes(),
+            meshcast_protocol::Value::List(items) => items.iter().map(value_bytes).sum(),
+            _ => 0,
+        }
+    }
+    match cmd {
+        Command::Create(c) => c.fields.values().map(|a| a.nbytes()).sum(),
+        Command::AddFrames { args, kwargs, .. } | Command::UpdateFrames { args, kwargs, .. } => {
+            args.iter().chain(kwargs.values()).map(value_bytes).sum()
+        }
+        _ => 0,
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ pub struct FrameSeries {
     dtype: DType,
     frame_shape: Vec<usize>,
     frames: Vec<Bytes>,
+    /// Every frame has the same size: `frames.len() * frame_bytes` is the total, in O(1).
+    frame_bytes: usize,
 }
 
 impl FrameSeries {
@@ -19,10 +21,13 @@ impl FrameSeries {
             .filter_map(|i| batch.frame(i))
             .map(|f| f.data().clone())
             .collect();
+        let frame_shape = batch.shape()[1..].to_vec();
+        let frame_bytes = frame_shape.iter().product::<usize>() * batch.dtype().itemsize();
         Self {
             dtype: batch.dtype(),
-            frame_shape: batch.shape()[1..].to_vec(),
+            frame_shape,
             frames,
+            frame_bytes,
         }
     }
 
@@ -34,6 +39,7 @@ impl FrameSeries {
             dtype,
             frame_shape: frame_shape.to_vec(),
             frames: vec![zero; n],
+            frame_bytes: len,
         }
     }
 
@@ -81,7 +87,7 @@ impl FrameSeries {
 
     /// Total bytes held.
     pub fn nbytes(&self) -> usize {
-        self.frames.iter().map(Bytes::len).sum()
+        self.frames.len() * self.frame_bytes
     }
 
     /// Appends the frames of a batch whose frame shape matches.
