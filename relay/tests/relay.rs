@@ -342,7 +342,8 @@ async fn oversized_frame_closes_only_that_connection() {
 /// stays bounded, and the stalled viewer gets a fresh snapshot when it reads again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_viewer_is_resynced_and_blocks_nobody() {
-    let relay = RelayProcess::start(&["--viewer-queue", "8", "--viewer-queue-bytes", "4000000"]);
+    // Room for 30 frames: a reading viewer on a busy machine stays ahead; a stalled one overflows.
+    let relay = RelayProcess::start(&["--viewer-queue", "64", "--viewer-queue-bytes", "16000000"]);
     let (mut slow, _) = Viewer::join(&relay.viewer_url()).await;
     let (mut fast, _) = Viewer::join(&relay.viewer_url()).await;
     let mut p = Producer::connect(&relay.client_url()).await;
