@@ -27,7 +27,7 @@ step "cargo test" cargo test --workspace --locked
 step "trunk build" build_viewer
 step "python client tests" .venv/bin/python -m pytest -q client/python/tests
 step "aitviewer client tests" .venv/bin/python -m pytest -q tests/aitviewer
-step "browser tests" node tests/browser/run.mjs
+step "browser tests" npm --prefix tests/browser test
 
 log "total $(( $(date +%s) - start ))s"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -1,0 +1,200 @@
+// Browser viewer benchmark: prints figures, asserts nothing.
+//
+//   cd tests/browser && node bench.mjs [--backend webgl|webgpu|both] [--skip-scene] [--msaa 1|4]
+//
+// Needs dist/ (trunk build --release) and target/debug/meshcast-relay, like the tests.
+// Measures, per backend:
+//   - page load to first rendered frame (performance.now() at the first present, i.e. since
+//     navigation start; and wall time from page.goto to the page reporting it), median of 3;
+//   - ingest of 1,000 frames of a 6,890-vertex mesh, sent as 1,000 ADD_FRAMES messages and as one
+//     1,000-frame creation: from the first byte sent until the page reports 1,000 frames, and
+//     until the next frame was presented (the frames are then on the GPU);
+//   - the target scene (50 animated 6,890-vertex meshes + 100,000 spheres), playing: presented
+//     frames per second and CPU milliseconds per rendered frame (performance.now() around the
+//     frame callback: advance, sync, encode+submit, UI refresh);
+// and the gzip size of the wasm in dist/.
+// Headless Chromium here renders with SwiftShader: a CPU rasteriser, so fps figures are for
+// SOFTWARE rendering, far below any GPU's.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+import { Producer, MSG, NdArray, f32, i32, uvSphere } from './send.mjs';
+import { startRelay, launch, openViewer, waitFor, nextFrames, sleep, shot, DIST } from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const backends = opt('--backend', 'both') === 'both' ? ['webgl', 'webgpu'] : [opt('--backend')];
+const skipScene = argv.includes('--skip-scene');
+const msaa = opt('--msaa', '4');
+
+// A UV sphere with 53 × 130 = 6,890 vertices (SMPL's vertex count) and 13,416 triangles.
+const BODY = uvSphere([0, 0, 0], 0.3, 52, 129);
+const V = BODY.vertices.length / 3;
+if (V !== 6890) throw new Error(`test mesh has ${V} vertices`);
+const F = BODY.faces.length / 3;
+
+/** `n` frames of the body, bobbing and breathing, offset by `at`. */
+function bodyFrames(n, at = [0, 0, 0], phase = 0) {
+  const out = new Float32Array(n * V * 3);
+  for (let f = 0; f < n; f++) {
+    const t = (2 * Math.PI * f) / Math.max(n, 1) + phase;
+    const s = 1 + 0.1 * Math.sin(t);
+    const dy = 0.1 * Math.sin(t);
+    const o = f * V * 3;
+    for (let v = 0; v < V; v++) {
+      out[o + 3 * v] = at[0] + s * BODY.vertices[3 * v];
+      out[o + 3 * v + 1] = at[1] + dy + BODY.vertices[3 * v + 1];
+      out[o + 3 * v + 2] = at[2] + s * BODY.vertices[3 * v + 2];
+    }
+  }
+  return out;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x) => `${x.toFixed(0)} ms`;
+
+function wasmGzip() {
+  const wasm = fs.readdirSync(DIST).find((f) => f.endsWith('.wasm'));
+  if (!wasm) return null;
+  const raw = fs.readFileSync(path.join(DIST, wasm));
+  const gz = zlib.gzipSync(raw, { level: 9 });
+  return { file: wasm, raw: raw.length, gzip: gz.length };
+}
+
+async function pageLoad(context, relay, backend) {
+  const firstMs = [];
+  const wall = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = Date.now();
+    const page = await openViewer(context, relay, backend, `&msaa=${msaa}`);
+    wall.push(Date.now() - t0);
+    firstMs.push(Number(await page.evaluate(() => document.body.dataset.firstFrameMs)));
+    await page.close();
+  }
+  return { firstFrame: median(firstMs), wall: median(wall) };
+}
+
+async function ingest(page, relay, mode) {
+  const p = await Producer.connect(relay.clientUrl);
+  const frames = bodyFrames(1000);
+  const faces = i32([F, 3], BODY.faces);
+  const frameLen = V * 3;
+  const before = await page.evaluate(() => {
+    window.__meshcast.pause();
+    return window.__meshcast.stats();
+  });
+  const t0 = performance.now();
+  if (mode === 'one message') {
+    p.send(MSG.MESHES, 1, { vertices: new NdArray('f32', [1000, V, 3], frames), faces, name: 'ingest' });
+  } else {
+    p.send(MSG.MESHES, 1, { vertices: f32([1, V, 3], frames.subarray(0, frameLen)), faces, name: 'ingest' });
+    for (let f = 1; f < 1000; f++) {
+      p.send(MSG.ADD_FRAMES, 1, { vertices: f32([1, V, 3], frames.subarray(f * frameLen, (f + 1) * frameLen)) });
+    }
+  }
+  const sent = performance.now() - t0;
+  const acked = p.flush(300000).then(() => performance.now() - t0);
+  await waitFor(page, () => window.__meshcast.nodes()[0]?.frames === 1000, null, 300000);
+  const received = performance.now() - t0;
+  await nextFrames(page, 1, 300000);
+  const rendered = performance.now() - t0;
+  const after = await page.evaluate(() => window.__meshcast.stats());
+  const gpuBytes = after.gpuBytes;
+  const decode = after.decodeMs - before.decodeMs;
+  const apply = after.applyMs - before.applyMs;
+  const relayAck = await acked;
+  p.send(MSG.DELETE, 1);
+  await p.flush();
+  p.close();
+  await waitFor(page, () => window.__meshcast.nodes().length === 0, null, 60000);
+  return { sent, relayAck, received, rendered, gpuBytes, decode, apply };
+}
+
+async function targetScene(page, relay, backend) {
+  const p = await Producer.connect(relay.clientUrl);
+  const faces = i32([F, 3], BODY.faces);
+  const N_FRAMES = 30;
+  for (let m = 0; m < 50; m++) {
+    const at = [(m % 10) * 0.8 - 3.6, 0.4, Math.floor(m / 10) * 0.8 - 1.6];
+    p.send(MSG.MESHES, 100 + m, {
+      vertices: new NdArray('f32', [N_FRAMES, V, 3], bodyFrames(N_FRAMES, at, m)),
+      faces,
+      color: f32([4], [0.8, 0.5 + 0.01 * m, 0.3, 1]),
+      name: `body ${m}`,
+    });
+  }
+  const P = 100000;
+  const pos = new Float32Array(P * 3);
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < P; i++) {
+    pos[3 * i] = rnd() * 8 - 4;
+    pos[3 * i + 1] = rnd() * 1.5 + 0.9;
+    pos[3 * i + 2] = rnd() * 4 - 2;
+  }
+  p.send(MSG.SPHERES, 99, { positions: f32([P, 3], pos), radius: 0.01, color: f32([4], [0.1, 0.3, 1, 1]), name: '100k spheres' });
+  await p.flush(300000);
+  await waitFor(page, () => window.__meshcast.nodes().length === 51, null, 300000);
+  await page.evaluate(() => {
+    window.__meshcast.fit();
+    window.__meshcast.play();
+  });
+  await sleep(2000);
+  const s0 = await page.evaluate(() => {
+    window.__meshcast.resetStats();
+    return window.__meshcast.stats();
+  });
+  const t0 = Date.now();
+  await sleep(8000);
+  const s1 = await page.evaluate(() => window.__meshcast.stats());
+  const secs = (Date.now() - t0) / 1000;
+  await shot(page, `bench-${backend}-target-scene`);
+  p.close();
+  return {
+    fps: (s1.framesRendered - s0.framesRendered) / secs,
+    cpuMsAvg: s1.cpuMsAvg,
+    drawCalls: s1.drawCalls,
+    instances: s1.instances,
+    gpuMiB: s1.gpuBytes / 2 ** 20,
+  };
+}
+
+const gz = wasmGzip();
+if (gz) console.log(`wasm: ${gz.file}: ${(gz.raw / 2 ** 20).toFixed(2)} MiB raw, ${(gz.gzip / 2 ** 20).toFixed(2)} MiB gzip -9`);
+
+for (const backend of backends) {
+  const relay = await startRelay();
+  const browser = await launch(backend);
+  try {
+    console.log(`\n[${backend}, msaa ${msaa}] (headless Chromium, SwiftShader software rendering)`);
+    const load = await pageLoad(browser.context, relay, backend);
+    console.log(`page load → first rendered frame: ${ms(load.firstFrame)} after navigation start (${ms(load.wall)} wall from page.goto to ready)`);
+    const page = await openViewer(browser.context, relay, backend, `&msaa=${msaa}`);
+    for (const mode of ['1,000 ADD_FRAMES messages', 'one message']) {
+      const r = await ingest(page, relay, mode);
+      console.log(
+        `ingest 1,000 frames × ${V} vertices (${mode}): sent in ${ms(r.sent)}, relay acked after ${ms(r.relayAck)}, ` +
+          `page has 1,000 frames after ${ms(r.received)}, ` +
+          `rendered (on the GPU) after ${ms(r.rendered)}; in the page: decode ${ms(r.decode)}, apply ${ms(r.apply)}; ` +
+          `GPU buffers ${(r.gpuBytes / 2 ** 20).toFixed(1)} MiB`,
+      );
+    }
+    if (!skipScene) {
+      const t = await targetScene(page, relay, backend);
+      console.log(
+        `target scene (50 animated ${V}-vertex meshes × 30 frames + 100,000 spheres, playing): ` +
+          `${t.fps.toFixed(1)} fps presented, CPU ${t.cpuMsAvg.toFixed(2)} ms per rendered frame ` +
+          `(${t.drawCalls} draw calls, ${t.instances} instances, ${t.gpuMiB.toFixed(0)} MiB GPU buffers)`,
+      );
+    }
+    await page.close();
+  } finally {
+    await browser.close();
+    await relay.stop();
+  }
+}

@@ -1,0 +1,237 @@
+// Shared helpers of the browser tests and the benchmark: the real relay as a child process,
+// headless Chromium (WebGPU or WebGL2 on SwiftShader) through playwright-core, canvas
+// screenshots decoded to pixels.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root. */
+export const ROOT = path.resolve(here, '..', '..');
+/** Where screenshots go (gitignored). */
+export const OUT = path.join(here, 'out');
+/** The relay binary (`cargo build -p meshcast-relay`). Override with MESHCAST_RELAY_BIN. */
+export const RELAY_BIN = process.env.MESHCAST_RELAY_BIN ?? path.join(ROOT, 'target', 'debug', 'meshcast-relay');
+/** The trunk output the relay serves. Override with MESHCAST_DIST. */
+export const DIST = process.env.MESHCAST_DIST ?? path.join(ROOT, 'dist');
+/** Chromium. Override with CHROMIUM. */
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const c = net.connect({ port, host: '127.0.0.1' }, () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** Starts the relay on `port` serving `dist` (plus extra command-line `args`); resolves once it
+ * accepts connections. */
+export async function startRelay({ port, dist = DIST, args = [] } = {}) {
+  port = port ?? (await freePort());
+  if (!fs.existsSync(RELAY_BIN)) {
+    throw new Error(`relay binary ${RELAY_BIN} missing: run cargo build -p meshcast-relay`);
+  }
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    throw new Error(`${dist}/index.html missing: run trunk build --release`);
+  }
+  const proc = spawn(RELAY_BIN, ['--port', String(port), '--dist', dist, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } });
+  let log = '';
+  proc.stdout.on('data', (d) => (log += d));
+  proc.stderr.on('data', (d) => (log += d));
+  let exited = null;
+  proc.once('exit', (code, sig) => (exited = { code, sig }));
+  const deadline = Date.now() + 20000;
+  while (!(await portOpen(port))) {
+    if (exited) throw new Error(`relay exited (${JSON.stringify(exited)}) before listening:\n${log}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`relay did not listen on ${port} within 20 s:\n${log}`);
+    }
+    await sleep(50);
+  }
+  return {
+    port,
+    proc,
+    log: () => log,
+    clientUrl: `ws://127.0.0.1:${port}/`,
+    pageUrl: `http://127.0.0.1:${port}/`,
+    async stop() {
+      if (exited) return;
+      const done = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      await done;
+      clearTimeout(t);
+    },
+  };
+}
+
+const COMMON_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+  '--window-size=1200,800',
+];
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader'];
+
+/** Launches headless Chromium set up for `backend` ('webgpu' or 'webgl'), fresh profile. */
+export async function launch(backend) {
+  const args = backend === 'webgpu' ? [...COMMON_ARGS, ...WEBGPU_ARGS] : COMMON_ARGS;
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshcast-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    viewport: { width: 1200, height: 800 },
+    deviceScaleFactor: 1,
+    acceptDownloads: true,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the viewer served by `relay`; waits for the first frame and the connection. */
+export async function openViewer(context, relay, backend, extra = '') {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || process.env.MESHCAST_TEST_VERBOSE) console.log(`  [page ${m.type()}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => console.log(`  [page error] ${e}`));
+  await page.goto(`${relay.pageUrl}?backend=${backend}${extra}`);
+  await waitReady(page, backend);
+  return page;
+}
+
+/** Waits until the page rendered a frame and is connected to the relay. */
+export async function waitReady(page, backend, timeout = 60000) {
+  try {
+    await page.waitForFunction(
+      () => document.body.dataset.firstFrame === '1' && document.body.dataset.connection === 'connected',
+      null,
+      { timeout },
+    );
+  } catch (e) {
+    const state = await page.evaluate(() => ({ ...document.body.dataset }));
+    throw new Error(`viewer not ready: ${JSON.stringify(state)}: ${e.message}`);
+  }
+  const b = await page.evaluate(() => document.body.dataset.backend);
+  if (backend && b !== backend) throw new Error(`page runs ${b}, expected ${backend}`);
+}
+
+/** Waits until `fn(window.__meshcast)` is truthy. */
+export async function waitFor(page, fn, arg, timeout = 30000) {
+  await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+}
+
+/** Asks for a redraw and waits until it was presented, `n` times (the page renders on demand). */
+export async function nextFrames(page, n = 2, timeout = 30000) {
+  for (let i = 0; i < n; i++) {
+    const start = await page.evaluate(() => {
+      window.__meshcast.redraw();
+      return Number(document.body.dataset.framesRendered ?? '0');
+    });
+    await page.waitForFunction((s) => Number(document.body.dataset.framesRendered ?? '0') > s, start, {
+      timeout,
+      polling: 20,
+    });
+  }
+}
+
+/** Screenshot of the canvas, saved to out/<name>.png, decoded. */
+export async function shot(page, name) {
+  fs.mkdirSync(OUT, { recursive: true });
+  const buf = await page.locator('#mc-canvas').screenshot({ animations: 'disabled' });
+  fs.writeFileSync(path.join(OUT, `${name}.png`), buf);
+  return PNG.sync.read(buf);
+}
+
+/** RGB of pixel (x, y). */
+export function px(img, x, y) {
+  const i = (img.width * Math.round(y) + Math.round(x)) * 4;
+  return [img.data[i], img.data[i + 1], img.data[i + 2]];
+}
+
+/** Classifies a colour: 'red', 'green', 'blue', 'yellow', 'magenta', 'teal', 'white', 'grey',
+ * 'dark' or 'other'. Shading darkens colours, so the classes go by channel ratios. */
+export function hue([r, g, b]) {
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  if (max < 40) return 'dark';
+  if (max - min < 28) return max > 235 ? 'white' : 'grey';
+  if (r > 1.6 * g && r > 1.6 * b) return 'red';
+  if (g > 1.4 * r && g > 1.4 * b) return 'green';
+  if (b > 1.4 * r && b > 1.4 * g) return 'blue';
+  if (r > 1.5 * b && g > 1.5 * b && Math.abs(r - g) < 0.3 * max) return 'yellow';
+  if (r > 1.5 * g && b > 1.5 * g && Math.abs(r - b) < 0.3 * max) return 'magenta';
+  if (g > 1.5 * r && b > 1.5 * r && Math.abs(g - b) < 0.45 * max) return 'teal';
+  return 'other';
+}
+
+/** Pixels of a class inside a region (fractions of the image: x0, y0, x1, y1). */
+export function region(img, cls, [x0, y0, x1, y1] = [0, 0, 1, 1]) {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  const X0 = Math.floor(x0 * img.width);
+  const X1 = Math.floor(x1 * img.width);
+  const Y0 = Math.floor(y0 * img.height);
+  const Y1 = Math.floor(y1 * img.height);
+  for (let y = Y0; y < Y1; y++) {
+    for (let x = X0; x < X1; x++) {
+      if (hue(px(img, x, y)) === cls) {
+        n++;
+        sx += x;
+        sy += y;
+      }
+    }
+  }
+  return { n, cx: n ? sx / n / img.width : NaN, cy: n ? sy / n / img.height : NaN };
+}
+
+/** Share of pixels that differ by more than `tol` in any channel. */
+export function diffShare(a, b, tol = 24) {
+  let d = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    if (
+      Math.abs(a.data[i] - b.data[i]) > tol ||
+      Math.abs(a.data[i + 1] - b.data[i + 1]) > tol ||
+      Math.abs(a.data[i + 2] - b.data[i + 2]) > tol
+    ) d++;
+  }
+  return d / (a.data.length / 4);
+}

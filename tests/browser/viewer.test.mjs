@@ -1,0 +1,497 @@
+// End-to-end tests of the browser viewer: the real relay (target/debug/meshcast-relay serving
+// dist/), headless Chromium on SwiftShader in both WebGL2 and WebGPU modes, data sent with the
+// producer protocol (send.mjs), assertions on the canvas's pixels and on the page's state.
+//
+// Prerequisites: `trunk build --release` (dist/), `cargo build -p meshcast-relay`, `npm ci` here.
+// Run: `cd tests/browser && npm test` (or `node --test --test-concurrency=1 viewer.test.mjs`).
+// Screenshots land in tests/browser/out/.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { PNG } from 'pngjs';
+
+import { Producer, MSG, f32, i32, box } from './send.mjs';
+import {
+  startRelay, launch, openViewer, waitReady, waitFor, nextFrames, shot, region, px, hue, diffShare,
+} from './lib.mjs';
+
+const BACKENDS = (process.env.MESHCAST_BACKENDS ?? 'webgl,webgpu').split(',');
+
+// The default camera (eye (0,0,2.5), 45° fov) sees y in ±2.5·tan(22.5°) = ±1.0355 at z = 0, and
+// x in ±1.0355·aspect. Screen positions are fractions of the canvas: sx/sy map world x/y at z = 0.
+const HALF_H = 2.5 * Math.tan(Math.PI / 8);
+let ASPECT = 4 / 3;
+const sx = (x) => 0.5 + x / (2 * HALF_H * ASPECT);
+const sy = (y) => 0.5 - y / (2 * HALF_H);
+
+/** Every renderable kind, each in its own place and colour. */
+function sendKinds(p) {
+  // A red box: 0.2 wide locally, scaled ×2 and moved left by the node transform.
+  const m = box([0, 0, 0], 0.2);
+  p.send(MSG.MESHES, 1, {
+    vertices: f32([8, 3], m.vertices),
+    faces: i32([12, 3], m.faces),
+    color: f32([4], [1, 0, 0, 1]),
+    position: f32([3], [-0.8, 0.3, 0]),
+    scale: 2.0,
+    name: 'red box',
+  });
+  // Green spheres at the right: two instances 0.25 apart, positioned by the node.
+  p.send(MSG.SPHERES, 2, {
+    positions: f32([2, 3], [0, 0, 0, 0, -0.25, 0]),
+    radius: 0.12,
+    color: f32([4], [0, 1, 0, 1]),
+    position: f32([3], [0.8, 0.35, 0]),
+    name: 'green spheres',
+  });
+  // A blue line strip across the top.
+  p.send(MSG.LINES, 3, {
+    lines: f32([3, 3], [-0.4, 0.8, 0, 0, 0.85, 0, 0.4, 0.8, 0]),
+    r_base: 0.035,
+    color: f32([4], [0, 0, 1, 1]),
+    name: 'blue lines',
+  });
+  // Magenta arrows along the bottom.
+  p.send(MSG.ARROWS, 4, {
+    origins: f32([1, 3], [-0.4, -0.6, 0]),
+    tips: f32([1, 3], [0.4, -0.6, 0]),
+    r_base: 0.03,
+    r_head: 0.07,
+    p: 0.25,
+    color: f32([4], [1, 0, 1, 1]),
+    name: 'magenta arrows',
+  });
+  // A rigid body in the middle: teal sphere, x axis red (right), y green (up), z blue.
+  p.send(MSG.RIGID_BODIES, 5, {
+    rb_pos: f32([1, 3], [0, 0.0, 0]),
+    rb_ori: f32([1, 3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]),
+    radius: 0.06,
+    length: 0.3,
+    color: f32([4], [0, 0.8, 0.8, 1]),
+    name: 'rigid body',
+  });
+  // A transform group (draws nothing).
+  p.send(MSG.NODE, 6, { name: 'group', position: f32([3], [0, 0, 0]) });
+}
+
+/** A green sphere moving from x = -1 to x = 1 over 10 frames (below the eye, so the floor, placed
+ * at the scene's lowest point, is seen from above). */
+function sendMovingSphere(p, uid = 1) {
+  const pos = [];
+  for (let i = 0; i < 10; i++) pos.push(-1 + (2 * i) / 9, -0.2, 0);
+  p.send(MSG.SPHERES, uid, { positions: f32([10, 1, 3], pos), radius: 0.15, color: f32([4], [0, 1, 0, 1]), name: 'mover' });
+}
+
+const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) < tol, `${what}: ${a.toFixed(3)} not within ${tol} of ${b}`);
+
+async function canvasPoint(page, fx, fy) {
+  const bb = await page.locator('#mc-canvas').boundingBox();
+  return [bb.x + fx * bb.width, bb.y + fy * bb.height];
+}
+
+for (const backend of BACKENDS) {
+  describe(`viewer (${backend})`, () => {
+    let browser;
+    let relay;
+    let page;
+    let producer;
+
+    before(async () => {
+      browser = await launch(backend);
+    });
+    after(async () => {
+      producer?.close();
+      await page?.close();
+      await browser?.close();
+      await relay?.stop();
+    });
+
+    /** A fresh relay and page for each test. */
+    async function fresh() {
+      producer?.close();
+      producer = undefined;
+      await page?.close();
+      await relay?.stop();
+      relay = await startRelay();
+      page = await openViewer(browser.context, relay, backend);
+      ASPECT = await page.evaluate(() => {
+        const c = document.getElementById('mc-canvas');
+        return c.clientWidth / c.clientHeight;
+      });
+      producer = await Producer.connect(relay.clientUrl);
+    }
+
+    it('renders every kind where it should, in its colour, over the background', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await nextFrames(page);
+      const img = await shot(page, `${backend}-kinds`);
+      const red = region(img, 'red', [0, 0.15, 0.42, 0.55]);
+      assert.ok(red.n > 1500, `red mesh pixels: ${red.n}`);
+      near(red.cx, sx(-0.8), 0.04, 'red mesh x');
+      near(red.cy, sy(0.3), 0.05, 'red mesh y');
+      const green = region(img, 'green', [0.6, 0.1, 1, 0.6]);
+      assert.ok(green.n > 1500, `green sphere pixels: ${green.n}`);
+      near(green.cx, sx(0.8), 0.04, 'green spheres x');
+      near(green.cy, sy(0.225), 0.06, 'green spheres y');
+      const blue = region(img, 'blue', [0.25, 0, 0.75, 0.2]);
+      assert.ok(blue.n > 600, `blue line pixels: ${blue.n}`);
+      near(blue.cx, 0.5, 0.04, 'blue lines x');
+      near(blue.cy, sy(0.82), 0.04, 'blue lines y');
+      const magenta = region(img, 'magenta', [0.25, 0.65, 0.75, 0.95]);
+      assert.ok(magenta.n > 600, `magenta arrow pixels: ${magenta.n}`);
+      near(magenta.cy, sy(-0.6), 0.04, 'magenta arrows y');
+      // The arrow's head (near the tip, right) is thicker than its shaft (left).
+      const headN = region(img, 'magenta', [0.58, 0.65, 0.6, 0.95]).n;
+      const shaftN = region(img, 'magenta', [0.42, 0.65, 0.44, 0.95]).n;
+      assert.ok(headN > 1.5 * shaftN, `arrow head ${headN} px vs shaft ${shaftN} px`);
+      // Rigid body: teal centre, red x axis to the right, green y axis up.
+      assert.ok(region(img, 'teal', [0.45, 0.42, 0.55, 0.58]).n > 100, 'rigid body sphere');
+      assert.ok(region(img, 'red', [0.53, 0.45, 0.65, 0.55]).n > 100, 'rigid body x axis (red, right)');
+      assert.ok(region(img, 'green', [0.46, 0.32, 0.54, 0.46]).n > 100, 'rigid body y axis (green, up)');
+      // White background above everything, floor (grey) below the scene.
+      assert.equal(hue(px(img, 0.03 * img.width, 0.03 * img.height)), 'white', 'background top-left');
+      assert.equal(hue(px(img, 0.5 * img.width, 0.98 * img.height)), 'grey', 'floor at the bottom');
+      // The page lists them all.
+      const kinds = (await page.evaluate(() => window.__meshcast.nodes())).map((n) => n.kind).sort();
+      assert.deepEqual(kinds, ['ARROWS', 'LINES', 'MESHES', 'NODE', 'RIGID_BODIES', 'SPHERES']);
+    });
+
+    it('playback: pause, slider, step buttons and keys move the frame and the picture', async () => {
+      await fresh();
+      sendMovingSphere(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nFrames() === 10);
+      await page.click('#mc-play');
+      await waitFor(page, () => !window.__meshcast.playing());
+      await page.waitForFunction(() => document.getElementById('mc-play').textContent === 'Play');
+      await page.locator('#mc-frame-slider').fill('0');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 0);
+      await nextFrames(page);
+      const first = region(await shot(page, `${backend}-frame0`), 'green');
+      near(first.cx, sx(-1), 0.04, 'sphere x at frame 0');
+      near(first.cy, sy(-0.2), 0.04, 'sphere y');
+      await page.locator('#mc-frame-slider').fill('9');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 9);
+      await nextFrames(page);
+      const last = region(await shot(page, `${backend}-frame9`), 'green');
+      near(last.cx, sx(1), 0.04, 'sphere x at frame 9');
+      await page.waitForFunction(() => document.getElementById('mc-frame-label').textContent === '9 / 9');
+      // Next from the last frame wraps to 0; previous wraps back.
+      await page.click('#mc-next');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 0);
+      await page.click('#mc-prev');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 9);
+      // Keyboard: ',' and '.' step while paused; G opens go-to-frame.
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press(',');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 8);
+      await page.keyboard.press('.');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 9);
+      await page.keyboard.press('g');
+      await page.locator('#mc-goto-input').fill('4');
+      await page.keyboard.press('Enter');
+      await waitFor(page, () => window.__meshcast.currentFrame() === 4);
+      await nextFrames(page);
+      const mid = region(await shot(page, `${backend}-frame4`), 'green');
+      near(mid.cx, sx(-1 + 8 / 9), 0.04, 'sphere x at frame 4');
+      // Space plays: the frame moves on by itself.
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press(' ');
+      await waitFor(page, () => window.__meshcast.playing() && window.__meshcast.currentFrame() !== 4);
+      // Remote SET_FRAME is ignored while playing, applied when paused.
+      await page.keyboard.press(' ');
+      await waitFor(page, () => !window.__meshcast.playing());
+      producer.send(MSG.SET_FRAME, null, {}, [7]);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.currentFrame() === 7);
+      // The fps field clamps to 1..120.
+      await page.locator('#mc-fps-input').fill('500');
+      await page.locator('#mc-fps-input').press('Enter');
+      await waitFor(page, () => window.__meshcast.fps() === 120);
+    });
+
+    it('the visibility checkbox hides and shows a node', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await nextFrames(page);
+      const before = region(await shot(page, `${backend}-vis-before`), 'red', [0, 0.15, 0.42, 0.55]);
+      assert.ok(before.n > 1500);
+      await page.uncheck('#mc-scene-list li[data-uid="1"] input[type=checkbox]');
+      await waitFor(page, () => !window.__meshcast.nodes().find((n) => n.uid === 1).visible);
+      await nextFrames(page);
+      const hidden = region(await shot(page, `${backend}-vis-hidden`), 'red', [0, 0.15, 0.42, 0.55]);
+      assert.equal(hidden.n, 0, 'red mesh gone');
+      assert.ok(region(await shot(page, `${backend}-vis-hidden2`), 'green', [0.6, 0.1, 1, 0.6]).n > 1500, 'others stay');
+      await page.check('#mc-scene-list li[data-uid="1"] input[type=checkbox]');
+      await nextFrames(page);
+      assert.ok(region(await shot(page, `${backend}-vis-shown`), 'red', [0, 0.15, 0.42, 0.55]).n > 1500, 'red mesh back');
+    });
+
+    it('a click selects the node under the cursor: outline, list and details', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await nextFrames(page);
+      const before = await shot(page, `${backend}-pick-before`);
+      const box0 = [0.08, 0.2, 0.34, 0.52];
+      assert.equal(region(before, 'yellow', box0).n, 0, 'no outline before');
+      const [x, y] = await canvasPoint(page, sx(-0.8), sy(0.3));
+      await page.mouse.click(x, y);
+      await waitFor(page, () => document.body.dataset.selected === `${window.__meshcast.nodes()[0].client}:1`);
+      await nextFrames(page);
+      const after = await shot(page, `${backend}-pick-after`);
+      assert.ok(region(after, 'yellow', box0).n > 100, `outline pixels: ${region(after, 'yellow', box0).n}`);
+      assert.match(await page.textContent('#mc-details-name'), /red box/);
+      assert.equal(await page.getAttribute('#mc-scene-list li[data-uid="1"]', 'aria-selected'), 'true');
+      assert.equal(await page.textContent('#mc-details-stats [data-stat="Vertices"]'), '8');
+      assert.equal(await page.textContent('#mc-details-stats [data-stat="Faces"]'), '12');
+      assert.match(await page.textContent('#mc-details-client'), /127\.0\.0\.1:\d+/);
+      // Clicking the sphere selects it instead; clicking empty sky clears.
+      const [qx, qy] = await canvasPoint(page, sx(0.8), sy(0.35));
+      await page.mouse.click(qx, qy);
+      await waitFor(page, () => (document.body.dataset.selected ?? '').endsWith(':2'));
+      const [ex, ey] = await canvasPoint(page, 0.05, 0.05);
+      await page.mouse.click(ex, ey);
+      await waitFor(page, () => document.body.dataset.selected === '');
+      // List click selects; Esc clears.
+      await page.click('#mc-scene-list li[data-uid="3"] .mc-name');
+      await waitFor(page, () => (document.body.dataset.selected ?? '').endsWith(':3'));
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press('Escape');
+      await waitFor(page, () => document.body.dataset.selected === '');
+    });
+
+    it('properties edits (position, colour) and mesh toggles change the picture', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await page.click('#mc-scene-list li[data-uid="1"] .mc-name');
+      await page.waitForSelector('#mc-details-name');
+      await nextFrames(page);
+      const base = await shot(page, `${backend}-edit-base`);
+      // Draw edges (E) changes the mesh's pixels.
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press('e');
+      await waitFor(page, () => document.querySelector('[data-edit="edges"]').checked);
+      await nextFrames(page);
+      const edges = await shot(page, `${backend}-edit-edges`);
+      assert.ok(diffShare(base, edges) > 0.0005, `edges changed ${diffShare(base, edges)}`);
+      await page.keyboard.press('e');
+      // Move the box to the right half: x from -0.8 to 0.3.
+      await page.locator('[data-edit="position"][aria-label="Position x"]').fill('0.3');
+      await page.locator('[data-edit="position"][aria-label="Position x"]').press('Enter');
+      await nextFrames(page);
+      const moved = region(await shot(page, `${backend}-edit-moved`), 'red', [0.45, 0.15, 0.75, 0.47]);
+      assert.ok(moved.n > 1500, `red box at the new place: ${moved.n}`);
+      near(moved.cx, sx(0.3), 0.04, 'moved box x');
+      // Colour: make it blue.
+      await page.locator('[data-edit="color"]').evaluate((el) => {
+        el.value = '#0000ff';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await nextFrames(page);
+      const recoloured = await shot(page, `${backend}-edit-colour`);
+      assert.equal(region(recoloured, 'red', [0.45, 0.15, 0.75, 0.47]).n, 0, 'no red left');
+      assert.ok(region(recoloured, 'blue', [0.45, 0.15, 0.75, 0.47]).n > 1500, 'blue box');
+    });
+
+    it('reloading the page brings the scene back', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await page.reload();
+      await waitReady(page, backend);
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await nextFrames(page);
+      const img = await shot(page, `${backend}-reloaded`);
+      assert.ok(region(img, 'red', [0, 0.15, 0.42, 0.55]).n > 1500, 'red mesh after reload');
+      assert.ok(region(img, 'green', [0.6, 0.1, 1, 0.6]).n > 1500, 'green spheres after reload');
+    });
+
+    it('reconnects after a relay restart and shows what is sent afterwards', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      producer.close();
+      producer = undefined;
+      const port = relay.port;
+      await relay.stop();
+      // The badge counts down to the next attempt (backoff: 250 ms doubling up to 5 s).
+      await waitFor(
+        page,
+        () =>
+          document.body.dataset.connection === 'reconnecting' &&
+          /^reconnecting in \d+ s$/.test(document.getElementById('mc-status').textContent),
+        null,
+        15000,
+      );
+      relay = await startRelay({ port });
+      await waitFor(page, () => document.body.dataset.connection === 'connected', null, 20000);
+      // The restarted relay has an empty scene, and the viewer shows that.
+      await waitFor(page, () => window.__meshcast.nodes().length === 0);
+      producer = await Producer.connect(relay.clientUrl);
+      sendMovingSphere(producer, 9);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 1);
+      await page.evaluate(() => {
+        window.__meshcast.pause();
+        window.__meshcast.setFrame(9);
+      });
+      await nextFrames(page);
+      const img = await shot(page, `${backend}-after-restart`);
+      const g = region(img, 'green');
+      assert.ok(g.n > 1500, `sphere sent after the restart: ${g.n}`);
+      near(g.cx, sx(1), 0.04, 'sphere x at frame 9');
+      assert.equal(region(img, 'red').n, 0, 'old scene gone');
+    });
+
+    it('camera: left drag orbits, right drag pans, wheel zooms, R resets, A fits, O and D change the picture', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      const cam = () => page.evaluate(() => window.__meshcast.camera());
+      const dist = (c) => Math.hypot(...c.eye.map((e, i) => e - c.target[i]));
+      const c0 = await cam();
+      assert.deepEqual(c0.eye.map((v) => +v.toFixed(3)), [0, 0, 2.5]);
+      const [x, y] = await canvasPoint(page, 0.5, 0.3);
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + 120, y, { steps: 6 });
+      await page.mouse.up();
+      const c1 = await cam();
+      assert.ok(Math.abs(c1.eye[0]) > 0.3, `orbit moved the eye sideways: ${c1.eye}`);
+      assert.deepEqual(c1.target, c0.target, 'orbit keeps the target');
+      assert.equal(await page.evaluate(() => document.body.dataset.selected), '', 'a drag does not select');
+      await page.mouse.move(x, y);
+      await page.mouse.down({ button: 'right' });
+      await page.mouse.move(x + 80, y + 40, { steps: 4 });
+      await page.mouse.up({ button: 'right' });
+      const c2 = await cam();
+      assert.ok(Math.hypot(...c2.target) > 0.05, `pan moved the target: ${c2.target}`);
+      await page.mouse.wheel(0, 400);
+      await waitFor(page, (d) => {
+        const c = window.__meshcast.camera();
+        return Math.hypot(...c.eye.map((e, i) => e - c.target[i])) > d * 1.2;
+      }, dist(c2));
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press('r');
+      const c3 = await cam();
+      assert.deepEqual(c3.eye.map((v) => +v.toFixed(3)), [0, 0, 2.5], 'reset');
+      await page.keyboard.press('a');
+      const c4 = await cam();
+      assert.ok(Math.abs(c4.target[1] - 0.1) < 0.2 && Math.abs(c4.target[0]) < 0.2, `fit centres the scene: ${c4.target}`);
+      await page.keyboard.press('r');
+      await nextFrames(page);
+      const persp = await shot(page, `${backend}-camera-persp`);
+      await page.keyboard.press('o');
+      await nextFrames(page);
+      const ortho = await shot(page, `${backend}-camera-ortho`);
+      assert.ok(diffShare(persp, ortho) > 0.01, 'orthographic view differs');
+      await page.keyboard.press('o');
+      await page.keyboard.press('d');
+      await nextFrames(page);
+      const dark = await shot(page, `${backend}-camera-dark`);
+      assert.equal(hue(px(dark, 0.03 * dark.width, 0.03 * dark.height)), 'dark', 'dark background');
+      assert.equal(await page.locator('#mc-light-mode').inputValue(), 'dark');
+      await page.locator('#mc-light-mode').selectOption('default');
+      await nextFrames(page);
+      const light = await shot(page, `${backend}-camera-light`);
+      assert.equal(hue(px(light, 0.03 * light.width, 0.03 * light.height)), 'white', 'back to white');
+    });
+
+    it('defaults to the best backend; ?relay= connects to another relay', async () => {
+      await fresh();
+      const auto = await browser.context.newPage();
+      await auto.goto(relay.pageUrl);
+      await waitReady(auto, backend);
+      await auto.close();
+      if (backend === 'webgl') {
+        // This browser has no WebGPU adapter: forcing it reports why on the page.
+        const forced = await browser.context.newPage();
+        await forced.goto(`${relay.pageUrl}?backend=webgpu`);
+        await forced.waitForFunction(() => document.body.dataset.error, null, { timeout: 30000 });
+        assert.match(await forced.textContent('.mc-fatal'), /WebGPU/);
+        await forced.close();
+      }
+      // Another relay admits this page's origin explicitly (its own page is the default).
+      const other = await startRelay({ args: ['--allow-origin', `http://127.0.0.1:${relay.port}`] });
+      try {
+        const p2 = await browser.context.newPage();
+        await p2.goto(`${relay.pageUrl}?backend=${backend}&relay=ws://127.0.0.1:${other.port}`);
+        await waitReady(p2, backend);
+        const q = await Producer.connect(other.clientUrl);
+        sendMovingSphere(q, 5);
+        await q.flush();
+        q.close();
+        sendKinds(producer);
+        await producer.flush();
+        await waitFor(p2, () => window.__meshcast.nodes().length === 1);
+        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        const names = await p2.evaluate(() => window.__meshcast.nodes().map((n) => n.name));
+        assert.deepEqual(names, ['mover']);
+        assert.match(await p2.textContent('#mc-relay'), new RegExp(`:${other.port}/viewer`));
+        await p2.close();
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it('?token= from the page URL reaches the relay when it asks for one', async () => {
+      await fresh();
+      const token = 'meshcast-test-token';
+      const guarded = await startRelay({ args: ['--require-token', '--token', token] });
+      try {
+        const denied = await browser.context.newPage();
+        const resp = await denied.goto(guarded.pageUrl);
+        assert.equal(resp.status(), 401, 'the page needs the token');
+        await denied.close();
+        const p2 = await browser.context.newPage();
+        await p2.goto(`${guarded.pageUrl}?backend=${backend}&token=${token}`);
+        await waitReady(p2, backend);
+        const q = await Producer.connect(`${guarded.clientUrl}?token=${token}`);
+        sendMovingSphere(q, 3);
+        await q.flush();
+        q.close();
+        await waitFor(p2, () => window.__meshcast.nodes().length === 1);
+        assert.ok(!(await p2.textContent('#mc-relay')).includes(token), 'the token is not shown');
+        await p2.close();
+      } finally {
+        await guarded.stop();
+      }
+    });
+
+    it('the screenshot button downloads a PNG of the canvas; help lists the shortcuts', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#mc-screenshot')]);
+      assert.match(download.suggestedFilename(), /^meshcast-frame\d+\.png$/);
+      const file = await download.path();
+      const png = PNG.sync.read(fs.readFileSync(file));
+      const size = await page.evaluate(() => [document.getElementById('mc-canvas').width, document.getElementById('mc-canvas').height]);
+      assert.deepEqual([png.width, png.height], size);
+      assert.ok(region(png, 'red', [0, 0.15, 0.42, 0.55]).n > 1500, 'the PNG shows the red mesh');
+      assert.ok(region(png, 'green', [0.6, 0.1, 1, 0.6]).n > 1500, 'the PNG shows the spheres');
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press('h');
+      await page.waitForSelector('#mc-help', { state: 'visible' });
+      const help = await page.textContent('#mc-help');
+      for (const k of ['Space', 'G', 'X', 'P', 'F', 'E']) assert.ok(help.includes(k), `help lists ${k}`);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('#mc-help', { state: 'hidden' });
+    });
+  });
+}
+

@@ -1,0 +1,88 @@
+//! The frame loop (`requestAnimationFrame`): follow the canvas size, advance playback, render
+//! when something changed, count frames, refresh the page.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{net::now_ms, page_state, ui, Shared};
+
+type FrameCallback = Closure<dyn FnMut(f64)>;
+
+/// Starts the loop; it runs as long as the page.
+pub fn start(app: Shared) -> Result<(), JsValue> {
+    let slot: Rc<RefCell<Option<FrameCallback>>> = Rc::new(RefCell::new(None));
+    let next = slot.clone();
+    *slot.borrow_mut() = Some(Closure::new(move |ts: f64| {
+        tick(&app, ts);
+        if let Some(cb) = next.borrow().as_ref() {
+            let _ = request(cb);
+        }
+    }));
+    let first = slot.borrow();
+    let cb = first.as_ref().ok_or("frame callback missing")?;
+    request(cb)
+}
+
+fn request(cb: &FrameCallback) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    window.request_animation_frame(cb.as_ref().unchecked_ref())?;
+    Ok(())
+}
+
+fn tick(app: &Shared, ts_ms: f64) {
+    let Ok(mut a) = app.try_borrow_mut() else { return };
+    let t0 = now_ms();
+    if let (Some(window), Some(canvas)) = (web_sys::window(), ui::canvas(&a)) {
+        let (w, h) = ui::sync_canvas_size(&window, &canvas);
+        if a.gpu.resize(w, h) {
+            let a = &mut *a;
+            a.renderer.resize(&a.gpu.device, w, h);
+            a.dirty.redraw = true;
+        }
+    }
+    let before = a.frame();
+    let n = a.scene.n_frames();
+    let f = a.playback.advance(ts_ms / 1000.0, n);
+    a.scene.set_frame(f as i64);
+    if f != before {
+        a.dirty.redraw = true;
+        if a.opts.selected.is_some() {
+            a.dirty.details = true;
+        }
+    }
+    let presented = std::mem::take(&mut a.dirty.redraw) && a.render();
+    let now = now_ms();
+    ui::refresh(&mut a, now);
+    let end = now_ms();
+    let doc = a.ui.doc.clone();
+    let s = &mut a.stats;
+    if presented {
+        s.frames_rendered += 1;
+        s.cpu_ms_last = end - t0;
+        s.cpu_ms_sum += s.cpu_ms_last;
+        s.cpu_frames += 1;
+        s.fps_window.1 += 1;
+        page_state::set(&doc, "framesRendered", &s.frames_rendered.to_string());
+        if s.first_frame_ms.is_none() {
+            s.first_frame_ms = Some(end);
+            page_state::set(&doc, "firstFrameMs", &format!("{end:.0}"));
+            page_state::set(&doc, "firstFrame", "1");
+        }
+    }
+    let window_ms = end - s.fps_window.0;
+    if window_ms >= 1000.0 {
+        s.fps = s.fps_window.1 as f64 * 1000.0 / window_ms;
+        s.fps_window = (end, 0);
+    }
+    let nodes = a.scene.len().to_string();
+    page_state::set(&doc, "nodes", &nodes);
+    let sel = a
+        .opts
+        .selected
+        .map(|k| format!("{}:{}", k.client, k.uid))
+        .unwrap_or_default();
+    page_state::set(&doc, "selected", &sel);
+}

@@ -1,0 +1,217 @@
+//! Mouse, touch and keyboard.
+//!
+//! Pointer events cover mouse and touch: left drag orbits; right, middle or shift drag pans;
+//! the wheel zooms; with two fingers, pinch zooms and the midpoint pans. A click (press and
+//! release without moving more than [`CLICK_SLOP_PX`]) picks the node under the cursor.
+//! Keyboard shortcuts go through [`super::actions`] unless the focus is in a text field.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
+
+use crate::picking;
+
+use super::actions::{self, Action};
+use super::dom::{on, on_active};
+use super::Shared;
+
+/// How far a press may move and still count as a click.
+const CLICK_SLOP_PX: f64 = 4.0;
+/// Wheel pixels per "line" when the browser reports lines.
+const WHEEL_LINE_PX: f64 = 33.0;
+/// Wheel-equivalent pixels per pixel of pinch distance change.
+const PINCH_GAIN: f64 = 2.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Drag {
+    Orbit,
+    Pan,
+}
+
+#[derive(Debug, Default)]
+struct Pointers {
+    /// Active pointers: id and last position (CSS px in the canvas).
+    active: Vec<(i32, f64, f64)>,
+    /// Where the single-pointer press started, its button and drag mode.
+    press: Option<(f64, f64, i16, Drag)>,
+    /// Whether the press moved beyond the click slop (or became a pinch).
+    dragged: bool,
+    /// Last pinch distance and midpoint.
+    pinch: Option<(f64, f64, f64)>,
+}
+
+impl Pointers {
+    fn pos(&self, id: i32) -> Option<(f64, f64)> {
+        self.active.iter().find(|p| p.0 == id).map(|p| (p.1, p.2))
+    }
+
+    fn two(&self) -> Option<(f64, f64, f64)> {
+        match self.active.as_slice() {
+            [a, b, ..] => {
+                let d = ((a.1 - b.1).powi(2) + (a.2 - b.2).powi(2)).sqrt();
+                Some((d, (a.1 + b.1) / 2.0, (a.2 + b.2) / 2.0))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn offset(canvas: &Element, ev: &PointerEvent) -> (f64, f64) {
+    let r = canvas.get_bounding_client_rect();
+    (f64::from(ev.client_x()) - r.left(), f64::from(ev.client_y()) - r.top())
+}
+
+/// Attaches the canvas and keyboard handlers.
+pub fn wire(app: &Shared) -> Result<(), JsValue> {
+    let canvas = app.borrow().ui.canvas.clone();
+    let state = Rc::new(RefCell::new(Pointers::default()));
+
+    {
+        let (state, c) = (state.clone(), canvas.clone());
+        on(&canvas, "pointerdown", move |ev| {
+            let Some(ev) = ev.dyn_ref::<PointerEvent>() else { return };
+            let _ = c.set_pointer_capture(ev.pointer_id());
+            if let Some(h) = c.dyn_ref::<HtmlElement>() {
+                let _ = h.focus();
+            }
+            let (x, y) = offset(&c, ev);
+            let mut s = state.borrow_mut();
+            s.active.retain(|p| p.0 != ev.pointer_id());
+            s.active.push((ev.pointer_id(), x, y));
+            if s.active.len() == 1 {
+                let pan = ev.button() == 1 || ev.button() == 2 || ev.shift_key();
+                s.press = Some((x, y, ev.button(), if pan { Drag::Pan } else { Drag::Orbit }));
+                s.dragged = false;
+                s.pinch = None;
+            } else {
+                s.dragged = true;
+                s.pinch = s.two();
+            }
+        })?;
+    }
+    {
+        let (app, state, c) = (app.clone(), state.clone(), canvas.clone());
+        on(&canvas, "pointermove", move |ev| {
+            let Some(ev) = ev.dyn_ref::<PointerEvent>() else { return };
+            let (x, y) = offset(&c, ev);
+            let mut s = state.borrow_mut();
+            let Some((px, py)) = s.pos(ev.pointer_id()) else { return };
+            if let Some(p) = s.active.iter_mut().find(|p| p.0 == ev.pointer_id()) {
+                p.1 = x;
+                p.2 = y;
+            }
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let h = f64::from(c.client_height()).max(1.0) as f32;
+            if s.active.len() >= 2 {
+                if let (Some((d0, mx0, my0)), Some((d1, mx1, my1))) = (s.pinch, s.two()) {
+                    a.camera.zoom(((d0 - d1) * PINCH_GAIN) as f32);
+                    a.camera.pan((mx1 - mx0) as f32, (my1 - my0) as f32, h);
+                    a.dirty.redraw = true;
+                }
+                s.pinch = s.two();
+                return;
+            }
+            let Some((sx, sy, _, mode)) = s.press else { return };
+            if !s.dragged && ((x - sx).powi(2) + (y - sy).powi(2)).sqrt() > CLICK_SLOP_PX {
+                s.dragged = true;
+            }
+            if s.dragged {
+                let (dx, dy) = ((x - px) as f32, (y - py) as f32);
+                match mode {
+                    Drag::Orbit => a.camera.orbit(dx, dy),
+                    Drag::Pan => a.camera.pan(dx, dy, h),
+                }
+                a.dirty.redraw = true;
+            }
+        })?;
+    }
+    for event in ["pointerup", "pointercancel"] {
+        let (app, state, c) = (app.clone(), state.clone(), canvas.clone());
+        on(&canvas, event, move |ev| {
+            let Some(ev) = ev.dyn_ref::<PointerEvent>() else { return };
+            let (x, y) = offset(&c, ev);
+            let mut s = state.borrow_mut();
+            let was_single = s.active.len() == 1;
+            s.active.retain(|p| p.0 != ev.pointer_id());
+            s.pinch = s.two();
+            let click = was_single && !s.dragged && ev.type_() == "pointerup";
+            let primary = matches!(s.press, Some((_, _, 0, _)));
+            if s.active.is_empty() {
+                s.press = None;
+            }
+            drop(s);
+            if click && primary {
+                pick_at(&app, &c, x, y);
+            }
+        })?;
+    }
+    {
+        let (app, c) = (app.clone(), canvas.clone());
+        on_active(&canvas, "wheel", move |ev| {
+            let Some(w) = ev.dyn_ref::<WheelEvent>() else { return };
+            ev.prevent_default();
+            let scale = match w.delta_mode() {
+                1 => WHEEL_LINE_PX,
+                2 => f64::from(c.client_height()),
+                _ => 1.0,
+            };
+            if let Ok(mut a) = app.try_borrow_mut() {
+                a.camera.zoom((w.delta_y() * scale) as f32);
+                a.dirty.redraw = true;
+            }
+        })?;
+    }
+    on(&canvas, "contextmenu", |ev| ev.prevent_default())?;
+
+    let doc = app.borrow().ui.doc.clone();
+    let a = app.clone();
+    on_active(&doc, "keydown", move |ev| on_key(&a, &ev))?;
+    Ok(())
+}
+
+/// Casts a ray through (x, y) (CSS px in the canvas) and selects what it hits, or clears the
+/// selection on empty space.
+fn pick_at(app: &Shared, canvas: &Element, x: f64, y: f64) {
+    let Ok(mut a) = app.try_borrow_mut() else { return };
+    let (w, h) = (
+        f64::from(canvas.client_width()).max(1.0),
+        f64::from(canvas.client_height()).max(1.0),
+    );
+    let ndc_x = (x / w * 2.0 - 1.0) as f32;
+    let ndc_y = (1.0 - y / h * 2.0) as f32;
+    let (origin, dir) = a.camera.ray(ndc_x, ndc_y, (w / h) as f32);
+    let hit = picking::pick(&a.scene, a.frame(), &a.opts, origin, dir);
+    a.select(hit);
+}
+
+fn typing_in_field(ev: &Event) -> bool {
+    let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return false;
+    };
+    let tag = t.tag_name().to_ascii_lowercase();
+    let text_input = t
+        .dyn_ref::<web_sys::HtmlInputElement>()
+        .is_some_and(|i| !matches!(i.type_().as_str(), "checkbox" | "range" | "button" | "color"));
+    text_input
+        || tag == "textarea"
+        || tag == "select"
+        || t.dyn_ref::<HtmlElement>().is_some_and(|h| h.is_content_editable())
+}
+
+fn on_key(app: &Shared, ev: &Event) {
+    let Some(k) = ev.dyn_ref::<KeyboardEvent>() else { return };
+    if k.ctrl_key() || k.meta_key() || k.alt_key() || typing_in_field(ev) {
+        return;
+    }
+    let key = k.key();
+    let Some(action) = actions::for_key(&key) else { return };
+    // Space on a focused button would click it as well: handle it here only.
+    ev.prevent_default();
+    actions::run(app, action);
+    if action == Action::Escape {
+        ev.stop_propagation();
+    }
+}

@@ -1,0 +1,77 @@
+//! The browser page (wasm32 only): canvas and GPU setup, the connection to the relay, the page UI,
+//! input and the frame loop.
+//!
+//! - [`params`]: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
+//! - [`gpu`]: the wgpu surface on the canvas, WebGPU or WebGL2.
+//! - [`net`]: the WebSocket to the relay, reconnecting with backoff.
+//! - [`actions`]: the user's commands (keyboard shortcuts and buttons).
+//! - [`app`]: the viewer's state (scene, playback, camera, view options) and what changes it.
+//! - [`frame_loop`]: `requestAnimationFrame`: advance playback, upload, render, refresh the UI.
+//! - [`input`]: mouse, touch and keyboard.
+//! - [`edits`]: local edits of a node (affine, colour) from the properties panel.
+//! - [`ui`]: the HTML beside the canvas; [`dom`]: small web-sys helpers.
+//! - [`page_state`]: what the page exposes to tests and scripts (`data-*` on `<body>`,
+//!   `window.__meshcast`).
+//! - [`screenshot`]: PNG download of the canvas.
+
+mod actions;
+mod app;
+mod dom;
+mod edits;
+mod frame_loop;
+mod gpu;
+mod input;
+mod net;
+mod page_state;
+mod params;
+mod screenshot;
+mod ui;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use app::App;
+
+/// The viewer's state, shared by the event handlers, the connection task and the frame loop
+/// (all on the page's one thread).
+pub(crate) type Shared = Rc<RefCell<App>>;
+
+/// Entry point: runs when the wasm module is loaded.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = run().await {
+            let msg = e.as_string().unwrap_or_else(|| format!("{e:?}"));
+            web_sys::console::error_1(&JsValue::from_str(&format!("meshcast viewer failed to start: {msg}")));
+            page_state::set_fatal(&msg);
+        }
+    });
+}
+
+async fn run() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let params = params::Params::from_location(&window.location());
+    let root = document
+        .get_element_by_id("meshcast")
+        .ok_or("the page has no element with id 'meshcast'")?;
+    let ui = ui::Ui::build(&document, &root)?;
+    page_state::set(&document, "connection", "connecting");
+    let canvas: web_sys::HtmlCanvasElement = ui.canvas.clone().dyn_into()?;
+    ui::sync_canvas_size(&window, &canvas);
+    let gpu = gpu::Gpu::new(&canvas, params.backend, params.msaa)
+        .await
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    page_state::set(&document, "backend", gpu.backend.name());
+    let app: Shared = Rc::new(RefCell::new(App::new(gpu, ui, params.clone())));
+    ui::wire(&app)?;
+    input::wire(&app)?;
+    page_state::expose(&app)?;
+    net::spawn(app.clone(), params.relay_url.clone());
+    frame_loop::start(app)?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The WebSocket to the relay's viewer endpoint, reconnecting with exponential backoff.
+//!
+//! On every (re)connection the relay sends `Hello`, then the whole scene between
+//! `SnapshotBegin` (the viewer clears its scene) and `SnapshotEnd`, then live messages; so after
+//! a relay restart, a network drop or a page reload the viewer shows the relay's scene again.
+
+use futures_util::StreamExt;
+use gloo_net::websocket::{futures::WebSocket, Message};
+use meshcast_protocol::RelayToViewer;
+use wasm_bindgen::prelude::*;
+
+use super::app::ConnState;
+use super::Shared;
+
+/// First reconnect delay.
+const BACKOFF_START_MS: f64 = 250.0;
+/// Longest reconnect delay.
+const BACKOFF_MAX_MS: f64 = 5000.0;
+
+/// The delay before reconnect attempt `attempt` (1-based): 250 ms doubling up to 5 s.
+pub fn backoff_ms(attempt: u32) -> f64 {
+    let exp = attempt.saturating_sub(1).min(16);
+    (BACKOFF_START_MS * f64::from(1u32 << exp)).min(BACKOFF_MAX_MS)
+}
+
+/// Starts the connection task.
+pub fn spawn(app: Shared, url: String) {
+    wasm_bindgen_futures::spawn_local(run(app, url));
+}
+
+async fn run(app: Shared, url: String) {
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        app.borrow_mut().set_conn(ConnState::Connecting { attempt });
+        let reason = match WebSocket::open(&url) {
+            Ok(ws) => {
+                let (reason, said_hello) = read(&app, ws).await;
+                if said_hello {
+                    attempt = 0;
+                }
+                reason
+            }
+            Err(e) => format!("cannot open {}: {e}", super::params::display_url(&url)),
+        };
+        let delay = backoff_ms(attempt.max(1));
+        let at_ms = now_ms() + delay;
+        tracing::info!("relay connection ended ({reason}); retrying in {delay} ms");
+        app.borrow_mut().set_conn(ConnState::Reconnecting { at_ms, reason });
+        sleep_ms(delay).await;
+    }
+}
+
+/// Reads messages until the connection ends; returns why, and whether the relay said hello.
+async fn read(app: &Shared, mut ws: WebSocket) -> (String, bool) {
+    let mut said_hello = false;
+    while let Some(msg) = ws.next().await {
+        match msg {
+            Ok(Message::Bytes(bytes)) => {
+                let len = bytes.len() as u64;
+                let t0 = now_ms();
+                match meshcast_protocol::decode::<RelayToViewer>(&bytes) {
+                    Ok(m) => {
+                        said_hello |= matches!(m, RelayToViewer::Hello { .. });
+                        let t1 = now_ms();
+                        let mut a = app.borrow_mut();
+                        a.stats.bytes_received += len;
+                        a.on_relay(m);
+                        a.stats.decode_ms += t1 - t0;
+                        a.stats.apply_ms += now_ms() - t1;
+                    }
+                    Err(e) => {
+                        let mut a = app.borrow_mut();
+                        a.stats.rejected += 1;
+                        a.last_error = Some(format!("undecodable relay message ({len} bytes): {e}"));
+                    }
+                }
+            }
+            Ok(Message::Text(t)) => tracing::debug!("ignoring a text frame from the relay: {t}"),
+            Err(e) => return (e.to_string(), said_hello),
+        }
+    }
+    ("the relay closed the connection".to_owned(), said_hello)
+}
+
+/// `performance.now()` in milliseconds (0 without a window).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep_ms(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        } else {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

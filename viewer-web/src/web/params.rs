@@ -1,0 +1,131 @@
+//! URL parameters of the page.
+//!
+//! - `?backend=webgpu|webgl`: force a graphics backend (default: WebGPU when the browser yields
+//!   a WebGPU adapter, else WebGL2).
+//! - `?relay=ws://HOST:PORT[/viewer]`: the relay to connect to. Default: the page's own host and
+//!   port (the relay serves the page), except on trunk's development server (port
+//!   [`TRUNK_DEV_PORT`]) or a `file:` page, where it is port 8417 of the page's host.
+//! - `?msaa=1|4`: multisampling (default 4).
+//! - `?token=T`: the relay's access token (the relay prints `http://HOST:PORT/?token=T` when it
+//!   asks for one); it is passed on to the WebSocket URL as `?token=T` unless that already has one.
+
+use meshcast_protocol::{DEFAULT_PORT, VIEWER_PATH};
+
+/// The port `trunk serve` uses (Trunk.toml `[serve] port`).
+pub const TRUNK_DEV_PORT: &str = "8080";
+
+/// Which graphics API to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// WebGPU.
+    WebGpu,
+    /// WebGL2.
+    WebGl,
+}
+
+/// The page's parameters.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// A forced backend, or `None` to detect.
+    pub backend: Option<BackendChoice>,
+    /// The relay's viewer WebSocket URL.
+    pub relay_url: String,
+    /// MSAA sample count (1 or 4).
+    pub msaa: u32,
+}
+
+impl Params {
+    /// Reads the parameters from the page's location.
+    pub fn from_location(loc: &web_sys::Location) -> Params {
+        let search = loc.search().unwrap_or_default();
+        let q = web_sys::UrlSearchParams::new_with_str(&search).ok();
+        let get = |k: &str| q.as_ref().and_then(|q| q.get(k)).filter(|s| !s.is_empty());
+        let backend = match get("backend").as_deref() {
+            Some("webgpu") => Some(BackendChoice::WebGpu),
+            Some("webgl") | Some("webgl2") => Some(BackendChoice::WebGl),
+            _ => None,
+        };
+        let msaa = match get("msaa").as_deref() {
+            Some("1") => 1,
+            _ => 4,
+        };
+        let relay_url = match get("relay") {
+            Some(r) => with_viewer_path(&r),
+            None => default_relay_url(
+                &loc.protocol().unwrap_or_default(),
+                &loc.hostname().unwrap_or_default(),
+                &loc.port().unwrap_or_default(),
+            ),
+        };
+        let relay_url = match get("token") {
+            Some(t) => with_token(&relay_url, &t),
+            None => relay_url,
+        };
+        Params {
+            backend,
+            relay_url,
+            msaa,
+        }
+    }
+}
+
+/// Adds the viewer path to a relay URL given without one (`ws://h:p`, `ws://h:p/` or
+/// `ws://h:p?token=T`); `http(s)://` becomes `ws(s)://`.
+pub fn with_viewer_path(url: &str) -> String {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("ws", url));
+    let scheme = match scheme {
+        "http" => "ws",
+        "https" => "wss",
+        s => s,
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, format!("?{q}")),
+        None => (rest, String::new()),
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let path = if path.is_empty() {
+        VIEWER_PATH.trim_start_matches('/')
+    } else {
+        path
+    };
+    format!("{scheme}://{host}/{path}{query}")
+}
+
+/// The URL without its query (the token stays off the page).
+pub fn display_url(url: &str) -> &str {
+    url.split_once('?').map_or(url, |(u, _)| u)
+}
+
+/// Adds `token=T` (percent-encoded) to a URL's query unless it already carries a token.
+pub fn with_token(url: &str, token: &str) -> String {
+    if url.contains("token=") {
+        return url.to_owned();
+    }
+    let encoded: String = js_sys::encode_uri_component(token).into();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}token={encoded}")
+}
+
+/// The relay URL for a page at `protocol//hostname:port`.
+pub fn default_relay_url(protocol: &str, hostname: &str, port: &str) -> String {
+    let host = if hostname.is_empty() { "127.0.0.1" } else { hostname };
+    // IPv6 literals need brackets in a URL.
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    let served_by_relay = (protocol == "http:" || protocol == "https:") && port != TRUNK_DEV_PORT;
+    let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    if served_by_relay {
+        let port = if port.is_empty() {
+            String::new()
+        } else {
+            format!(":{port}")
+        };
+        format!("{scheme}://{host}{port}{VIEWER_PATH}")
+    } else {
+        format!("{scheme}://{host}:{DEFAULT_PORT}{VIEWER_PATH}")
+    }
+}

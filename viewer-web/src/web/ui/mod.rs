@@ -1,0 +1,150 @@
+//! The HTML beside the canvas: top bar (connection, FPS, tools), scene list, properties, server
+//! panel, playback bar, help overlay and the go-to-frame box.
+//!
+//! [`Ui::build`] creates the elements once; [`wire`] attaches the handlers; [`refresh`] runs every
+//! animation frame and touches the DOM only where something changed.
+
+mod details;
+mod overlays;
+mod playback_bar;
+mod scene_list;
+mod server;
+mod topbar;
+mod view_panel;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlCanvasElement, Window};
+
+use super::app::App;
+use super::dom::child;
+use super::Shared;
+
+pub use overlays::{close_goto, open_goto, toggle_help};
+
+/// Handles to the page's elements.
+pub struct Ui {
+    /// The document.
+    pub doc: Document,
+    /// The canvas the scene is drawn on.
+    pub canvas: Element,
+    /// Top bar.
+    pub top: topbar::TopBar,
+    /// Scene hierarchy.
+    pub scene_list: scene_list::SceneList,
+    /// Properties of the selected node.
+    pub details: details::Details,
+    /// Light mode, ambient, background, floor, shadows.
+    pub view: view_panel::ViewPanel,
+    /// Connected clients.
+    pub server: server::Server,
+    /// Playback controls.
+    pub playback: playback_bar::PlaybackBar,
+    /// Help overlay and go-to-frame box.
+    pub overlays: overlays::Overlays,
+}
+
+impl Ui {
+    /// Builds the page inside `root`.
+    pub fn build(doc: &Document, root: &Element) -> Result<Ui, JsValue> {
+        root.set_inner_html("");
+        root.class_list().add_1("mc")?;
+        let top = topbar::TopBar::build(doc, root)?;
+        let side = child(
+            doc,
+            root,
+            "aside",
+            &[("class", "mc-side"), ("aria-label", "Scene and properties")],
+            None,
+        )?;
+        let scene_list = scene_list::SceneList::build(doc, &side)?;
+        let details = details::Details::build(doc, &side)?;
+        let view_controls = view_panel::ViewPanel::build(doc, &side)?;
+        let server = server::Server::build(doc, &side)?;
+        let view = child(doc, root, "div", &[("class", "mc-view")], None)?;
+        let canvas = child(
+            doc,
+            &view,
+            "canvas",
+            &[
+                ("id", "mc-canvas"),
+                ("tabindex", "0"),
+                (
+                    "aria-label",
+                    "3D view: drag to orbit, right-drag to pan, wheel to zoom, click to select",
+                ),
+            ],
+            None,
+        )?;
+        let overlays = overlays::Overlays::build(doc, &view)?;
+        let playback = playback_bar::PlaybackBar::build(doc, root)?;
+        Ok(Ui {
+            doc: doc.clone(),
+            canvas,
+            top,
+            scene_list,
+            details,
+            view: view_controls,
+            server,
+            playback,
+            overlays,
+        })
+    }
+}
+
+/// Attaches every UI handler.
+pub fn wire(app: &Shared) -> Result<(), JsValue> {
+    let ui_parts = {
+        let a = app.borrow();
+        (
+            a.ui.top.clone(),
+            a.ui.scene_list.clone(),
+            a.ui.details.clone(),
+            a.ui.playback.clone(),
+            a.ui.overlays.clone(),
+            a.ui.view.clone(),
+        )
+    };
+    ui_parts.0.wire(app)?;
+    ui_parts.1.wire(app)?;
+    ui_parts.2.wire(app)?;
+    ui_parts.3.wire(app)?;
+    ui_parts.4.wire(app)?;
+    ui_parts.5.wire(app)?;
+    Ok(())
+}
+
+/// Brings the page up to date with the app (once per animation frame).
+pub fn refresh(app: &mut App, now_ms: f64) {
+    topbar::refresh(app, now_ms);
+    playback_bar::refresh(app);
+    view_panel::refresh(app);
+    if std::mem::take(&mut app.dirty.scene_list) {
+        scene_list::refresh(app);
+    }
+    if std::mem::take(&mut app.dirty.details) {
+        details::refresh(app);
+    }
+    if std::mem::take(&mut app.dirty.clients) {
+        server::refresh(app);
+    }
+}
+
+/// Sets the canvas's pixel size from its CSS size and the device pixel ratio; returns it.
+pub fn sync_canvas_size(window: &Window, canvas: &HtmlCanvasElement) -> (u32, u32) {
+    let dpr = window.device_pixel_ratio().max(1.0);
+    let w = ((f64::from(canvas.client_width()) * dpr).round() as u32).max(1);
+    let h = ((f64::from(canvas.client_height()) * dpr).round() as u32).max(1);
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+    (w, h)
+}
+
+/// The canvas as a canvas element.
+pub fn canvas(app: &App) -> Option<HtmlCanvasElement> {
+    app.ui.canvas.clone().dyn_into::<HtmlCanvasElement>().ok()
+}

@@ -1,0 +1,157 @@
+//! The top bar: title, connection status, FPS counter and tool buttons.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element};
+
+use crate::web::actions::{self, Action};
+use crate::web::app::{App, ConnState};
+use crate::web::dom::{child, on, set_attr, set_text};
+use crate::web::{page_state, Shared};
+
+/// Tool buttons: (id, label, shortcut, action).
+const TOOLS: &[(&str, &str, &str, Action)] = &[
+    ("mc-fit", "Fit scene", "A", Action::FitScene),
+    ("mc-center", "Centre on selection", "X", Action::CenterSelection),
+    ("mc-reset-camera", "Reset camera", "R", Action::ResetCamera),
+    ("mc-ortho", "Orthographic", "O", Action::ToggleOrtho),
+    ("mc-dark", "Dark mode", "D", Action::ToggleDark),
+    ("mc-shadows", "Shadows", "S", Action::ToggleShadows),
+    ("mc-floor", "Floor", "", Action::ToggleFloor),
+    ("mc-screenshot", "Screenshot", "P", Action::Screenshot),
+    ("mc-help-button", "Help", "H", Action::ToggleHelp),
+];
+
+/// Top bar elements.
+#[derive(Clone)]
+pub struct TopBar {
+    status: Element,
+    error: Element,
+    fps: Element,
+    info: Element,
+    tools: Vec<(Element, Action)>,
+}
+
+impl TopBar {
+    /// Builds the bar inside `root`.
+    pub fn build(doc: &Document, root: &Element) -> Result<TopBar, JsValue> {
+        let bar = child(doc, root, "header", &[("class", "mc-top")], None)?;
+        child(doc, &bar, "h1", &[("class", "mc-title")], Some("meshcast"))?;
+        let status = child(
+            doc,
+            &bar,
+            "span",
+            &[
+                ("id", "mc-status"),
+                ("role", "status"),
+                ("aria-live", "polite"),
+                ("data-state", "connecting"),
+            ],
+            Some("connecting…"),
+        )?;
+        let fps = child(
+            doc,
+            &bar,
+            "span",
+            &[("id", "mc-fps"), ("title", "frames per second / CPU ms per frame")],
+            Some("– fps"),
+        )?;
+        let info = child(doc, &bar, "span", &[("id", "mc-info"), ("class", "mc-dim")], None)?;
+        let nav = child(
+            doc,
+            &bar,
+            "nav",
+            &[("class", "mc-tools"), ("aria-label", "View tools")],
+            None,
+        )?;
+        let mut tools = Vec::new();
+        for (id, label, key, action) in TOOLS {
+            let title = if key.is_empty() {
+                (*label).to_owned()
+            } else {
+                format!("{label} [{key}]")
+            };
+            let b = child(
+                doc,
+                &nav,
+                "button",
+                &[("id", id), ("type", "button"), ("title", &title)],
+                Some(label),
+            )?;
+            tools.push((b, *action));
+        }
+        let error = child(
+            doc,
+            &bar,
+            "span",
+            &[("id", "mc-error"), ("class", "mc-error"), ("role", "alert")],
+            None,
+        )?;
+        Ok(TopBar {
+            status,
+            error,
+            fps,
+            info,
+            tools,
+        })
+    }
+
+    /// Attaches the buttons' handlers.
+    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
+        for (b, action) in &self.tools {
+            let app = app.clone();
+            let action = *action;
+            on(b, "click", move |_| actions::run(&app, action))?;
+        }
+        Ok(())
+    }
+}
+
+/// Updates status, FPS, info and the pressed state of toggles.
+pub fn refresh(app: &mut App, now_ms: f64) {
+    let t = &app.ui.top;
+    let (text, state) = match &app.conn {
+        ConnState::Connecting { attempt } if *attempt > 1 => (format!("connecting (attempt {attempt})…"), "connecting"),
+        ConnState::Connecting { .. } => ("connecting…".to_owned(), "connecting"),
+        ConnState::Connected => ("connected".to_owned(), "connected"),
+        ConnState::Reconnecting { at_ms, .. } => {
+            let secs = ((at_ms - now_ms) / 1000.0).max(0.0).ceil();
+            (format!("reconnecting in {secs} s"), "reconnecting")
+        }
+    };
+    set_text(&t.status, &text);
+    set_attr(&t.status, "data-state", state);
+    set_attr(
+        &t.status,
+        "title",
+        crate::web::params::display_url(&app.params.relay_url),
+    );
+    page_state::set(&app.ui.doc, "connection", state);
+    set_text(&t.error, app.last_error.as_deref().unwrap_or(""));
+    let fps = if app.stats.fps > 0.0 {
+        format!("{:.0} fps · {:.1} ms", app.stats.fps, app.stats.cpu_ms_last)
+    } else {
+        "idle".to_owned()
+    };
+    set_text(&t.fps, &fps);
+    let info = format!(
+        "{} · {} · {} nodes · {} msgs",
+        app.gpu.backend.name(),
+        app.gpu.adapter_name,
+        app.scene.len(),
+        app.stats.messages
+    );
+    set_text(&t.info, &info);
+    for (b, action) in &t.tools {
+        let pressed = match action {
+            Action::ToggleOrtho => Some(app.camera.orthographic),
+            Action::ToggleDark => Some(app.opts.light_mode == crate::render::LightMode::Dark),
+            Action::ToggleShadows => Some(app.opts.shadows),
+            Action::ToggleFloor => Some(app.opts.show_floor),
+            Action::ToggleHelp => Some(app.help_open),
+            _ => None,
+        };
+        if let Some(p) = pressed {
+            set_attr(b, "aria-pressed", if p { "true" } else { "false" });
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The View panel: light mode (Default / Dark / Diffuse, as aitviewer's View menu), ambient
+//! strength, background colour, floor and shadows.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
+
+use crate::render::LightMode;
+use crate::web::app::App;
+use crate::web::dom::{child, input, on, set_value};
+use crate::web::{edits, Shared};
+
+/// The panel's controls.
+#[derive(Clone)]
+pub struct ViewPanel {
+    light: HtmlSelectElement,
+    ambient: HtmlInputElement,
+    background: HtmlInputElement,
+    floor: HtmlInputElement,
+    shadows: HtmlInputElement,
+}
+
+const MODES: &[(&str, &str)] = &[("default", "Default"), ("dark", "Dark"), ("diffuse", "Diffuse")];
+
+fn mode_name(m: LightMode) -> &'static str {
+    match m {
+        LightMode::Default => "default",
+        LightMode::Dark => "dark",
+        LightMode::Diffuse => "diffuse",
+    }
+}
+
+fn field(doc: &Document, parent: &Element, label: &str) -> Result<Element, JsValue> {
+    let l = child(doc, parent, "label", &[("class", "mc-field")], None)?;
+    child(doc, &l, "span", &[], Some(label))?;
+    Ok(l)
+}
+
+impl ViewPanel {
+    /// Builds the section inside `parent`.
+    pub fn build(doc: &Document, parent: &Element) -> Result<ViewPanel, JsValue> {
+        let sec = child(
+            doc,
+            parent,
+            "section",
+            &[("class", "mc-panel"), ("aria-labelledby", "mc-view-title")],
+            None,
+        )?;
+        child(doc, &sec, "h2", &[("id", "mc-view-title")], Some("View"))?;
+        let l = field(doc, &sec, "Light mode")?;
+        let light: HtmlSelectElement = child(doc, &l, "select", &[("id", "mc-light-mode")], None)?.dyn_into()?;
+        for (value, label) in MODES {
+            child(doc, &light, "option", &[("value", value)], Some(label))?;
+        }
+        let l = field(doc, &sec, "Ambient")?;
+        let ambient = input(
+            doc,
+            &l,
+            &[
+                ("id", "mc-ambient"),
+                ("type", "number"),
+                ("min", "0"),
+                ("max", "10"),
+                ("step", "0.1"),
+            ],
+        )?;
+        let l = field(doc, &sec, "Background")?;
+        let background = input(doc, &l, &[("id", "mc-background"), ("type", "color")])?;
+        let l = field(doc, &sec, "Floor")?;
+        let floor = input(doc, &l, &[("id", "mc-show-floor"), ("type", "checkbox")])?;
+        let l = field(doc, &sec, "Shadows [S]")?;
+        let shadows = input(doc, &l, &[("id", "mc-shadows-check"), ("type", "checkbox")])?;
+        Ok(ViewPanel {
+            light,
+            ambient,
+            background,
+            floor,
+            shadows,
+        })
+    }
+
+    /// Attaches the handlers.
+    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
+        let (a, light) = (app.clone(), self.light.clone());
+        on(&self.light, "change", move |_| {
+            if let Ok(mut app) = a.try_borrow_mut() {
+                app.set_light_mode(match light.value().as_str() {
+                    "dark" => LightMode::Dark,
+                    "diffuse" => LightMode::Diffuse,
+                    _ => LightMode::Default,
+                });
+            }
+        })?;
+        let (a, ambient) = (app.clone(), self.ambient.clone());
+        on(&self.ambient, "change", move |_| {
+            if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), ambient.value().parse::<f32>()) {
+                if v.is_finite() {
+                    app.opts.ambient = v.clamp(0.0, 10.0);
+                    app.dirty.redraw = true;
+                }
+            }
+        })?;
+        let (a, bg) = (app.clone(), self.background.clone());
+        on(&self.background, "input", move |_| {
+            if let (Ok(mut app), Some([r, g, b])) = (a.try_borrow_mut(), edits::from_hex(&bg.value())) {
+                app.opts.background = [r, g, b, 1.0];
+                app.dirty.redraw = true;
+            }
+        })?;
+        let (a, floor) = (app.clone(), self.floor.clone());
+        on(&self.floor, "change", move |_| {
+            if let Ok(mut app) = a.try_borrow_mut() {
+                app.opts.show_floor = floor.checked();
+                app.dirty.redraw = true;
+            }
+        })?;
+        let (a, shadows) = (app.clone(), self.shadows.clone());
+        on(&self.shadows, "change", move |_| {
+            if let Ok(mut app) = a.try_borrow_mut() {
+                app.opts.shadows = shadows.checked();
+                app.dirty.redraw = true;
+            }
+        })?;
+        Ok(())
+    }
+}
+
+/// Shows the current view options.
+pub fn refresh(app: &mut App) {
+    let v = &app.ui.view;
+    let mode = mode_name(app.opts.light_mode);
+    if v.light.value() != mode {
+        v.light.set_value(mode);
+    }
+    set_value(&v.ambient, &format!("{:.1}", app.opts.ambient));
+    let bg = app.opts.background;
+    set_value(&v.background, &edits::to_hex(bg));
+    if v.floor.checked() != app.opts.show_floor {
+        v.floor.set_checked(app.opts.show_floor);
+    }
+    if v.shadows.checked() != app.opts.shadows {
+        v.shadows.set_checked(app.opts.shadows);
+    }
+}
