@@ -155,6 +155,12 @@ for (const backend of BACKENDS) {
       // White background above everything, floor (grey) below the scene.
       assert.equal(hue(px(img, 0.03 * img.width, 0.03 * img.height)), 'white', 'background top-left');
       assert.equal(hue(px(img, 0.5 * img.width, 0.98 * img.height)), 'grey', 'floor at the bottom');
+      // Same brightness on both backends: aitviewer's tiles are 0.9 / 0.82 grey (sRGB encoded
+      // once, not twice or never).
+      for (const fx of [0.1, 0.2, 0.3, 0.4]) {
+        const [r] = px(img, fx * img.width, 0.94 * img.height);
+        assert.ok(r > 190 && r < 245, `floor brightness ${r} at x=${fx}`);
+      }
       // The page lists them all.
       const kinds = (await page.evaluate(() => window.__meshcast.nodes())).map((n) => n.kind).sort();
       assert.deepEqual(kinds, ['ARROWS', 'LINES', 'MESHES', 'NODE', 'RIGID_BODIES', 'SPHERES']);

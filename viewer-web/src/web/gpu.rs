@@ -146,17 +146,14 @@ impl Gpu {
             .get_default_config(&adapter, width, height)
             .ok_or(GpuError::Config { backend: name })?;
         let formats = surface.get_capabilities(&adapter).formats;
-        // Prefer a surface format that is sRGB itself (WebGL2); else render through the sRGB
-        // view of the preferred one (WebGPU canvases are never sRGB).
+        // Prefer a surface format that is sRGB itself (WebGL2). WebGPU canvases are never sRGB:
+        // draw in the plain format and let the shaders encode sRGB (an sRGB view of the canvas
+        // texture came out unencoded, too dark, in Chromium's WebGPU).
         if let Some(srgb) = formats.iter().copied().find(wgpu::TextureFormat::is_srgb) {
             config.format = srgb;
         }
-        let view_format = config.format.add_srgb_suffix();
-        config.view_formats = if view_format == config.format {
-            Vec::new()
-        } else {
-            vec![view_format]
-        };
+        let view_format = config.format;
+        config.view_formats = Vec::new();
         config.present_mode = wgpu::PresentMode::Fifo;
         surface.configure(&device, &config);
         let info = adapter.get_info();
