@@ -1,8 +1,9 @@
 //! The wgpu device and the surface on the page's canvas: WebGPU where the browser yields an
 //! adapter (or `?backend=webgpu`), WebGL2 otherwise (or `?backend=webgl`).
 //!
-//! The surface is configured with the browser's preferred format and rendered through its sRGB
-//! view, so colours match on both backends.
+//! WebGL2 offers an sRGB surface format, which the renderer draws in directly; WebGPU canvases are
+//! plain `bgra8unorm`/`rgba8unorm`, where the renderer's shaders encode sRGB themselves, so colours
+//! match on both backends (the browser tests compare them).
 
 use crate::render::Caps;
 
@@ -77,7 +78,7 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     /// The surface configuration (size changes with the canvas).
     pub config: wgpu::SurfaceConfiguration,
-    /// The format the renderer draws in (the sRGB view of the surface format).
+    /// The format the renderer draws in (the surface's own format).
     pub view_format: wgpu::TextureFormat,
     /// What the renderer may use.
     pub caps: Caps,
