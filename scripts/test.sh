@@ -25,6 +25,9 @@ step() {
 
 step "cargo test" cargo test --workspace --locked
 step "trunk build" build_viewer
+step "trunk build (custom viewer example)" trunk build --release --config examples/custom-viewer/Trunk.toml
+step "cargo build (binaries the browser tests run)" cargo build --locked -p meshcast-relay \
+  -p meshcast-client --example two_way -p meshcast-custom-viewer --example custom_client
 step "python client tests" .venv/bin/python -m pytest -q client/python/tests
 step "aitviewer client tests" .venv/bin/python -m pytest -q tests/aitviewer
 step "browser tests" npm --prefix tests/browser test

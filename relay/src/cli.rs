@@ -86,6 +86,13 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub dist: Option<PathBuf>,
 
+    /// Folder of SMPL-family body-model files in the smplx layout (smpl/SMPL_NEUTRAL.npz,
+    /// smplh/SMPLH_FEMALE.npz, smplx/SMPLX_MALE.npz, ...), served to viewers at /models/. An
+    /// SMPL body whose model file is not there is rejected with an error naming the file.
+    /// Without it SMPL bodies are accepted but viewers cannot draw them (see docs/smpl.md).
+    #[arg(long, value_name = "DIR")]
+    pub smpl_models: Option<PathBuf>,
+
     /// Largest WebSocket message accepted, in bytes (default 1 GiB). A client that sends a
     /// larger one is disconnected with a close frame that states the size and the limit.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
@@ -159,6 +166,7 @@ impl Cli {
         };
         Ok(Config {
             dist: self.dist.clone().or_else(default_dist),
+            smpl_models: self.smpl_models.clone(),
             max_message_size: self.max_message_size,
             viewer_queue: self.viewer_queue,
             viewer_queue_bytes: self.viewer_queue_bytes,

@@ -31,6 +31,9 @@ pub struct Config {
     /// Folder of the built browser viewer (`index.html`, wasm, js) served over HTTP; `None`
     /// serves a small page that says how to build it.
     pub dist: Option<PathBuf>,
+    /// Folder of SMPL model files (`--smpl-models`), served at `/models/`; SMPL bodies whose
+    /// model file is missing from it are rejected. `None`: no models served, bodies accepted.
+    pub smpl_models: Option<PathBuf>,
     /// Largest WebSocket message accepted from a producer or viewer, in bytes. A larger one
     /// closes that connection.
     pub max_message_size: usize,
@@ -67,6 +70,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             dist: None,
+            smpl_models: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             viewer_queue: DEFAULT_VIEWER_QUEUE,
             viewer_queue_bytes: DEFAULT_VIEWER_QUEUE_BYTES,

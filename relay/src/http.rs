@@ -1,4 +1,5 @@
-//! HTTP routes: the two WebSocket endpoints, `/healthz`, and the built viewer's static files;
+//! HTTP routes: the two WebSocket endpoints, `/healthz`, SMPL model files (`/models/`), and the
+//! built viewer's static files;
 //! and admission: every WebSocket upgrade and page load passes the access rules
 //! ([`crate::access`]) and the connection limit first, or is refused with a status and a reason.
 
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route(meshcast_protocol::CLIENT_PATH, get(client_endpoint))
         .route(meshcast_protocol::VIEWER_PATH, get(viewer_endpoint))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/models/{*path}", get(models_endpoint))
         .with_state(state);
     match dist {
         Some(dir) => router.fallback(move |req: Request<Body>| {
@@ -211,6 +213,22 @@ async fn viewer_endpoint(
     };
     let tasks = st.tasks.clone();
     limits(ws, &st.config).on_upgrade(move |socket| tasks.track_future(viewer::serve(socket, ctx)))
+}
+
+/// `GET /models/<file>`: an SMPL model file from `--smpl-models`, admitted like a viewer (the
+/// files are licensed: the token rules apply), or 404 with the reason.
+async fn models_endpoint(
+    State(st): State<AppState>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    Query(query): Query<ViewerQuery>,
+    headers: HeaderMap,
+    req: Request<Body>,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    if let Err(refused) = admit(&st, peer, Endpoint::Viewer, &path, query.token.as_deref(), &headers) {
+        return *refused;
+    }
+    crate::models::serve(st.config.smpl_models.as_deref(), req).await
 }
 
 /// Explicit size limits: never tungstenite's 16/64 MiB defaults.

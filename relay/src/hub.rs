@@ -280,6 +280,20 @@ impl Hub {
         }
         let msg_type = command_type(&cmd);
         let uid = cmd.uid();
+        match crate::models::check(self.config.smpl_models.as_deref(), &cmd) {
+            crate::models::ModelCheck::Ok => {}
+            crate::models::ModelCheck::NoFolder { file } => {
+                warn!(
+                    client,
+                    uid,
+                    file,
+                    "SMPL body accepted, but the relay serves no models (--smpl-models): viewers cannot draw it"
+                )
+            }
+            crate::models::ModelCheck::Missing(message) => {
+                return self.reject(client, seq, Some(msg_type), uid, message, true);
+            }
+        }
         match self.apply_within_limit(client, cmd) {
             Ok(applied) => {
                 debug!(client, seq, msg_type, uid, change = ?applied.change, "applied");

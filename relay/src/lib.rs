@@ -6,6 +6,7 @@
 //! Layout: [`cli`] (command line) and [`config`] (settings); `http` (routes, admission);
 //! [`access`] (token, loopback and Origin rules); [`tls`] (rustls, the listener); [`limits`]
 //! (rate limiter, connection slots); [`statics`] (static files that stay in their folder);
+//! [`models`] (SMPL model files: `--smpl-models`, `/models/`, the missing-model check);
 //! `client` (one producer connection: read, decode, reply); `viewer` (one viewer connection:
 //! snapshot and live messages, lagging); `hub` (the task that owns the scene);
 //! [`wire`] (MessagePack or pickle per connection). See `docs/relay.md` and
@@ -18,6 +19,7 @@ pub mod config;
 mod http;
 mod hub;
 pub mod limits;
+pub mod models;
 pub mod statics;
 pub mod tls;
 mod viewer;
@@ -63,6 +65,7 @@ pub async fn run(
             None
         }
     });
+    config.smpl_models = models::canonical_folder(config.smpl_models.take());
     let config = Arc::new(config);
     let (hub, hub_thread) = hub::spawn(Arc::clone(&config))?;
     let cancel = CancellationToken::new();
@@ -85,6 +88,7 @@ pub async fn run(
         token = if config.access.token.is_some() { if config.access.require_token_on_loopback { "everyone" } else { "other hosts" } } else { "off" },
         allow_tokenless_pickle = config.access.allow_tokenless_pickle,
         dist = ?config.dist,
+        smpl_models = ?config.smpl_models,
         max_message_size = config.max_message_size,
         max_scene_bytes = config.max_scene_bytes,
         max_connections = config.max_connections,

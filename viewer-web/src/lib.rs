@@ -4,16 +4,19 @@
 //!
 //! - `camera`, `picking`, `render`: what to draw and how (shared by web and native).
 //! - `playback`: the scene's frame clock (play/pause, fps, loop, stepping).
-//! - `web` (wasm32 only): canvas, connection to the relay, page UI, frame loop.
+//! - `smpl_bodies`: SMPL nodes evaluated with their body model into meshes and skeletons.
+//! - `web` (wasm32 only): canvas, connection to the relay, page UI, frame loop; also the viewer as
+//!   a library (`web::Viewer::builder()`, message handlers, see `docs/customising.md`).
 //! - `offscreen` (native only): render a scene to an RGBA image.
 
 pub mod camera;
 pub mod picking;
 pub mod playback;
 pub mod render;
+pub mod smpl_bodies;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod offscreen;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;

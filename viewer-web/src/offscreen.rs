@@ -9,6 +9,7 @@ use meshcast_scene::Scene;
 
 use crate::camera::Camera;
 use crate::render::{Caps, Renderer, ViewOptions};
+use crate::smpl_bodies::SmplBodies;
 
 /// The offscreen target's default format: plain RGBA8, so pixels hold the shader's output as is.
 pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -213,6 +214,32 @@ impl OffscreenRenderer {
     /// Uploads what changed in the scene ([`Renderer::sync`]).
     pub fn sync(&mut self, scene: &Scene) {
         self.renderer.sync(&self.device, &self.queue, scene);
+    }
+
+    /// Evaluates what changed in the SMPL bodies and uploads what changed in the scene, SMPL
+    /// bodies included ([`Renderer::sync_with_bodies`]).
+    pub fn sync_with_bodies(&mut self, scene: &Scene, bodies: &mut SmplBodies) {
+        bodies.sync(scene);
+        self.renderer.sync_with_bodies(&self.device, &self.queue, scene, bodies);
+    }
+
+    /// [`OffscreenRenderer::render`] with SMPL bodies drawn.
+    pub fn render_with_bodies(
+        &mut self,
+        scene: &Scene,
+        bodies: &mut SmplBodies,
+        frame: usize,
+        camera: &Camera,
+        opts: &ViewOptions,
+    ) -> Result<Vec<u8>, OffscreenError> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.sync_with_bodies(scene, bodies);
+        self.submit(scene, frame, camera, opts);
+        let validation = pollster::block_on(scope.pop());
+        if let Some(e) = validation {
+            return Err(OffscreenError::Gpu(e.to_string()));
+        }
+        self.read_back()
     }
 
     /// Encodes and submits one frame without waiting for the GPU ([`Renderer::render`]).

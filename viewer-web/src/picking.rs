@@ -10,6 +10,7 @@ use crate::render::mesh_data::{ray_triangle, MeshTopology};
 use crate::render::node_data::{frame_points, instance_transforms, is_pickable, model_matrix};
 use crate::render::primitives::{cylinders, spheres};
 use crate::render::ViewOptions;
+use crate::smpl_bodies::SmplBodies;
 
 /// The node hit first by the world-space ray `origin + t·dir` (t > 0) at scene frame `frame`.
 pub fn pick(scene: &Scene, frame: usize, opts: &ViewOptions, ray_origin: Vec3, ray_dir: Vec3) -> Option<NodeKey> {
@@ -31,8 +32,31 @@ pub fn pick(scene: &Scene, frame: usize, opts: &ViewOptions, ray_origin: Vec3, r
     best.map(|(_, k)| k)
 }
 
+/// [`pick`], also hitting the meshes of the SMPL bodies in `bodies`.
+pub fn pick_with_bodies(
+    scene: &Scene,
+    bodies: &SmplBodies,
+    frame: usize,
+    opts: &ViewOptions,
+    ray_origin: Vec3,
+    ray_dir: Vec3,
+) -> Option<NodeKey> {
+    if !ray_origin.is_finite() || !ray_dir.is_finite() || ray_dir.length_squared() == 0.0 {
+        return None;
+    }
+    let others = pick(scene, frame, opts, ray_origin, ray_dir);
+    let other_t = others
+        .and_then(|k| scene.node(&k))
+        .and_then(|n| hit_node(n, n.data_frame(frame)?, ray_origin, ray_dir));
+    match (bodies.pick(scene, frame, opts, ray_origin, ray_dir), other_t) {
+        (Some((t, k)), Some(ot)) if t < ot => Some(k),
+        (Some((_, k)), None) => Some(k),
+        _ => others,
+    }
+}
+
 /// The world ray parameter of the node's nearest hit at data frame `i`.
-fn hit_node(node: &Node, i: usize, o: Vec3, d: Vec3) -> Option<f32> {
+pub(crate) fn hit_node(node: &Node, i: usize, o: Vec3, d: Vec3) -> Option<f32> {
     let model = model_matrix(node, i);
     match node.kind {
         NodeKind::Meshes => {

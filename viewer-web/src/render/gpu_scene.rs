@@ -1,6 +1,7 @@
 //! The GPU copy of the scene: per node its model matrices, frame stores and flags, brought up
 //! to date by `sync` (only nodes whose `(seq, version)` changed are touched, only changed frames
-//! are uploaded, deleted nodes free their buffers).
+//! are uploaded, deleted nodes free their buffers). An SMPL node is drawn from the Meshes and
+//! Skeletons nodes [`SmplBodies`] evaluated for it, as one GPU node (mesh, joint spheres, bones).
 
 use std::collections::HashMap;
 
@@ -14,6 +15,7 @@ use super::mesh::MeshGpu;
 use super::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
 use super::primitives::{colors_translucent, cylinders, spheres};
 use super::{cylinders as cyl, spheres as sph};
+use crate::smpl_bodies::SmplBodies;
 
 /// One node's GPU resources.
 pub(crate) struct GpuNode {
@@ -23,7 +25,7 @@ pub(crate) struct GpuNode {
     /// The node version last uploaded.
     version: u64,
     /// What must not change for an incremental update (see [`signature`]).
-    signature: Signature,
+    signature: (Signature, Option<Signature>),
     /// Frame 0 of the node's primary data when last uploaded (held, so compared by identity):
     /// tells a node of another `Scene` with equal `seq` and `version` apart.
     first: Option<bytes::Bytes>,
@@ -47,26 +49,82 @@ pub(crate) struct GpuNode {
     pub min_y: Option<f32>,
 }
 
-impl GpuNode {
-    fn new(device: &wgpu::Device, limits: &wgpu::Limits, node: &Node) -> Result<GpuNode, TooLarge> {
-        let count_store = |label, n: usize, bytes: u64| FrameStore::new(label, n as u64 * bytes, limits);
-        let (mesh, spheres, cylinders) = match node.kind {
-            NodeKind::Meshes => (MeshGpu::new(device, limits, node)?, None, None),
-            NodeKind::Spheres | NodeKind::Lines | NodeKind::Arrows | NodeKind::RigidBodies | NodeKind::Skeletons => {
-                let s = spheres(node, 0).len();
-                let c = cylinders(node, 0).len();
-                (
-                    None,
-                    (s > 0)
-                        .then(|| count_store("sphere instances", s, sph::INSTANCE_BYTES))
-                        .transpose()?,
-                    (c > 0)
-                        .then(|| count_store("cylinder instances", c, cyl::INSTANCE_BYTES))
-                        .transpose()?,
-                )
+/// What one [`GpuNode`] draws: a node's own data, or for an SMPL body the Meshes and Skeletons
+/// nodes evaluated by [`SmplBodies`].
+#[derive(Clone, Copy)]
+pub(crate) struct Parts<'a> {
+    /// Transforms, colour and flags.
+    base: &'a Node,
+    /// The mesh, if any.
+    mesh: Option<&'a Node>,
+    /// The node whose spheres and cylinders are drawn, if any.
+    prims: Option<&'a Node>,
+    /// The version of what is drawn.
+    version: u64,
+}
+
+impl<'a> Parts<'a> {
+    /// What `node` draws; `None` for plain nodes and SMPL nodes without an evaluated body.
+    pub(crate) fn of(node: &'a Node, bodies: Option<&'a SmplBodies>) -> Option<Parts<'a>> {
+        match node.kind {
+            NodeKind::Node => None,
+            NodeKind::Smpl => {
+                let b = bodies?;
+                let mesh = b.mesh_node(&node.key)?;
+                Some(Parts {
+                    base: mesh,
+                    mesh: Some(mesh),
+                    prims: b.skeleton_node(&node.key),
+                    version: b.drawn_version(&node.key)?,
+                })
             }
-            NodeKind::Node | NodeKind::Smpl => (None, None, None),
+            NodeKind::Meshes => Some(Parts {
+                base: node,
+                mesh: Some(node),
+                prims: None,
+                version: node.version,
+            }),
+            NodeKind::Spheres | NodeKind::Lines | NodeKind::Arrows | NodeKind::RigidBodies | NodeKind::Skeletons => {
+                Some(Parts {
+                    base: node,
+                    mesh: None,
+                    prims: Some(node),
+                    version: node.version,
+                })
+            }
+        }
+    }
+
+    /// Frame 0 of the primary data drawn (mesh first).
+    fn first(&self) -> Option<bytes::Bytes> {
+        self.mesh
+            .or(self.prims)
+            .and_then(|n| primary_key(n, 0).into_iter().next())
+    }
+
+    fn signature(&self) -> (Signature, Option<Signature>) {
+        let prims = self.prims.filter(|p| !std::ptr::eq(*p, self.base)).map(signature);
+        (signature(self.base), prims)
+    }
+}
+
+impl GpuNode {
+    fn new(device: &wgpu::Device, limits: &wgpu::Limits, parts: Parts<'_>) -> Result<GpuNode, TooLarge> {
+        let count_store = |label, n: usize, bytes: u64| FrameStore::new(label, n as u64 * bytes, limits);
+        let mesh = match parts.mesh {
+            Some(m) => MeshGpu::new(device, limits, m)?,
+            None => None,
         };
+        let (s, c) = parts
+            .prims
+            .map_or((0, 0), |p| (spheres(p, 0).len(), cylinders(p, 0).len()));
+        let spheres = (s > 0)
+            .then(|| count_store("sphere instances", s, sph::INSTANCE_BYTES))
+            .transpose()?;
+        let cylinders = (c > 0)
+            .then(|| count_store("cylinder instances", c, cyl::INSTANCE_BYTES))
+            .transpose()?;
+        let node = parts.base;
         Ok(GpuNode {
             mesh,
             spheres,
@@ -75,16 +133,16 @@ impl GpuNode {
             flat_shading: opt_bool(node, "flat_shading", false),
             draw_edges: opt_bool(node, "draw_edges", false),
             draw_outline: opt_bool(node, "draw_outline", false),
-            ..GpuNode::empty(node)
+            ..GpuNode::empty(&parts)
         })
     }
 
     /// A node that draws nothing.
-    fn empty(node: &Node) -> GpuNode {
+    fn empty(parts: &Parts<'_>) -> GpuNode {
         GpuNode {
-            seq: node.seq,
+            seq: parts.base.seq,
             version: 0,
-            signature: signature(node),
+            signature: parts.signature(),
             first: None,
             transforms: Vec::new(),
             mesh: None,
@@ -119,54 +177,57 @@ impl GpuNode {
     }
 
     /// Uploads what changed since the last update.
-    fn update(&mut self, up: &mut Uploader<'_>, node: &Node) {
+    fn update(&mut self, up: &mut Uploader<'_>, parts: Parts<'_>) {
+        let node = parts.base;
         self.transforms = (0..transform_len(node)).map(|i| model_matrix(node, i)).collect();
-        let n = node.n_frames();
-        let keys = || -> Vec<FrameKey> { (0..n).map(|i| primary_key(node, i)).collect() };
-        if let Some(mesh) = &mut self.mesh {
-            mesh.update(up, node);
+        if let (Some(mesh), Some(m)) = (&mut self.mesh, parts.mesh) {
+            mesh.update(up, m);
             self.translucent = mesh.translucent;
         }
-        if let Some(store) = &mut self.spheres {
-            store.update(up, keys(), &mut |i, out| {
-                let s = spheres(node, i);
-                s.iter().for_each(|s| sph::pack(out, s));
-                s.iter().fold(Aabb::EMPTY, |b, s| {
-                    b.union(Aabb::from_points([s.center]).expanded(s.radius))
-                })
-            });
+        if let Some(p) = parts.prims {
+            let n = p.n_frames();
+            let keys = || -> Vec<FrameKey> { (0..n).map(|i| primary_key(p, i)).collect() };
+            if let Some(store) = &mut self.spheres {
+                store.update(up, keys(), &mut |i, out| {
+                    let s = spheres(p, i);
+                    s.iter().for_each(|s| sph::pack(out, s));
+                    s.iter().fold(Aabb::EMPTY, |b, s| {
+                        b.union(Aabb::from_points([s.center]).expanded(s.radius))
+                    })
+                });
+            }
+            if let Some(store) = &mut self.cylinders {
+                store.update(up, keys(), &mut |i, out| {
+                    let c = cylinders(p, i);
+                    c.iter().for_each(|c| cyl::pack(out, c));
+                    c.iter().fold(Aabb::EMPTY, |b, c| {
+                        b.union(Aabb::from_points([c.a, c.b]).expanded(c.r_a.max(c.r_b)))
+                    })
+                });
+            }
         }
-        if let Some(store) = &mut self.cylinders {
-            store.update(up, keys(), &mut |i, out| {
-                let c = cylinders(node, i);
-                c.iter().for_each(|c| cyl::pack(out, c));
-                c.iter().fold(Aabb::EMPTY, |b, c| {
-                    b.union(Aabb::from_points([c.a, c.b]).expanded(c.r_a.max(c.r_b)))
-                })
-            });
-        }
-        self.min_y = self.lowest_y(node, n);
-        self.version = node.version;
-        self.first = primary_key(node, 0).into_iter().next();
+        let n = parts.mesh.or(parts.prims).map_or(1, Node::n_frames);
+        self.min_y = self.lowest_y(parts.mesh, n);
+        self.version = parts.version;
+        self.first = parts.first();
     }
 
     /// Lowest world-space y over every data frame, from the bounds recorded at upload.
-    fn lowest_y(&self, node: &Node, n: usize) -> Option<f32> {
+    fn lowest_y(&self, mesh: Option<&Node>, n: usize) -> Option<f32> {
         let mut low = f32::INFINITY;
         for i in 0..n {
-            let local = match &self.mesh {
-                Some(m) => {
+            let local = match (&self.mesh, mesh) {
+                (Some(m), Some(node)) => {
                     let v = m.vertex_bounds(i);
                     match instance_transforms(node, i) {
                         Some(inst) => inst.iter().fold(Aabb::EMPTY, |b, t| b.union(v.transformed(t))),
                         None => v,
                     }
                 }
-                None => {
-                    let s = self.spheres.as_ref().map_or(Aabb::EMPTY, |s| s.bounds(i));
-                    s.union(self.cylinders.as_ref().map_or(Aabb::EMPTY, |c| c.bounds(i)))
-                }
+                _ => Aabb::EMPTY,
             };
+            let s = self.spheres.as_ref().map_or(Aabb::EMPTY, |s| s.bounds(i));
+            let local = local.union(s.union(self.cylinders.as_ref().map_or(Aabb::EMPTY, |c| c.bounds(i))));
             let world = local.transformed(&self.transform(i));
             if world.is_valid() {
                 low = low.min(world.min.y);
@@ -229,8 +290,15 @@ pub(crate) struct GpuScene {
 }
 
 impl GpuScene {
-    /// Brings the GPU copy up to date with `scene`; returns the number of frames uploaded.
-    pub(crate) fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &Scene) -> u64 {
+    /// Brings the GPU copy up to date with `scene` (SMPL nodes drawn from `bodies`); returns
+    /// the number of frames uploaded.
+    pub(crate) fn sync(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &Scene,
+        bodies: Option<&SmplBodies>,
+    ) -> u64 {
         let limits = device.limits();
         let mut up = Uploader {
             device,
@@ -240,22 +308,23 @@ impl GpuScene {
         };
         self.nodes.retain(|k, _| scene.node(k).is_some());
         for node in scene.nodes() {
-            if matches!(node.kind, NodeKind::Node | NodeKind::Smpl) {
-                // Nothing to draw (SMPL comes later); drop what an earlier node with this key had.
+            let Some(parts) = Parts::of(node, bodies) else {
+                // Nothing to draw (a plain node, or an SMPL body without its model); drop what
+                // an earlier node with this key had.
                 self.nodes.remove(&node.key);
                 continue;
-            }
+            };
             let unchanged = |g: &GpuNode| {
                 g.seq == node.seq
-                    && g.version == node.version
-                    && match (&g.first, primary_key(node, 0).first()) {
+                    && g.version == parts.version
+                    && match (&g.first, parts.first()) {
                         (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                         (a, b) => a.is_none() && b.is_none(),
                     }
             };
             let rebuild = match self.nodes.get(&node.key) {
                 Some(g) if unchanged(g) => continue,
-                Some(g) => g.signature != signature(node),
+                Some(g) => g.signature != parts.signature(),
                 None => true,
             };
             if rebuild {
@@ -263,19 +332,19 @@ impl GpuScene {
             }
             let g = match self.nodes.get_mut(&node.key) {
                 Some(g) => g,
-                None => match GpuNode::new(device, &limits, node) {
+                None => match GpuNode::new(device, &limits, parts) {
                     Ok(g) => self.nodes.entry(node.key).or_insert(g),
                     Err(e) => {
                         // Remember the node (drawing nothing) so this is not retried every frame.
                         tracing::warn!(client = node.key.client, uid = node.key.uid, "not drawn: {e}");
-                        let mut g = GpuNode::empty(node);
-                        g.version = node.version;
+                        let mut g = GpuNode::empty(&parts);
+                        g.version = parts.version;
                         self.nodes.insert(node.key, g);
                         continue;
                     }
                 },
             };
-            g.update(&mut up, node);
+            g.update(&mut up, parts);
         }
         up.frames_uploaded
     }

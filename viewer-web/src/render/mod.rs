@@ -14,6 +14,10 @@
 //!   it (Dark ×0.2 = 0.4, Diffuse ×0.5 with doubled light strength). The web app sets
 //!   [`ViewOptions::background`] itself when switching to dark mode.
 //! - [`ViewOptions::shadows`] is accepted but shadows are not drawn yet.
+//! - SMPL nodes are drawn from [`crate::smpl_bodies::SmplBodies`] (evaluated once per received
+//!   frame): [`Renderer::sync_with_bodies`] uploads them as a mesh plus a skeleton; plain
+//!   [`Renderer::sync`], [`scene_bounds`] and [`crate::picking::pick`] skip them (use
+//!   [`crate::smpl_bodies::SmplBodies::bounds`] and [`crate::picking::pick_with_bodies`]).
 //!
 //! Modules: `bounds` (CPU bounds), `node_data` (reading a node's arrays: transforms, colours,
 //! options), `primitives` (the spheres and cylinders of each kind), `mesh_data` (normals, faces,
@@ -44,6 +48,7 @@ pub mod shaders;
 mod spheres;
 mod uniforms;
 
+pub(crate) use bounds::local_bounds;
 pub use bounds::{node_bounds, scene_bounds, Aabb};
 pub use options::{LightMode, ViewOptions};
 pub use renderer::Renderer;

@@ -140,6 +140,10 @@ pub struct App {
     pub help_open: bool,
     /// Bumped on every scene change (for UI refreshes).
     pub scene_gen: u64,
+    /// SMPL bodies and their model files.
+    pub smpl: super::models::Smpl,
+    /// Custom message handlers and the outbox to clients (`custom`).
+    pub ext: super::custom::Extensions,
 }
 
 impl App {
@@ -166,6 +170,8 @@ impl App {
             in_snapshot: false,
             help_open: false,
             scene_gen: 0,
+            smpl: super::models::Smpl::default(),
+            ext: super::custom::Extensions::default(),
         }
     }
 
@@ -217,7 +223,7 @@ impl App {
                 self.dirty.clients = true;
                 self.scene_changed();
             }
-            RelayToViewer::Message { client, envelope } => self.apply(client, envelope),
+            RelayToViewer::Message { client, envelope } => super::custom::message::dispatch(self, client, envelope),
             RelayToViewer::ClientConnected(c) => {
                 self.known_clients.insert(c.id, c.clone());
                 self.clients.insert(c.id, c);
@@ -234,7 +240,7 @@ impl App {
 
     /// Applies one client message to the scene. Remote SET/NEXT/PREVIOUS_FRAME only apply while
     /// paused (aitviewer), except inside a snapshot, which restores the relay's frame.
-    fn apply(&mut self, client: ClientId, envelope: Envelope) {
+    pub(crate) fn apply(&mut self, client: ClientId, envelope: Envelope) {
         let cmd = match Command::from_envelope(envelope) {
             Ok(c) => c,
             Err(e) => return self.reject(format!("message from client {client}: {e}")),
@@ -364,7 +370,9 @@ impl App {
 
     /// Points the camera at the whole visible scene.
     pub fn fit_scene(&mut self) {
-        if let Some(b) = render::scene_bounds(&self.scene, self.frame(), &self.opts) {
+        let bodies = self.smpl.bodies.bounds(&self.scene, self.frame(), &self.opts);
+        let all = render::scene_bounds(&self.scene, self.frame(), &self.opts);
+        if let Some(b) = all.map_or(bodies, |a| Some(bodies.map_or(a, |b| a.union(b)))) {
             self.camera.fit(&b);
             self.dirty.redraw = true;
         }
@@ -373,7 +381,10 @@ impl App {
     /// Points the camera at the selected node (X).
     pub fn fit_selection(&mut self) {
         let Some(key) = self.opts.selected else { return };
-        if let Some(b) = render::node_bounds(&self.scene, key, self.frame()) {
+        let frame = self.frame();
+        let bounds = render::node_bounds(&self.scene, key, frame)
+            .or_else(|| self.smpl.bodies.node_bounds(&self.scene, key, frame));
+        if let Some(b) = bounds {
             self.camera.fit(&b);
             self.dirty.redraw = true;
         }
@@ -434,7 +445,10 @@ impl App {
     /// Renders the current frame into the canvas; returns whether a frame was presented.
     pub fn render(&mut self) -> bool {
         let frame = self.frame();
-        self.renderer.sync(&self.gpu.device, &self.gpu.queue, &self.scene);
+        let smpl_message = self.smpl.sync(&self.scene);
+        super::models::show_message(self, smpl_message);
+        self.renderer
+            .sync_with_bodies(&self.gpu.device, &self.gpu.queue, &self.scene, &self.smpl.bodies);
         let Some(tex) = self.gpu.acquire() else {
             return false;
         };

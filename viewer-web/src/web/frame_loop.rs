@@ -85,4 +85,6 @@ fn tick(app: &Shared, ts_ms: f64) {
         .map(|k| format!("{}:{}", k.client, k.uid))
         .unwrap_or_default();
     page_state::set(&doc, "selected", &sel);
+    drop(a);
+    super::models::spawn_fetches(app);
 }

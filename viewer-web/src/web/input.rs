@@ -183,7 +183,7 @@ fn pick_at(app: &Shared, canvas: &Element, x: f64, y: f64) {
     let ndc_x = (x / w * 2.0 - 1.0) as f32;
     let ndc_y = (1.0 - y / h * 2.0) as f32;
     let (origin, dir) = a.camera.ray(ndc_x, ndc_y, (w / h) as f32);
-    let hit = picking::pick(&a.scene, a.frame(), &a.opts, origin, dir);
+    let hit = picking::pick_with_bodies(&a.scene, &a.smpl.bodies, a.frame(), &a.opts, origin, dir);
     a.select(hit);
 }
 

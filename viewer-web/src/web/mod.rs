@@ -1,26 +1,31 @@
 //! The browser page (wasm32 only): canvas and GPU setup, the connection to the relay, the page UI,
 //! input and the frame loop.
 //!
-//! - [`params`]: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
-//! - [`gpu`]: the wgpu surface on the canvas, WebGPU or WebGL2.
-//! - [`net`]: the WebSocket to the relay, reconnecting with backoff.
-//! - [`actions`]: the user's commands (keyboard shortcuts and buttons).
-//! - [`app`]: the viewer's state (scene, playback, camera, view options) and what changes it.
-//! - [`frame_loop`]: `requestAnimationFrame`: advance playback, upload, render, refresh the UI.
-//! - [`input`]: mouse, touch and keyboard.
-//! - [`edits`]: local edits of a node (affine, colour) from the properties panel.
-//! - [`ui`]: the HTML beside the canvas; [`dom`]: small web-sys helpers.
-//! - [`page_state`]: what the page exposes to tests and scripts (`data-*` on `<body>`,
+//! - `params`: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
+//! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2.
+//! - `net`: the WebSocket to the relay, reconnecting with backoff.
+//! - `actions`: the user's commands (keyboard shortcuts and buttons).
+//! - `app`: the viewer's state (scene, playback, camera, view options) and what changes it.
+//! - `frame_loop`: `requestAnimationFrame`: advance playback, upload, render, refresh the UI.
+//! - `input`: mouse, touch and keyboard.
+//! - `edits`: local edits of a node (affine, colour) from the properties panel.
+//! - `models`: SMPL bodies: evaluation before upload, model files fetched from the relay.
+//! - `ui`: the HTML beside the canvas; `dom`: small web-sys helpers.
+//! - `page_state`: what the page exposes to tests and scripts (`data-*` on `<body>`,
 //!   `window.__meshcast`).
-//! - [`screenshot`]: PNG download of the canvas.
+//! - `screenshot`: PNG download of the canvas.
+//! - `custom`: customising: Rust message handlers, `window.meshcast`, plugins, user panels,
+//!   messages to clients. Its public items are re-exported here: the viewer as a library.
 
 mod actions;
 mod app;
+mod custom;
 mod dom;
 mod edits;
 mod frame_loop;
 mod gpu;
 mod input;
+mod models;
 mod net;
 mod page_state;
 mod params;
@@ -39,12 +44,35 @@ use app::App;
 /// (all on the page's one thread).
 pub(crate) type Shared = Rc<RefCell<App>>;
 
-/// Entry point: runs when the wasm module is loaded.
+pub use custom::{
+    ClientMessage, MessageError, MessageHandler, SendError, ViewerBuilder, ViewerContext, ViewerHandle, USER_MESSAGE,
+};
+pub use meshcast_protocol::{ClientId, ClientInfo, Kwargs, MessageType, NdArray, Uid, Value};
+pub use meshcast_scene::{Node, NodeKey, Scene};
+
+/// The browser viewer, as a library: `Viewer::builder().on_message(handler).start()`.
+pub struct Viewer;
+
+impl Viewer {
+    /// A builder for a viewer with custom handlers.
+    pub fn builder() -> ViewerBuilder {
+        ViewerBuilder::new()
+    }
+}
+
+/// Entry point of the standard page: runs when the wasm module is loaded. Crates that start the
+/// viewer themselves ([`Viewer::builder`]) turn the `default-start` feature off.
+#[cfg(feature = "default-start")]
 #[wasm_bindgen(start)]
 pub fn start() {
+    Viewer::builder().start();
+}
+
+/// Starts the viewer configured by `builder`.
+pub(crate) fn start_with(builder: ViewerBuilder) {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
-        if let Err(e) = run().await {
+        if let Err(e) = run(builder).await {
             let msg = e.as_string().unwrap_or_else(|| format!("{e:?}"));
             web_sys::console::error_1(&JsValue::from_str(&format!("meshcast viewer failed to start: {msg}")));
             page_state::set_fatal(&msg);
@@ -52,7 +80,7 @@ pub fn start() {
     });
 }
 
-async fn run() -> Result<(), JsValue> {
+async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let params = params::Params::from_location(&window.location());
@@ -71,7 +99,15 @@ async fn run() -> Result<(), JsValue> {
     ui::wire(&app)?;
     input::wire(&app)?;
     page_state::expose(&app)?;
-    net::spawn(app.clone(), params.relay_url.clone());
-    frame_loop::start(app)?;
+    app.borrow_mut().ext.handler = builder.handler;
+    custom::js_api::expose(&app)?;
+    frame_loop::start(app.clone())?;
+    for f in builder.ready {
+        f(ViewerHandle { app: app.clone() });
+    }
+    custom::plugins::announce_ready();
+    // Plugins register their handlers before the first message arrives.
+    custom::plugins::load_requested().await;
+    net::spawn(app, params.relay_url.clone());
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! `SnapshotBegin` (the viewer clears its scene) and `SnapshotEnd`, then live messages; so after
 //! a relay restart, a network drop or a page reload the viewer shows the relay's scene again.
 
+use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
 use gloo_net::websocket::{futures::WebSocket, Message};
 use meshcast_protocol::RelayToViewer;
@@ -35,7 +36,9 @@ async fn run(app: Shared, url: String) {
         app.borrow_mut().set_conn(ConnState::Connecting { attempt });
         let reason = match WebSocket::open(&url) {
             Ok(ws) => {
-                let (reason, said_hello) = read(&app, ws).await;
+                let stream = super::custom::outbox::attach(&app, ws);
+                let (reason, said_hello) = read(&app, stream).await;
+                super::custom::outbox::detach(&app);
                 if said_hello {
                     attempt = 0;
                 }
@@ -52,7 +55,7 @@ async fn run(app: Shared, url: String) {
 }
 
 /// Reads messages until the connection ends; returns why, and whether the relay said hello.
-async fn read(app: &Shared, mut ws: WebSocket) -> (String, bool) {
+async fn read(app: &Shared, mut ws: SplitStream<WebSocket>) -> (String, bool) {
     let mut said_hello = false;
     while let Some(msg) = ws.next().await {
         match msg {
@@ -68,6 +71,8 @@ async fn read(app: &Shared, mut ws: WebSocket) -> (String, bool) {
                         a.on_relay(m);
                         a.stats.decode_ms += t1 - t0;
                         a.stats.apply_ms += now_ms() - t1;
+                        drop(a);
+                        super::custom::js_api::deliver(app);
                     }
                     Err(e) => {
                         let mut a = app.borrow_mut();

@@ -14,6 +14,12 @@
 //! `resetStats()`, `play()`, `pause()`, `setFrame(n)`, `select(client, uid)` (null clears),
 //! `setVisible(client, uid, bool)`, `fit()`, `screenshot()`, `redraw()`, `camera()`
 //! (`{eye, target}`).
+//!
+//! SMPL bodies: `smplVertices(client, uid, frame)` (the evaluated vertices of a data frame as a
+//! `Float32Array` of `V·3`, local space, or null), `smplJoints(client, uid, frame)` (likewise,
+//! `J·3`), `smplStatus(client, uid)` (`{state: "loaded"|"waiting"|"missing"|"failed", frames,
+//! message}` or null), `smplStats()` (`{framesEvaluated, evalMs}`); `data-smpl-error` holds the
+//! message shown when a body is not drawn (empty otherwise).
 
 use js_sys::{Array, Function, Object, Reflect};
 use meshcast_scene::NodeKey;
@@ -21,6 +27,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Document;
 
 use super::{actions, Shared};
+use crate::smpl_bodies::BodyStatus;
 
 /// Sets `data-<name>` on `<body>` (camelCase names become kebab-case) when it differs.
 pub fn set(doc: &Document, name: &str, value: &str) {
@@ -280,6 +287,67 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
                 a.set_visible(key, args.get(2).is_truthy());
             }
             JsValue::UNDEFINED
+        }),
+    )?;
+    put(
+        "smplVertices",
+        func_args(app, |app, args| {
+            let (Ok(a), Some(key)) = (app.try_borrow(), key_of(arg_f64(&args, 0), arg_f64(&args, 1))) else {
+                return JsValue::NULL;
+            };
+            let frame = arg_f64(&args, 2).max(0.0) as usize;
+            a.smpl
+                .bodies
+                .vertices(&key, frame)
+                .map_or(JsValue::NULL, |v| js_sys::Float32Array::from(v.as_slice()).into())
+        }),
+    )?;
+    put(
+        "smplJoints",
+        func_args(app, |app, args| {
+            let (Ok(a), Some(key)) = (app.try_borrow(), key_of(arg_f64(&args, 0), arg_f64(&args, 1))) else {
+                return JsValue::NULL;
+            };
+            let frame = arg_f64(&args, 2).max(0.0) as usize;
+            a.smpl
+                .bodies
+                .joints(&key, frame)
+                .map_or(JsValue::NULL, |v| js_sys::Float32Array::from(v.as_slice()).into())
+        }),
+    )?;
+    put(
+        "smplStatus",
+        func_args(app, |app, args| {
+            let (Ok(a), Some(key)) = (app.try_borrow(), key_of(arg_f64(&args, 0), arg_f64(&args, 1))) else {
+                return JsValue::NULL;
+            };
+            let Some(status) = a.smpl.bodies.status(&key) else {
+                return JsValue::NULL;
+            };
+            let state = match status {
+                BodyStatus::Loaded { .. } => "loaded",
+                BodyStatus::Waiting { .. } => "waiting",
+                BodyStatus::Missing { .. } => "missing",
+                BodyStatus::Failed { .. } => "failed",
+            };
+            obj(&[
+                ("state", JsValue::from_str(state)),
+                ("frames", JsValue::from_f64(a.smpl.bodies.num_frames(&key) as f64)),
+                (
+                    "message",
+                    status.message().map_or(JsValue::NULL, |m| JsValue::from_str(&m)),
+                ),
+            ])
+        }),
+    )?;
+    put(
+        "smplStats",
+        func0(app, |app| {
+            let Ok(a) = app.try_borrow() else { return JsValue::NULL };
+            obj(&[
+                ("framesEvaluated", JsValue::from_f64(a.smpl.frames_evaluated as f64)),
+                ("evalMs", JsValue::from_f64(a.smpl.eval_ms)),
+            ])
         }),
     )?;
     Reflect::set(&window, &JsValue::from_str("__meshcast"), &api)?;

@@ -1,0 +1,39 @@
+//! Customising the viewer: Rust message handlers ([`ViewerBuilder::on_message`]), the page's
+//! JavaScript API (`window.meshcast`), page plugins (`?plugin=NAME`) and user panels, and
+//! messages from this viewer back to producer clients. See `docs/customising.md`.
+//!
+//! - [`message`]: [`ClientMessage`] and the dispatch of each message to the handlers.
+//! - [`context`]: [`ViewerContext`] (what a handler can do) and [`ViewerHandle`].
+//! - [`builder`]: the [`ViewerBuilder`].
+//! - [`outbox`]: `ViewerToRelay::ToClients` over the relay connection.
+//! - [`js_api`]: `window.meshcast`; [`js_value`]: values to and from JavaScript.
+//! - [`plugins`]: `?plugin=` scripts; [`panels`]: user panels in the side bar.
+
+pub mod builder;
+pub mod context;
+pub mod js_api;
+pub mod js_value;
+pub mod message;
+pub mod outbox;
+pub mod panels;
+pub mod plugins;
+
+pub use builder::ViewerBuilder;
+pub use context::{MessageError, ViewerContext, ViewerHandle};
+pub use message::{ClientMessage, MessageHandler, USER_MESSAGE};
+pub use outbox::SendError;
+
+/// The viewer's customisation state (a field of the app).
+#[derive(Default)]
+pub struct Extensions {
+    /// The Rust message handler, replacing the built-in handling.
+    pub(crate) handler: Option<MessageHandler>,
+    /// `window.meshcast.onMessage` handlers.
+    pub(crate) js_handlers: Vec<js_sys::Function>,
+    /// Messages waiting for the JavaScript handlers.
+    pub(crate) js_queue: Vec<ClientMessage>,
+    /// The sending half of the relay connection, while connected.
+    pub(crate) outbox: Option<outbox::Outbox>,
+    /// Messages sent to clients since the page loaded.
+    pub(crate) sent: u64,
+}
