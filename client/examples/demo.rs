@@ -54,15 +54,15 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
         MeshOptions::default()
             .name("Torus")
             .color([0.25, 0.5, 0.95, 1.0])
-            .position([-1.2f32, 0.6, 0.0]),
+            .position([-0.95f32, 0.25, -0.3]),
     )?;
     let cube = shapes::cube();
     let bounce: Vec<Vec<Vec3>> = (0..FRAMES)
         .map(|f| {
-            let h = (phase(f) * 2.0).sin().abs() * 0.6;
+            let h = (phase(f) * 2.0).sin().abs() * 0.5;
             cube.vertices
                 .iter()
-                .map(|p| *p * 0.4 + Vec3::new(0.0, 0.2 + h, 0.0))
+                .map(|p| *p * 0.3 + Vec3::new(0.0, -0.3 + h, -0.2))
                 .collect()
         })
         .collect();
@@ -99,7 +99,7 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
                         (i / n) as f32 / (n - 1) as f32 - 0.5,
                     );
                     let y = 0.1 * ((x * 8.0 + phase(f) * 2.0).sin() + (z * 8.0 + phase(f)).cos());
-                    Vec3::new(1.4 + x, 0.3 + y, z)
+                    Vec3::new(0.95 + 0.8 * x, -0.3 + y, 0.8 * z)
                 })
                 .collect()
         })
@@ -120,7 +120,7 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
                 .map(|k| {
                     let t = k as f32 / 63.0;
                     let a = t * TAU * 3.0 + phase(f);
-                    Vec3::new(0.25 * a.cos(), t * 1.2, 0.25 * a.sin() - 1.4)
+                    Vec3::new(0.15 * a.cos() - 0.45, t - 0.45, 0.15 * a.sin() - 0.9)
                 })
                 .collect()
         })
@@ -139,12 +139,12 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
     let k = 12;
     let (origins, tips): (Vec<Vec<Vec3>>, Vec<Vec<Vec3>>) = (0..FRAMES)
         .map(|f| {
-            let len = 0.25 + 0.1 * (phase(f) * 2.0).sin();
+            let len = 0.15 + 0.06 * (phase(f) * 2.0).sin();
             (0..k)
                 .map(|i| {
                     let a = i as f32 / k as f32 * TAU;
                     let dir = Vec3::new(a.cos(), 0.0, a.sin());
-                    let o = Vec3::new(0.0, 0.02, 1.4) + dir * 0.2;
+                    let o = Vec3::new(0.0, -0.48, 0.45) + dir * 0.15;
                     (o, o + dir * len)
                 })
                 .unzip()
@@ -168,7 +168,7 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
                 .map(|i| {
                     let a = phase(f) + i as f32 * TAU / 3.0;
                     (
-                        Vec3::new(-1.4 + 0.35 * a.cos(), 0.5, 1.2 + 0.35 * a.sin()),
+                        Vec3::new(-0.7 + 0.25 * a.cos(), -0.3, 0.45 + 0.25 * a.sin()),
                         Mat3::from_rotation_y(a * 2.0),
                     )
                 })
@@ -179,13 +179,13 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
         v,
         &rb_pos,
         &rb_ori,
-        RigidBodiesOptions::default().name("Rigid bodies").length(0.2),
+        RigidBodiesOptions::default().name("Rigid bodies").length(0.15),
     )?;
 
     // A five-joint chain swinging like a pendulum.
     let chain: Vec<Vec<Vec3>> = (0..FRAMES)
         .map(|f| {
-            let mut p = Vec3::new(1.4, 1.3, -1.2);
+            let mut p = Vec3::new(0.55, 0.75, -0.8);
             let mut joints = vec![p];
             for j in 1..5 {
                 let a = 0.5 * (phase(f) + j as f32 * 0.4).sin();

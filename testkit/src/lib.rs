@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (the parent of this crate's folder).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Path of the relay binary, building it when it is missing.
@@ -22,7 +25,9 @@ pub fn relay_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let root = workspace_root();
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
     let bin = target.join("debug").join("meshcast-relay");
     if !bin.exists() {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -36,7 +41,10 @@ pub fn relay_binary() -> PathBuf {
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
 }
 
 /// A running relay process; killed on drop.
@@ -67,7 +75,19 @@ impl RelayProcess {
             .spawn()
             .expect("start meshcast-relay");
         let log = Arc::new(Mutex::new(Vec::new()));
-        for pipe in [child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>)].into_iter().flatten() {
+        for pipe in [
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 for line in BufReader::new(pipe).lines().map_while(Result::ok) {
@@ -87,7 +107,11 @@ impl RelayProcess {
             if let Ok(Some(status)) = relay.child.try_wait() {
                 panic!("meshcast-relay exited early with {status}; log:\n{}", relay.log_text());
             }
-            assert!(Instant::now() < deadline, "meshcast-relay did not listen on {addr} within 20 s; log:\n{}", relay.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "meshcast-relay did not listen on {addr} within 20 s; log:\n{}",
+                relay.log_text()
+            );
             std::thread::sleep(Duration::from_millis(25));
         }
         relay

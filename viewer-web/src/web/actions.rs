@@ -29,8 +29,6 @@ pub enum Action {
     ToggleOrtho,
     /// D: dark light mode.
     ToggleDark,
-    /// S: shadows.
-    ToggleShadows,
     /// Floor on/off.
     ToggleFloor,
     /// H or ?: the help overlay.
@@ -55,7 +53,6 @@ pub fn for_key(key: &str) -> Option<Action> {
         "p" | "P" => Action::Screenshot,
         "o" | "O" => Action::ToggleOrtho,
         "d" | "D" => Action::ToggleDark,
-        "s" | "S" => Action::ToggleShadows,
         "h" | "H" | "?" => Action::ToggleHelp,
         "r" | "R" => Action::ResetCamera,
         "Escape" => Action::Escape,
@@ -92,7 +89,6 @@ pub fn run(app: &Shared, action: Action) {
             let dark = a.opts.light_mode != LightMode::Dark;
             a.set_light_mode(if dark { LightMode::Dark } else { LightMode::Default });
         }
-        Action::ToggleShadows => a.opts.shadows = !a.opts.shadows,
         Action::ToggleFloor => a.opts.show_floor = !a.opts.show_floor,
         Action::ToggleHelp => {
             drop(a);

@@ -34,7 +34,7 @@ pub struct Ui {
     pub scene_list: scene_list::SceneList,
     /// Properties of the selected node.
     pub details: details::Details,
-    /// Light mode, ambient, background, floor, shadows.
+    /// Light mode, ambient, background, floor.
     pub view: view_panel::ViewPanel,
     /// Connected clients.
     pub server: server::Server,

@@ -20,7 +20,6 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("F", "flat shading on the selected mesh"),
     ("E", "draw edges on the selected mesh"),
     ("D", "dark mode"),
-    ("S", "shadows"),
     ("P", "screenshot (PNG download)"),
     ("H or ?", "this help"),
     ("Esc", "close overlays / clear the selection"),

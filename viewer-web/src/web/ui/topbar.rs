@@ -15,7 +15,6 @@ const TOOLS: &[(&str, &str, &str, Action)] = &[
     ("mc-reset-camera", "Reset camera", "R", Action::ResetCamera),
     ("mc-ortho", "Orthographic", "O", Action::ToggleOrtho),
     ("mc-dark", "Dark mode", "D", Action::ToggleDark),
-    ("mc-shadows", "Shadows", "S", Action::ToggleShadows),
     ("mc-floor", "Floor", "", Action::ToggleFloor),
     ("mc-screenshot", "Screenshot", "P", Action::Screenshot),
     ("mc-help-button", "Help", "H", Action::ToggleHelp),
@@ -145,7 +144,6 @@ pub fn refresh(app: &mut App, now_ms: f64) {
         let pressed = match action {
             Action::ToggleOrtho => Some(app.camera.orthographic),
             Action::ToggleDark => Some(app.opts.light_mode == crate::render::LightMode::Dark),
-            Action::ToggleShadows => Some(app.opts.shadows),
             Action::ToggleFloor => Some(app.opts.show_floor),
             Action::ToggleHelp => Some(app.help_open),
             _ => None,

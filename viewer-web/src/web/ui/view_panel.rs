@@ -1,5 +1,5 @@
 //! The View panel: light mode (Default / Dark / Diffuse, as aitviewer's View menu), ambient
-//! strength, background colour, floor and shadows.
+//! strength, background colour and floor.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -17,7 +17,6 @@ pub struct ViewPanel {
     ambient: HtmlInputElement,
     background: HtmlInputElement,
     floor: HtmlInputElement,
-    shadows: HtmlInputElement,
 }
 
 const MODES: &[(&str, &str)] = &[("default", "Default"), ("dark", "Dark"), ("diffuse", "Diffuse")];
@@ -68,14 +67,11 @@ impl ViewPanel {
         let background = input(doc, &l, &[("id", "mc-background"), ("type", "color")])?;
         let l = field(doc, &sec, "Floor")?;
         let floor = input(doc, &l, &[("id", "mc-show-floor"), ("type", "checkbox")])?;
-        let l = field(doc, &sec, "Shadows [S]")?;
-        let shadows = input(doc, &l, &[("id", "mc-shadows-check"), ("type", "checkbox")])?;
         Ok(ViewPanel {
             light,
             ambient,
             background,
             floor,
-            shadows,
         })
     }
 
@@ -114,13 +110,6 @@ impl ViewPanel {
                 app.dirty.redraw = true;
             }
         })?;
-        let (a, shadows) = (app.clone(), self.shadows.clone());
-        on(&self.shadows, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.opts.shadows = shadows.checked();
-                app.dirty.redraw = true;
-            }
-        })?;
         Ok(())
     }
 }
@@ -137,8 +126,5 @@ pub fn refresh(app: &mut App) {
     set_value(&v.background, &edits::to_hex(bg));
     if v.floor.checked() != app.opts.show_floor {
         v.floor.set_checked(app.opts.show_floor);
-    }
-    if v.shadows.checked() != app.opts.shadows {
-        v.shadows.set_checked(app.opts.shadows);
     }
 }
