@@ -433,22 +433,8 @@ impl CreateNode {
 
     /// Number of frames of the node as created.
     pub fn n_frames(&self) -> usize {
-        let primary = self
-            .kind
-            .own_fields()
-            .iter()
-            .filter(|f| f.role == FieldRole::Primary)
-            .filter_map(|f| self.fields.get(f.name))
-            .map(NdArray::n_frames)
-            .max();
-        primary.unwrap_or_else(|| {
-            ["position", "rotation", "scale"]
-                .iter()
-                .filter_map(|n| self.fields.get(*n))
-                .map(NdArray::n_frames)
-                .max()
-                .unwrap_or(1)
-        })
+        self.kind
+            .frame_count(|name| self.fields.get(name).map(NdArray::n_frames))
     }
 
     fn check_primaries(&mut self, syms: &Symbols) -> Result<(), ProtocolError> {

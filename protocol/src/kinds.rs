@@ -358,6 +358,25 @@ impl NodeKind {
         }
     }
 
+    /// A node's frame count given the frame counts of its arrays by name: the longest primary
+    /// array, or, for a kind without primary data (a plain node), the longest of its transforms;
+    /// at least 1.
+    pub fn frame_count(self, frames_of: impl Fn(&str) -> Option<usize>) -> usize {
+        let primary = self
+            .own_fields()
+            .iter()
+            .filter(|f| f.role == FieldRole::Primary)
+            .filter_map(|f| frames_of(f.name))
+            .max();
+        primary.unwrap_or_else(|| {
+            ["position", "rotation", "scale"]
+                .iter()
+                .filter_map(|n| frames_of(n))
+                .max()
+                .unwrap_or(1)
+        })
+    }
+
     /// The arguments a frame operation may carry: primary and companion data (and SMPL betas).
     pub fn frame_op_fields(self) -> impl Iterator<Item = &'static FieldSpec> {
         self.own_fields().iter().filter(move |f| {

@@ -89,22 +89,8 @@ impl Node {
 
     /// Number of data frames: the primary data's length (a plain node: its transforms').
     pub fn n_frames(&self) -> usize {
-        let primary = self
-            .kind
-            .own_fields()
-            .iter()
-            .filter(|f| f.role == FieldRole::Primary)
-            .filter_map(|f| self.series.get(f.name))
-            .map(FrameSeries::len)
-            .max();
-        primary.unwrap_or_else(|| {
-            ["position", "rotation", "scale"]
-                .iter()
-                .filter_map(|n| self.series.get(*n))
-                .map(FrameSeries::len)
-                .max()
-                .unwrap_or(1)
-        })
+        self.kind
+            .frame_count(|name| self.series.get(name).map(FrameSeries::len))
     }
 
     /// The node's length on the scene timeline: `len(enabled_frames)` when given, else
