@@ -64,7 +64,7 @@ setup_python() {
     "$ROOT/.venv/bin/pip" install -q --upgrade pip
     "$ROOT/.venv/bin/pip" install -q -r "$ROOT/client/python/requirements-test.txt"
     "$ROOT/.venv/bin/pip" install -q -e "$ROOT/client/python"
-    "$ROOT/.venv/bin/pip" install -q -r "$ROOT/tests/aitviewer/requirements.txt"
+    "$ROOT/.venv/bin/pip" install -q --no-deps -r "$ROOT/tests/aitviewer/requirements.txt"
   fi
 }
 
