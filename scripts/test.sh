@@ -17,10 +17,24 @@ setup_node
 export PATH="$ROOT/.venv/bin:$PATH" MESHCAST_REQUIRE_PYTHON=1
 
 failed=()
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 step() {
   local name=$1; shift
   log "$name"
-  if "$@"; then log "$name: ok ($(( $(date +%s) - start ))s so far)"; else failed+=("$name"); log "$name: FAILED"; fi
+  if "$@" 2>&1 | tee -a "$LOG"; then log "$name: ok ($(( $(date +%s) - start ))s so far)"; else failed+=("$name"); log "$name: FAILED"; fi
+}
+
+# Adds up the counts the runners printed: cargo ("test result: ok. N passed; M failed"), pytest
+# ("N passed", "M failed") and node ("# pass N", "# fail M").
+count() {
+  local what=$1
+  {
+    grep -oE "test result: [a-z]+\. [0-9]+ passed; [0-9]+ failed" "$LOG" |
+      awk -v w="$what" '{ print (w == "passed" ? $4 : $6) }'
+    grep -E "^=*.* in [0-9.]+s.*=*$" "$LOG" | grep -oE "[0-9]+ $what" | awk '{ print $1 }'
+    grep -oE "^# $( [ "$what" = passed ] && echo pass || echo fail ) [0-9]+" "$LOG" | awk '{ print $3 }'
+  } | awk '{ s += $1 } END { print s + 0 }'
 }
 
 step "cargo test" cargo test --workspace --locked
@@ -33,6 +47,7 @@ step "aitviewer client tests" .venv/bin/python -m pytest -q tests/aitviewer
 step "browser tests" npm --prefix tests/browser test
 
 log "total $(( $(date +%s) - start ))s"
+echo "tests: $(count passed) passed, $(count failed) failed"
 if [ ${#failed[@]} -gt 0 ]; then
   log "failed: ${failed[*]}"
   exit 1

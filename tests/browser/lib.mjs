@@ -125,8 +125,11 @@ export async function launch(backend) {
   };
 }
 
-/** Opens the viewer served by `relay`; waits for the first frame and the connection. */
+/** Opens the viewer served by `relay`; waits for the first frame and the connection. The
+ * automatic camera target is off (`&autotarget=0`: expected pixel positions assume the target at
+ * the origin) unless `extra` names `autotarget` itself. */
 export async function openViewer(context, relay, backend, extra = '') {
+  if (!extra.includes('autotarget=')) extra += '&autotarget=0';
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' || process.env.MESHCAST_TEST_VERBOSE) console.log(`  [page ${m.type()}] ${m.text()}`);

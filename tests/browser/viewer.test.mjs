@@ -83,6 +83,7 @@ function sendMovingSphere(p, uid = 1) {
   p.send(MSG.SPHERES, uid, { positions: f32([10, 1, 3], pos), radius: 0.15, color: f32([4], [0, 1, 0, 1]), name: 'mover' });
 }
 
+const sub3 = (a, b) => a.map((v, i) => v - b[i]);
 const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) < tol, `${what}: ${a.toFixed(3)} not within ${tol} of ${b}`);
 
 async function canvasPoint(page, fx, fy) {
@@ -415,6 +416,124 @@ for (const backend of BACKENDS) {
       const light = await shot(page, `${backend}-camera-light`);
       assert.equal(hue(px(light, 0.03 * light.width, 0.03 * light.height)), 'white', 'back to white');
     });
+
+    if (backend === 'webgl') {
+      it('camera modes: the select and C switch; first person turns about the eye, trackball goes over the pole', async () => {
+        await fresh();
+        sendKinds(producer);
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        const cam = () => page.evaluate(() => window.__meshcast.camera());
+        const len = (v) => Math.hypot(...v);
+        const sub = (a, b) => a.map((v, i) => v - b[i]);
+        const drag = async (dx, dy) => {
+          const [x, y] = await canvasPoint(page, 0.5, 0.5);
+          await page.mouse.move(x, y);
+          await page.mouse.down();
+          await page.mouse.move(x + dx, y + dy, { steps: 8 });
+          await page.mouse.up();
+        };
+        const select = page.locator('#mc-camera-mode');
+        assert.equal((await cam()).mode, 'turntable');
+        assert.equal(await select.inputValue(), 'turntable');
+
+        // First person: a drag turns the view about the eye.
+        await select.selectOption('first-person');
+        await waitFor(page, () => window.__meshcast.camera().mode === 'first-person');
+        const f0 = await cam();
+        await drag(120, 60);
+        const f1 = await cam();
+        assert.ok(len(sub(f1.eye, f0.eye)) < 1e-3, `eye stays: ${f0.eye} -> ${f1.eye}`);
+        assert.ok(len(sub(f1.target, f0.target)) > 0.3, `target moves: ${f0.target} -> ${f1.target}`);
+        assert.ok(f1.target[0] > 0 && f1.target[1] < 0, `right/down drag looks right and down: ${f1.target}`);
+        // The wheel moves the eye along the view direction, keeping the distance to the target.
+        await page.mouse.wheel(0, -300);
+        await waitFor(page, (e) => {
+          const c = window.__meshcast.camera();
+          return Math.hypot(...c.eye.map((v, i) => v - e[i])) > 0.3;
+        }, f1.eye);
+        const f2 = await cam();
+        near(len(sub(f2.eye, f2.target)), len(sub(f1.eye, f1.target)), 1e-3, 'distance kept by the wheel');
+        // D walks right instead of switching to dark mode; C cycles to turntable.
+        await page.locator('#mc-canvas').focus();
+        await page.keyboard.press('d');
+        const f3 = await cam();
+        assert.ok(len(sub(f3.eye, f2.eye)) > 0.05, `D moves the eye: ${f2.eye} -> ${f3.eye}`);
+        assert.equal(await page.locator('#mc-light-mode').inputValue(), 'default', 'D is not dark mode here');
+        await page.keyboard.press('c');
+        assert.equal((await cam()).mode, 'turntable');
+        await waitFor(page, () => document.getElementById('mc-camera-mode').value === 'turntable');
+        await page.keyboard.press('c');
+        assert.equal((await cam()).mode, 'trackball');
+
+        // Trackball: a long vertical drag takes the eye over the pole; the up vector follows.
+        await page.keyboard.press('r');
+        const t0 = await cam();
+        assert.equal(t0.mode, 'trackball', 'reset keeps the mode');
+        assert.deepEqual(t0.eye.map((v) => +v.toFixed(3)), [0, 0, 2.5]);
+        await drag(0, 400);
+        const t1 = await cam();
+        assert.ok(len(sub(t1.eye, t0.eye)) > 1, `trackball moves the eye: ${t1.eye}`);
+        near(len(sub(t1.eye, t1.target)), 2.5, 1e-3, 'trackball keeps the distance');
+        assert.ok(t1.up[1] < -0.2, `past the pole the view is upside down: up ${t1.up}`);
+        assert.ok(t1.eye[2] < 0, `eye went over the top to the back: ${t1.eye}`);
+        await nextFrames(page);
+        const img = await shot(page, `${backend}-camera-trackball`);
+        assert.ok(region(img, 'red').n + region(img, 'green').n > 200, 'the scene is still in view');
+      });
+
+      it('auto camera target: the first scene is centred; later nodes and moved cameras are left alone', async () => {
+        await fresh();
+        await page.close();
+        page = await openViewer(browser.context, relay, backend, '&autotarget=1');
+        const cam = () => page.evaluate(() => window.__meshcast.camera());
+        // A red box and a green sphere, both at x = 2 (off-screen with the target at the origin).
+        const m = box([0, 0, 0], 0.3);
+        producer.send(MSG.MESHES, 1, {
+          vertices: f32([8, 3], m.vertices),
+          faces: i32([12, 3], m.faces),
+          color: f32([4], [1, 0, 0, 1]),
+          position: f32([3], [2, 0.3, 0]),
+          name: 'red box',
+        });
+        producer.send(MSG.SPHERES, 2, {
+          positions: f32([1, 3], [0, 0, 0]),
+          radius: 0.15,
+          color: f32([4], [0, 1, 0, 1]),
+          position: f32([3], [2, -0.3, 0]),
+          name: 'green sphere',
+        });
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 2);
+        await waitFor(page, () => Math.abs(window.__meshcast.camera().target[0] - 2) < 0.05);
+        const c = await cam();
+        assert.deepEqual(sub3(c.eye, c.target).map((v) => +v.toFixed(3)), [0, 0, 2.5], 'distance and angles kept');
+        await nextFrames(page);
+        const img = await shot(page, `${backend}-autotarget`);
+        const r = region(img, 'red');
+        const g = region(img, 'green');
+        assert.ok(r.n > 300 && g.n > 300, `both nodes in view: red ${r.n}, green ${g.n}`);
+        near(r.cx, 0.5, 0.05, 'box centred horizontally');
+        near(g.cx, 0.5, 0.05, 'sphere centred horizontally');
+        // The user pans; a node added later does not move the target again.
+        const [x, y] = await canvasPoint(page, 0.5, 0.5);
+        await page.mouse.move(x, y);
+        await page.mouse.down({ button: 'right' });
+        await page.mouse.move(x + 60, y, { steps: 4 });
+        await page.mouse.up({ button: 'right' });
+        const moved = await cam();
+        producer.send(MSG.SPHERES, 3, {
+          positions: f32([1, 3], [-3, 0, 0]),
+          radius: 0.15,
+          color: f32([4], [0, 0, 1, 1]),
+          name: 'far sphere',
+        });
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 3);
+        await nextFrames(page);
+        assert.deepEqual((await cam()).target, moved.target, 'target left alone after the first setup');
+      });
+    }
 
     it('defaults to the best backend; ?relay= connects to another relay', async () => {
       await fresh();

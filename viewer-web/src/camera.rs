@@ -1,10 +1,17 @@
-//! The orbit camera: a target point, a distance and two angles (turntable control, +Y up).
+//! The orbit camera: a target point, a distance and two angles (turntable control, +Y up), with
+//! aitviewer's three control modes ([`CameraMode`]):
+//!
+//! - turntable (default): left drag changes yaw about +Y and a clamped pitch; the up vector is +Y.
+//! - trackball: left drag rotates the view freely about the target; the orientation is a
+//!   quaternion, so the view passes over the poles without flipping and the up vector follows.
+//! - first person: left drag turns the view direction about the eye (the eye stays, the target
+//!   moves), the wheel moves the eye forward/backward, [`Camera::walk`] moves it (W/A/S/D/Q/E).
 //!
 //! Pure math, no GPU. The default is aitviewer's: eye at (0, 0, 2.5) looking at the origin with
 //! +Y up, 45° vertical field of view, near 0.01, far 1000. Matrices follow wgpu's conventions:
 //! right-handed view space looking down −Z, clip depth 0..1.
 
-use glam::{Mat4, Vec3, Vec4};
+use glam::{Mat4, Quat, Vec3, Vec4};
 
 use crate::render::Aabb;
 
@@ -20,6 +27,48 @@ const MAX_PITCH: f32 = std::f32::consts::FRAC_PI_2 - 0.01;
 const ZOOM_SPEED: f32 = 0.001;
 const MIN_DISTANCE: f32 = 1e-3;
 const MAX_DISTANCE: f32 = 1e5;
+/// First-person move per [`Camera::walk`] step, as a fraction of the distance to the target.
+const WALK_STEP: f32 = 0.05;
+
+/// How a left drag (and, in first person, the wheel and keys) moves the camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CameraMode {
+    /// Orbit about the target with yaw about +Y and a clamped pitch (aitviewer's default).
+    #[default]
+    Turntable,
+    /// Free rotation about the target; the up vector follows.
+    Trackball,
+    /// Look around from a fixed eye; the wheel and W/A/S/D/Q/E move the eye.
+    FirstPerson,
+}
+
+impl CameraMode {
+    /// All modes, in the order C cycles through them.
+    pub const ALL: [CameraMode; 3] = [CameraMode::Turntable, CameraMode::Trackball, CameraMode::FirstPerson];
+
+    /// The mode's name in the UI and the page state (`turntable`, `trackball`, `first-person`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CameraMode::Turntable => "turntable",
+            CameraMode::Trackball => "trackball",
+            CameraMode::FirstPerson => "first-person",
+        }
+    }
+
+    /// The mode with this [`name`](CameraMode::name).
+    pub fn from_name(name: &str) -> Option<CameraMode> {
+        CameraMode::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// The next mode (C): turntable → trackball → first person → turntable.
+    pub fn next(self) -> CameraMode {
+        match self {
+            CameraMode::Turntable => CameraMode::Trackball,
+            CameraMode::Trackball => CameraMode::FirstPerson,
+            CameraMode::FirstPerson => CameraMode::Turntable,
+        }
+    }
+}
 
 /// An orbit camera looking at `target` from `distance` away.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,6 +89,12 @@ pub struct Camera {
     pub far: f32,
     /// Orthographic projection instead of perspective.
     pub orthographic: bool,
+    /// How drags move the camera. Change it with [`Camera::set_mode`] so the trackball
+    /// orientation starts from the current view.
+    pub mode: CameraMode,
+    /// The camera's rotation (view axes to world) in trackball mode; `yaw`/`pitch` are kept in
+    /// step with its view direction so leaving trackball mode keeps the direction.
+    pub orientation: Quat,
 }
 
 impl Default for Camera {
@@ -53,16 +108,54 @@ impl Default for Camera {
             near: 0.01,
             far: 1000.0,
             orthographic: false,
+            mode: CameraMode::Turntable,
+            orientation: Quat::IDENTITY,
         }
     }
 }
 
 impl Camera {
+    /// The rotation from view axes (right +X, up +Y, back +Z) to world axes.
+    pub fn rotation(&self) -> Quat {
+        match self.mode {
+            CameraMode::Trackball => self.orientation.normalize(),
+            _ => Quat::from_rotation_y(self.yaw) * Quat::from_rotation_x(-self.pitch),
+        }
+    }
+
     /// Unit vector from the target towards the eye.
     fn back(&self) -> Vec3 {
-        let (sy, cy) = self.yaw.sin_cos();
-        let (sp, cp) = self.pitch.sin_cos();
-        Vec3::new(cp * sy, sp, cp * cy)
+        match self.mode {
+            CameraMode::Trackball => self.rotation() * Vec3::Z,
+            _ => {
+                let (sy, cy) = self.yaw.sin_cos();
+                let (sp, cp) = self.pitch.sin_cos();
+                Vec3::new(cp * sy, sp, cp * cy)
+            }
+        }
+    }
+
+    /// Switches the control mode. Entering trackball mode starts its orientation from the current
+    /// view; leaving it keeps the view direction (the up vector returns to +Y).
+    pub fn set_mode(&mut self, mode: CameraMode) {
+        if mode == self.mode {
+            return;
+        }
+        if mode == CameraMode::Trackball {
+            self.orientation = self.rotation();
+        } else if self.mode == CameraMode::Trackball {
+            self.sync_angles();
+        }
+        self.mode = mode;
+    }
+
+    /// Sets yaw and pitch from the trackball's view direction.
+    fn sync_angles(&mut self) {
+        let back = self.back();
+        self.pitch = back.y.clamp(-1.0, 1.0).asin().clamp(-MAX_PITCH, MAX_PITCH);
+        if back.x.abs() > 1e-6 || back.z.abs() > 1e-6 {
+            self.yaw = back.x.atan2(back.z).rem_euclid(std::f32::consts::TAU);
+        }
     }
 
     /// The eye position in world space.
@@ -77,8 +170,13 @@ impl Camera {
 
     /// Unit vector pointing right on screen.
     pub fn right(&self) -> Vec3 {
-        let (sy, cy) = self.yaw.sin_cos();
-        Vec3::new(cy, 0.0, -sy)
+        match self.mode {
+            CameraMode::Trackball => self.rotation() * Vec3::X,
+            _ => {
+                let (sy, cy) = self.yaw.sin_cos();
+                Vec3::new(cy, 0.0, -sy)
+            }
+        }
     }
 
     /// Unit vector pointing up on screen.
@@ -88,7 +186,11 @@ impl Camera {
 
     /// World-to-view matrix.
     pub fn view_matrix(&self) -> Mat4 {
-        Mat4::look_at_rh(self.eye(), self.target, Vec3::Y)
+        let up = match self.mode {
+            CameraMode::Trackball => self.up(),
+            _ => Vec3::Y,
+        };
+        Mat4::look_at_rh(self.eye(), self.target, up)
     }
 
     /// Half the height of the orthographic view volume (matches the perspective view at the
@@ -120,12 +222,54 @@ impl Camera {
         self.proj_matrix(aspect) * self.view_matrix()
     }
 
-    /// Turntable orbit by a mouse drag of `(dx_px, dy_px)` pixels: right drag turns the scene
-    /// right, down drag tilts it towards the viewer (the eye rises).
+    /// A left drag of `(dx_px, dy_px)` pixels, as the mode wants it.
+    ///
+    /// Turntable: right drag turns the scene right, down drag tilts it towards the viewer (the eye
+    /// rises), pitch clamped short of the poles. Trackball: the same directions, but as a free
+    /// rotation about the axis on screen perpendicular to the drag (no clamp; the up vector
+    /// follows). First person: the eye stays put; right drag turns the view right, down drag
+    /// looks down (pitch clamped).
     pub fn orbit(&mut self, dx_px: f32, dy_px: f32) {
+        match self.mode {
+            CameraMode::Turntable => self.turn(dx_px, dy_px),
+            CameraMode::Trackball => {
+                let len = (dx_px * dx_px + dy_px * dy_px).sqrt();
+                if !len.is_finite() || len == 0.0 {
+                    return;
+                }
+                // View-space axis perpendicular to the drag; same senses as the turntable.
+                let axis = Vec3::new(-dy_px, -dx_px, 0.0) / len;
+                let delta = Quat::from_axis_angle(axis, len * ORBIT_SPEED);
+                self.orientation = (self.orientation.normalize() * delta).normalize();
+                self.sync_angles();
+            }
+            CameraMode::FirstPerson => {
+                let eye = self.eye();
+                self.turn(dx_px, dy_px);
+                self.target = eye - self.back() * self.distance;
+            }
+        }
+    }
+
+    /// Changes yaw and (clamped) pitch by a drag.
+    fn turn(&mut self, dx_px: f32, dy_px: f32) {
+        if !(dx_px.is_finite() && dy_px.is_finite()) {
+            return;
+        }
         self.yaw -= dx_px * ORBIT_SPEED;
         self.yaw = self.yaw.rem_euclid(std::f32::consts::TAU);
         self.pitch = (self.pitch + dy_px * ORBIT_SPEED).clamp(-MAX_PITCH, MAX_PITCH);
+    }
+
+    /// First-person move by `steps` of [`WALK_STEP`] × distance along the view direction
+    /// (`forward`, W/S), the screen's right (`right`, D/A) and world up (`up`, E/Q). The target
+    /// moves with the eye, so the view direction and distance stay.
+    pub fn walk(&mut self, forward: f32, right: f32, up: f32) {
+        let step = self.distance * WALK_STEP;
+        let d = (self.forward() * forward + self.right() * right + Vec3::Y * up) * step;
+        if d.is_finite() {
+            self.target += d;
+        }
     }
 
     /// World units covered by one pixel at the target's depth for a viewport `viewport_h` high.
@@ -139,9 +283,16 @@ impl Camera {
         self.target += (-self.right() * dx_px + self.up() * dy_px) * s;
     }
 
-    /// Dolly zoom by a wheel delta (browser `deltaY`: positive moves away).
+    /// Dolly zoom by a wheel delta (browser `deltaY`: positive moves away). In first person the
+    /// eye (and the target with it) moves backward/forward along the view direction instead, by
+    /// `wheel_delta` × 0.001 × distance (a notch moves a tenth of the distance to the target).
     pub fn zoom(&mut self, wheel_delta: f32) {
         if !wheel_delta.is_finite() {
+            return;
+        }
+        if self.mode == CameraMode::FirstPerson {
+            let d = (self.distance * wheel_delta * ZOOM_SPEED).clamp(-MAX_DISTANCE, MAX_DISTANCE);
+            self.target -= self.forward() * d;
             return;
         }
         self.distance = (self.distance * (wheel_delta * ZOOM_SPEED).exp()).clamp(MIN_DISTANCE, MAX_DISTANCE);
@@ -159,10 +310,26 @@ impl Camera {
         self.far = self.far.max(self.distance * 10.0 + radius * 2.0);
     }
 
-    /// Back to aitviewer's default view (keeps the projection mode).
+    /// Points the camera at the mean of `centres` (aitviewer's `auto_set_camera_target`), keeping
+    /// its distance and angles. Returns false, changing nothing, when there are no centres or
+    /// their mean is not finite.
+    pub fn auto_target(&mut self, centres: &[Vec3]) -> bool {
+        if centres.is_empty() {
+            return false;
+        }
+        let mean = centres.iter().copied().sum::<Vec3>() / centres.len() as f32;
+        if !mean.is_finite() {
+            return false;
+        }
+        self.target = mean;
+        true
+    }
+
+    /// Back to aitviewer's default view (keeps the projection and the control mode).
     pub fn reset(&mut self) {
         *self = Camera {
             orthographic: self.orthographic,
+            mode: self.mode,
             ..Camera::default()
         };
     }
@@ -311,5 +478,148 @@ mod tests {
             .view_proj(1.0)
             .project_point3(Vec3::new(0.0, c.ortho_half_height(), 0.0));
         assert!((p.y - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn turntable_is_the_default_mode_and_orbits_as_before() {
+        let mut c = Camera::default();
+        assert_eq!(c.mode, CameraMode::Turntable);
+        c.orbit(100.0, 40.0);
+        assert!((c.yaw - (std::f32::consts::TAU - 0.5)).abs() < 1e-5);
+        assert!((c.pitch - 0.2).abs() < 1e-6);
+        assert!(close(c.target, Vec3::ZERO));
+        // The up vector stays in the plane of +Y and the view direction.
+        assert!(c.up().y > 0.9 && c.right().y.abs() < 1e-6);
+    }
+
+    #[test]
+    fn trackball_passes_over_the_pole_without_flipping() {
+        let mut c = Camera::default();
+        c.set_mode(CameraMode::Trackball);
+        // Starting from the current view: switching alone moves nothing.
+        assert!(close(c.eye(), Vec3::new(0.0, 0.0, 2.5)));
+        let mut prev_eye = c.eye();
+        let mut prev_up = c.up();
+        let mut max_y = f32::MIN;
+        // 700 px down at 0.005 rad/px is 3.5 rad: up over the north pole and down the far side.
+        for _ in 0..70 {
+            c.orbit(0.0, 10.0);
+            let (eye, up) = (c.eye(), c.up());
+            assert!((eye.length() - 2.5).abs() < 1e-3, "distance kept: {eye}");
+            // Small steps move the eye and the up vector a little each: no flips.
+            assert!((eye - prev_eye).length() < 0.05 * 2.5 + 1e-3, "{prev_eye} -> {eye}");
+            assert!(up.dot(prev_up) > 0.99, "up jumped {prev_up} -> {up}");
+            assert!(c.view_matrix().is_finite());
+            max_y = max_y.max(eye.y);
+            prev_eye = eye;
+            prev_up = up;
+        }
+        // It went over the top (a turntable stops just short of it) and came down behind.
+        assert!(max_y > 2.49, "reached the pole: {max_y}");
+        assert!(c.eye().z < -2.0, "ended behind the target: {}", c.eye());
+        // Upside down now: the up vector followed the rotation.
+        assert!(c.up().y < -0.9, "{}", c.up());
+        // The target still projects to the screen centre.
+        let p = c.view_proj(1.0).project_point3(c.target);
+        assert!(p.x.abs() < 1e-4 && p.y.abs() < 1e-4);
+        // A horizontal drag rotates about the screen's up axis.
+        let mut c = Camera::default();
+        c.set_mode(CameraMode::Trackball);
+        c.orbit(300.0, 0.0);
+        assert!(c.eye().x < 0.0 && c.eye().y.abs() < 1e-4);
+    }
+
+    #[test]
+    fn leaving_trackball_keeps_the_view_direction() {
+        let mut c = Camera::default();
+        c.set_mode(CameraMode::Trackball);
+        c.orbit(80.0, 50.0);
+        let fwd = c.forward();
+        c.set_mode(CameraMode::Turntable);
+        assert!(close(c.forward(), fwd), "{} vs {fwd}", c.forward());
+        c.set_mode(CameraMode::Trackball);
+        assert!(close(c.forward(), fwd));
+    }
+
+    #[test]
+    fn first_person_turns_about_the_eye() {
+        let mut c = Camera {
+            target: Vec3::new(1.0, 0.5, -2.0),
+            ..Camera::default()
+        };
+        c.set_mode(CameraMode::FirstPerson);
+        let eye = c.eye();
+        let target = c.target;
+        c.orbit(150.0, -60.0);
+        assert!(close(c.eye(), eye), "eye moved: {eye} -> {}", c.eye());
+        assert!((c.target - target).length() > 0.5, "target stayed");
+        // A right drag turns the view right, an up drag looks up.
+        assert!(c.forward().x > 0.0 && c.forward().y > 0.0, "{}", c.forward());
+        assert!((c.target.distance(c.eye()) - c.distance).abs() < 1e-4);
+        // Pitch is clamped: no flip when dragging far.
+        c.orbit(0.0, 1e6);
+        assert!(close(c.eye(), eye) && c.pitch < std::f32::consts::FRAC_PI_2);
+    }
+
+    #[test]
+    fn first_person_wheel_and_keys_move_the_eye() {
+        let mut c = Camera::default();
+        c.set_mode(CameraMode::FirstPerson);
+        // Wheel up (negative) moves forward along -Z; the distance to the target stays.
+        c.zoom(-100.0);
+        assert!(c.eye().z < 2.5 && c.eye().x.abs() < 1e-6);
+        assert!((c.distance - 2.5).abs() < 1e-6);
+        c.zoom(100.0);
+        assert!((c.eye().z - 2.5).abs() < 1e-3, "{}", c.eye());
+        let before = c.eye();
+        c.walk(1.0, 0.0, 0.0);
+        assert!(close(c.eye(), before - Vec3::Z * 2.5 * WALK_STEP));
+        c.walk(0.0, 1.0, 0.0);
+        assert!(c.eye().x > 0.1);
+        c.walk(0.0, 0.0, -2.0);
+        assert!(c.eye().y < -0.2);
+        assert!(close(c.forward(), -Vec3::Z), "walking does not turn");
+        // Reset keeps the mode.
+        c.reset();
+        assert_eq!(c.mode, CameraMode::FirstPerson);
+        assert!(close(c.eye(), Vec3::new(0.0, 0.0, 2.5)));
+    }
+
+    #[test]
+    fn mode_names_round_trip_and_cycle() {
+        for m in CameraMode::ALL {
+            assert_eq!(CameraMode::from_name(m.name()), Some(m));
+        }
+        assert_eq!(CameraMode::from_name("orbit"), None);
+        let mut m = CameraMode::Turntable;
+        let mut seen = vec![];
+        for _ in 0..3 {
+            seen.push(m);
+            m = m.next();
+        }
+        assert_eq!(m, CameraMode::Turntable);
+        assert_eq!(seen, CameraMode::ALL.to_vec());
+    }
+
+    #[test]
+    fn auto_target_is_the_mean_of_centres_and_keeps_the_view() {
+        let mut c = Camera {
+            yaw: 0.4,
+            pitch: -0.2,
+            distance: 7.0,
+            ..Camera::default()
+        };
+        let offset = c.eye() - c.target;
+        assert!(!c.auto_target(&[]));
+        assert!(!c.auto_target(&[Vec3::new(f32::NAN, 0.0, 0.0)]));
+        assert!(close(c.target, Vec3::ZERO));
+        assert!(c.auto_target(&[
+            Vec3::new(2.0, 0.0, 0.0),
+            Vec3::new(2.0, 1.0, 0.0),
+            Vec3::new(2.0, 2.0, 3.0)
+        ]));
+        assert!(close(c.target, Vec3::new(2.0, 1.0, 1.0)));
+        assert!(close(c.eye() - c.target, offset));
+        assert_eq!((c.yaw, c.pitch, c.distance), (0.4, -0.2, 7.0));
     }
 }

@@ -35,6 +35,8 @@ pub enum Action {
     ToggleHelp,
     /// R: reset the camera.
     ResetCamera,
+    /// C: next camera mode (turntable → trackball → first person).
+    CycleCameraMode,
     /// Esc: close overlays, else clear the selection.
     Escape,
 }
@@ -55,6 +57,7 @@ pub fn for_key(key: &str) -> Option<Action> {
         "d" | "D" => Action::ToggleDark,
         "h" | "H" | "?" => Action::ToggleHelp,
         "r" | "R" => Action::ResetCamera,
+        "c" | "C" => Action::CycleCameraMode,
         "Escape" => Action::Escape,
         _ => return None,
     })
@@ -76,8 +79,14 @@ pub fn run(app: &Shared, action: Action) {
             drop(a);
             ui::open_goto(app);
         }
-        Action::CenterSelection => a.fit_selection(),
-        Action::FitScene => a.fit_scene(),
+        Action::CenterSelection => {
+            a.camera_moved_by_user();
+            a.fit_selection();
+        }
+        Action::FitScene => {
+            a.camera_moved_by_user();
+            a.fit_scene();
+        }
         Action::ToggleFlat => a.toggle_mesh_flag(false),
         Action::ToggleEdges => a.toggle_mesh_flag(true),
         Action::Screenshot => {
@@ -94,7 +103,14 @@ pub fn run(app: &Shared, action: Action) {
             drop(a);
             ui::toggle_help(app, None);
         }
-        Action::ResetCamera => a.camera.reset(),
+        Action::ResetCamera => {
+            a.camera_moved_by_user();
+            a.camera.reset();
+        }
+        Action::CycleCameraMode => {
+            let next = a.camera.mode.next();
+            a.camera.set_mode(next);
+        }
         Action::Escape => {
             let overlay_open = a.help_open || !a.ui.overlays.goto_closed();
             if overlay_open {
@@ -106,4 +122,19 @@ pub fn run(app: &Shared, action: Action) {
             }
         }
     }
+}
+
+/// In first-person mode, the move of a key: `(forward, right, up)` steps. W/S forward/back,
+/// D/A right/left, E/Q up/down. These take precedence over A (fit), D (dark) and E (edges)
+/// while the camera is in first-person mode.
+pub fn walk_for_key(key: &str) -> Option<(f32, f32, f32)> {
+    Some(match key {
+        "w" | "W" => (1.0, 0.0, 0.0),
+        "s" | "S" => (-1.0, 0.0, 0.0),
+        "d" | "D" => (0.0, 1.0, 0.0),
+        "a" | "A" => (0.0, -1.0, 0.0),
+        "e" | "E" => (0.0, 0.0, 1.0),
+        "q" | "Q" => (0.0, 0.0, -1.0),
+        _ => return None,
+    })
 }

@@ -144,6 +144,10 @@ pub struct App {
     pub smpl: super::models::Smpl,
     /// Custom message handlers and the outbox to clients (`custom`).
     pub ext: super::custom::Extensions,
+    /// The automatic camera target is still to be set (aitviewer's `auto_set_camera_target` on
+    /// the first scene setup): true from load (unless `?autotarget=0`) until it was set once or
+    /// the user moved the camera.
+    pub auto_target_pending: bool,
 }
 
 impl App {
@@ -159,7 +163,6 @@ impl App {
             gpu,
             renderer,
             ui,
-            params,
             conn: ConnState::Connecting { attempt: 1 },
             clients: BTreeMap::new(),
             known_clients: BTreeMap::new(),
@@ -172,6 +175,8 @@ impl App {
             scene_gen: 0,
             smpl: super::models::Smpl::default(),
             ext: super::custom::Extensions::default(),
+            auto_target_pending: params.autotarget,
+            params,
         }
     }
 
@@ -368,6 +373,37 @@ impl App {
         self.dirty.redraw = true;
     }
 
+    /// The user moved the camera (drag, wheel, keys, fit, reset): no automatic target after this.
+    pub fn camera_moved_by_user(&mut self) {
+        self.auto_target_pending = false;
+    }
+
+    /// The first time the scene has something to show (outside a snapshot's middle), points the
+    /// camera at the mean of the visible nodes' current-frame bounds centres, keeping its
+    /// distance and angles (aitviewer's `auto_set_camera_target`). Waits while no node has
+    /// bounds yet (e.g. an SMPL body whose model is still loading).
+    fn auto_target(&mut self) {
+        if !self.auto_target_pending || self.in_snapshot || self.scene.is_empty() {
+            return;
+        }
+        let frame = self.frame();
+        let centres: Vec<glam::Vec3> = self
+            .scene
+            .nodes()
+            .into_iter()
+            .filter(|n| !self.opts.is_hidden(&n.key))
+            .filter_map(|n| {
+                render::node_bounds(&self.scene, n.key, frame)
+                    .or_else(|| self.smpl.bodies.node_bounds(&self.scene, n.key, frame))
+            })
+            .map(|b| b.center())
+            .collect();
+        if self.camera.auto_target(&centres) {
+            self.auto_target_pending = false;
+            self.dirty.redraw = true;
+        }
+    }
+
     /// Points the camera at the whole visible scene.
     pub fn fit_scene(&mut self) {
         let bodies = self.smpl.bodies.bounds(&self.scene, self.frame(), &self.opts);
@@ -447,6 +483,7 @@ impl App {
         let frame = self.frame();
         let smpl_message = self.smpl.sync(&self.scene);
         super::models::show_message(self, smpl_message);
+        self.auto_target();
         self.renderer
             .sync_with_bodies(&self.gpu.device, &self.gpu.queue, &self.scene, &self.smpl.bodies);
         let Some(tex) = self.gpu.acquire() else {

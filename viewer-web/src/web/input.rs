@@ -3,7 +3,9 @@
 //! Pointer events cover mouse and touch: left drag orbits; right, middle or shift drag pans;
 //! the wheel zooms; with two fingers, pinch zooms and the midpoint pans. A click (press and
 //! release without moving more than [`CLICK_SLOP_PX`]) picks the node under the cursor.
-//! Keyboard shortcuts go through [`super::actions`] unless the focus is in a text field.
+//! Keyboard shortcuts go through [`super::actions`] unless the focus is in a text field; in
+//! first-person camera mode W/A/S/D/Q/E move the eye first ([`actions::walk_for_key`]).
+//! Any camera move by the user turns the automatic camera target off.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,6 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
 
+use crate::camera::CameraMode;
 use crate::picking;
 
 use super::actions::{self, Action};
@@ -107,6 +110,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             let h = f64::from(c.client_height()).max(1.0) as f32;
             if s.active.len() >= 2 {
                 if let (Some((d0, mx0, my0)), Some((d1, mx1, my1))) = (s.pinch, s.two()) {
+                    a.camera_moved_by_user();
                     a.camera.zoom(((d0 - d1) * PINCH_GAIN) as f32);
                     a.camera.pan((mx1 - mx0) as f32, (my1 - my0) as f32, h);
                     a.dirty.redraw = true;
@@ -119,6 +123,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 s.dragged = true;
             }
             if s.dragged {
+                a.camera_moved_by_user();
                 let (dx, dy) = ((x - px) as f32, (y - py) as f32);
                 match mode {
                     Drag::Orbit => a.camera.orbit(dx, dy),
@@ -159,6 +164,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 _ => 1.0,
             };
             if let Ok(mut a) = app.try_borrow_mut() {
+                a.camera_moved_by_user();
                 a.camera.zoom((w.delta_y() * scale) as f32);
                 a.dirty.redraw = true;
             }
@@ -207,6 +213,17 @@ fn on_key(app: &Shared, ev: &Event) {
         return;
     }
     let key = k.key();
+    if let Ok(mut a) = app.try_borrow_mut() {
+        if a.camera.mode == CameraMode::FirstPerson {
+            if let Some((forward, right, up)) = actions::walk_for_key(&key) {
+                ev.prevent_default();
+                a.camera_moved_by_user();
+                a.camera.walk(forward, right, up);
+                a.dirty.redraw = true;
+                return;
+            }
+        }
+    }
     let Some(action) = actions::for_key(&key) else { return };
     // Space on a focused button would click it as well: handle it here only.
     ev.prevent_default();

@@ -13,7 +13,7 @@
 //! rejected, bytesReceived, decodeMs, applyMs, drawCalls, instances, gpuBytes, firstFrameMs}`),
 //! `resetStats()`, `play()`, `pause()`, `setFrame(n)`, `select(client, uid)` (null clears),
 //! `setVisible(client, uid, bool)`, `fit()`, `screenshot()`, `redraw()`, `camera()`
-//! (`{eye, target}`).
+//! (`{eye, target, up, mode}`; mode `turntable`|`trackball`|`first-person`).
 //!
 //! SMPL bodies: `smplVertices(client, uid, frame)` (the evaluated vertices of a data frame as a
 //! `Float32Array` of `V·3`, local space, or null), `smplJoints(client, uid, frame)` (likewise,
@@ -259,7 +259,12 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
                 }
                 arr.into()
             };
-            obj(&[("eye", v3(a.camera.eye())), ("target", v3(a.camera.target))])
+            obj(&[
+                ("eye", v3(a.camera.eye())),
+                ("target", v3(a.camera.target)),
+                ("up", v3(a.camera.up())),
+                ("mode", JsValue::from_str(a.camera.mode.name())),
+            ])
         }),
     )?;
     put(

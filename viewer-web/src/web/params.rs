@@ -8,6 +8,8 @@
 //! - `?msaa=1|4`: multisampling (default 4).
 //! - `?token=T`: the relay's access token (the relay prints `http://HOST:PORT/?token=T` when it
 //!   asks for one); it is passed on to the WebSocket URL as `?token=T` unless that already has one.
+//! - `?autotarget=0`: don't point the camera at the mean of the node centres when the scene is
+//!   first set up (default on, as aitviewer).
 
 use meshcast_protocol::{DEFAULT_PORT, VIEWER_PATH};
 
@@ -32,6 +34,8 @@ pub struct Params {
     pub relay_url: String,
     /// MSAA sample count (1 or 4).
     pub msaa: u32,
+    /// Set the camera target automatically on the first scene setup.
+    pub autotarget: bool,
 }
 
 impl Params {
@@ -61,10 +65,12 @@ impl Params {
             Some(t) => with_token(&relay_url, &t),
             None => relay_url,
         };
+        let autotarget = !matches!(get("autotarget").as_deref(), Some("0" | "false" | "off" | "no"));
         Params {
             backend,
             relay_url,
             msaa,
+            autotarget,
         }
     }
 }

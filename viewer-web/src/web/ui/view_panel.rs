@@ -1,10 +1,12 @@
 //! The View panel: light mode (Default / Dark / Diffuse, as aitviewer's View menu), ambient
-//! strength, background colour and floor.
+//! strength, background colour, floor and camera mode (turntable / trackball / first person, as
+//! aitviewer's Camera › Control modes).
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
 
+use crate::camera::CameraMode;
 use crate::render::LightMode;
 use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_value};
@@ -17,9 +19,18 @@ pub struct ViewPanel {
     ambient: HtmlInputElement,
     background: HtmlInputElement,
     floor: HtmlInputElement,
+    camera_mode: HtmlSelectElement,
 }
 
 const MODES: &[(&str, &str)] = &[("default", "Default"), ("dark", "Dark"), ("diffuse", "Diffuse")];
+
+fn camera_mode_label(m: CameraMode) -> &'static str {
+    match m {
+        CameraMode::Turntable => "Turntable",
+        CameraMode::Trackball => "Trackball",
+        CameraMode::FirstPerson => "First person",
+    }
+}
 
 fn mode_name(m: LightMode) -> &'static str {
     match m {
@@ -67,11 +78,30 @@ impl ViewPanel {
         let background = input(doc, &l, &[("id", "mc-background"), ("type", "color")])?;
         let l = field(doc, &sec, "Floor")?;
         let floor = input(doc, &l, &[("id", "mc-show-floor"), ("type", "checkbox")])?;
+        let l = field(doc, &sec, "Camera mode")?;
+        let camera_mode: HtmlSelectElement = child(
+            doc,
+            &l,
+            "select",
+            &[("id", "mc-camera-mode"), ("title", "Camera mode (C cycles)")],
+            None,
+        )?
+        .dyn_into()?;
+        for m in CameraMode::ALL {
+            child(
+                doc,
+                &camera_mode,
+                "option",
+                &[("value", m.name())],
+                Some(camera_mode_label(m)),
+            )?;
+        }
         Ok(ViewPanel {
             light,
             ambient,
             background,
             floor,
+            camera_mode,
         })
     }
 
@@ -110,6 +140,13 @@ impl ViewPanel {
                 app.dirty.redraw = true;
             }
         })?;
+        let (a, camera_mode) = (app.clone(), self.camera_mode.clone());
+        on(&self.camera_mode, "change", move |_| {
+            if let (Ok(mut app), Some(m)) = (a.try_borrow_mut(), CameraMode::from_name(&camera_mode.value())) {
+                app.camera.set_mode(m);
+                app.dirty.redraw = true;
+            }
+        })?;
         Ok(())
     }
 }
@@ -126,5 +163,9 @@ pub fn refresh(app: &mut App) {
     set_value(&v.background, &edits::to_hex(bg));
     if v.floor.checked() != app.opts.show_floor {
         v.floor.set_checked(app.opts.show_floor);
+    }
+    let camera_mode = app.camera.mode.name();
+    if v.camera_mode.value() != camera_mode {
+        v.camera_mode.set_value(camera_mode);
     }
 }
