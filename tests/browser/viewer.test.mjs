@@ -84,6 +84,8 @@ function sendMovingSphere(p, uid = 1) {
 }
 
 const sub3 = (a, b) => a.map((v, i) => v - b[i]);
+/** Rounded to 3 decimals, -0 as 0 (for deepEqual on vectors). */
+const r3 = (v) => +v.toFixed(3) + 0;
 const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) < tol, `${what}: ${a.toFixed(3)} not within ${tol} of ${b}`);
 
 async function canvasPoint(page, fx, fy) {
@@ -480,6 +482,174 @@ for (const backend of BACKENDS) {
         await nextFrames(page);
         const img = await shot(page, `${backend}-camera-trackball`);
         assert.ok(region(img, 'red').n + region(img, 'green').n > 200, 'the scene is still in view');
+      });
+
+      it('camera panel: FOV slider and Position/Target fields follow and move the camera', async () => {
+        await fresh();
+        sendKinds(producer);
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        const cam = () => page.evaluate(() => window.__meshcast.camera());
+        const val = (id) => page.locator(`#${id}`).inputValue();
+        const c0 = await cam();
+        near(c0.fov, 45, 1e-3, 'default fov');
+        near(c0.distance, 2.5, 1e-4, 'default distance');
+        await waitFor(page, () => document.getElementById('mc-cam-eye-z').value === '2.500');
+        assert.equal(await val('mc-fov'), '45');
+        assert.equal(await val('mc-cam-up-y'), '1.000');
+        await nextFrames(page);
+        const narrow = region(await shot(page, `${backend}-fov45`), 'red');
+        // A wider field of view shows the red box smaller.
+        await page.locator('#mc-fov').fill('90');
+        await waitFor(page, () => Math.abs(window.__meshcast.camera().fov - 90) < 1e-3);
+        await nextFrames(page);
+        const wide = region(await shot(page, `${backend}-fov90`), 'red');
+        assert.ok(narrow.n > 1000 && wide.n < narrow.n * 0.6, `red box smaller at 90°: ${narrow.n} -> ${wide.n}`);
+        // The fields follow a drag.
+        const [x, y] = await canvasPoint(page, 0.5, 0.3);
+        await page.mouse.move(x, y);
+        await page.mouse.down();
+        await page.mouse.move(x + 100, y, { steps: 5 });
+        await page.mouse.up();
+        const c1 = await cam();
+        await waitFor(page, (ex) => document.getElementById('mc-cam-eye-x').value === ex.toFixed(3), c1.eye[0]);
+        assert.ok(Math.abs(c1.eye[0]) > 0.3);
+        // Editing the target moves it; the eye stays (turntable recomputes the angles).
+        await page.locator('#mc-canvas').focus();
+        await page.keyboard.press('r');
+        await page.locator('#mc-cam-target-x').fill('0.5');
+        await page.locator('#mc-cam-target-y').press('Tab');
+        const c2 = await cam();
+        assert.deepEqual(c2.target.map(r3), [0.5, 0, 0], 'target edited');
+        assert.deepEqual(c2.eye.map(r3), [0, 0, 2.5], 'eye kept');
+        near(c2.fov, 45, 1e-3, 'R resets the fov');
+        await waitFor(page, () => document.getElementById('mc-fov').value === '45');
+        // Editing the position moves the eye; the target stays.
+        await page.locator('#mc-cam-eye-y').fill('1');
+        await page.locator('#mc-cam-eye-y').press('Enter');
+        const c3 = await cam();
+        assert.deepEqual(c3.eye.map(r3), [0, 1, 2.5], 'eye edited');
+        assert.deepEqual(c3.target.map(r3), [0.5, 0, 0], 'target kept');
+        // Trackball: the same edit looks from the eye to the target.
+        await page.locator('#mc-camera-mode').selectOption('trackball');
+        await page.locator('#mc-cam-target-z').fill('-1');
+        await page.locator('#mc-cam-target-z').press('Enter');
+        const c4 = await cam();
+        assert.equal(c4.mode, 'trackball');
+        assert.deepEqual(c4.target.map(r3), [0.5, 0, -1]);
+        assert.deepEqual(c4.eye.map(r3), [0, 1, 2.5]);
+      });
+
+      it('wheel: shift zooms faster (x4), ctrl slower (x0.25)', async () => {
+        await fresh();
+        sendKinds(producer);
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        const [x, y] = await canvasPoint(page, 0.5, 0.5);
+        await page.mouse.move(x, y);
+        const zoomLog = async (modifier) => {
+          await page.locator('#mc-canvas').focus();
+          await page.keyboard.press('r');
+          const d0 = await page.evaluate(() => window.__meshcast.camera().distance);
+          if (modifier) await page.keyboard.down(modifier);
+          await page.mouse.wheel(0, 100);
+          if (modifier) await page.keyboard.up(modifier);
+          await waitFor(page, (d) => Math.abs(window.__meshcast.camera().distance - d) > 1e-4, d0);
+          const d1 = await page.evaluate(() => window.__meshcast.camera().distance);
+          return Math.log(d1 / d0);
+        };
+        const plain = await zoomLog(null);
+        const fast = await zoomLog('Shift');
+        const slow = await zoomLog('Control');
+        near(plain, 0.1, 0.02, 'a plain notch zooms out ~10 %');
+        near(fast / plain, 4, 0.05, 'shift: x4');
+        near(slow / plain, 0.25, 0.01, 'ctrl: x0.25');
+        // ctrl+wheel did not zoom the page.
+        assert.equal(await page.evaluate(() => window.visualViewport?.scale ?? 1), 1);
+      });
+
+      it('X animates the centring on the selection and ends where the instant fit does', async () => {
+        await fresh();
+        sendKinds(producer);
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        const client = await page.evaluate(() => window.__meshcast.nodes()[0].client);
+        await page.evaluate((c) => window.__meshcast.select(c, 1), client);
+        // The button: sample the camera every animation frame until the move ends.
+        const run = await page.evaluate(async () => {
+          const m = window.__meshcast;
+          document.getElementById('mc-center').click();
+          const first = { animating: m.cameraAnimating(), target: m.camera().target };
+          const xs = [];
+          const t0 = performance.now();
+          while (m.cameraAnimating() && performance.now() - t0 < 5000) {
+            await new Promise((r) => requestAnimationFrame(r));
+            xs.push(m.camera().target[0]);
+          }
+          return { first, xs, ms: performance.now() - t0, animating: m.cameraAnimating(), end: m.camera() };
+        });
+        assert.equal(run.first.animating, true, 'animating right after the click');
+        assert.ok(Math.abs(run.first.target[0]) < 0.2, `starts near the old target: ${run.first.target}`);
+        assert.equal(run.animating, false, 'the animation ended');
+        assert.ok(run.ms >= 250 && run.ms < 3000, `took about 300 ms: ${run.ms}`);
+        const between = run.xs.filter((v) => v < -0.05 && v > -0.75);
+        assert.ok(between.length >= 1, `intermediate targets seen: ${run.xs.map((v) => v.toFixed(3))}`);
+        for (let i = 1; i < run.xs.length; i++) assert.ok(run.xs[i] <= run.xs[i - 1] + 1e-6, 'moves steadily');
+        // The red box: 0.2 wide scaled x2 at (-0.8, 0.3, 0).
+        assert.deepEqual(run.end.target.map(r3), [-0.8, 0.3, 0], 'ends at the box centre');
+        const endDistance = run.end.distance;
+        // The key does the same from elsewhere.
+        await page.locator('#mc-canvas').focus();
+        await page.keyboard.press('r');
+        await page.keyboard.press('x');
+        assert.equal(await page.evaluate(() => window.__meshcast.cameraAnimating()), true);
+        await waitFor(page, () => !window.__meshcast.cameraAnimating());
+        const c = await page.evaluate(() => window.__meshcast.camera());
+        assert.deepEqual(c.target.map(r3), [-0.8, 0.3, 0]);
+        near(c.distance, endDistance, 1e-4, 'same distance as the button');
+        await nextFrames(page);
+        const img = await shot(page, `${backend}-center-selection`);
+        near(region(img, 'red').cx, 0.5, 0.03, 'the box is centred');
+      });
+
+      it('touch: one finger orbits, a two-finger pinch zooms in', async () => {
+        await fresh();
+        sendKinds(producer);
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+        await page.evaluate(() => {
+          window.__pointerTypes = new Set();
+          document.getElementById('mc-canvas').addEventListener('pointermove', (e) => window.__pointerTypes.add(e.pointerType));
+        });
+        const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', {
+          type,
+          touchPoints: points.map(([x, y], id) => ({ x, y, id, radiusX: 1, radiusY: 1, force: 1 })),
+        });
+        const cam = () => page.evaluate(() => window.__meshcast.camera());
+        const c0 = await cam();
+        const [x, y] = await canvasPoint(page, 0.5, 0.3);
+        await touch('touchStart', [[x, y]]);
+        for (let i = 1; i <= 8; i++) await touch('touchMove', [[x + 15 * i, y]]);
+        await touch('touchEnd', []);
+        await waitFor(page, () => Math.abs(window.__meshcast.camera().eye[0]) > 0.3);
+        const c1 = await cam();
+        assert.deepEqual(c1.target, c0.target, 'one finger orbits: target fixed');
+        near(c1.distance, c0.distance, 1e-4, 'orbit keeps the distance');
+        assert.deepEqual(await page.evaluate(() => [...window.__pointerTypes]), ['touch'], 'real touch pointers');
+        // Pinch out about the centre.
+        const [cx, cy] = await canvasPoint(page, 0.5, 0.5);
+        await touch('touchStart', [[cx - 40, cy], [cx + 40, cy]]);
+        for (let i = 1; i <= 8; i++) await touch('touchMove', [[cx - 40 - 10 * i, cy], [cx + 40 + 10 * i, cy]]);
+        await touch('touchEnd', []);
+        const c2 = await cam();
+        assert.ok(c2.distance < c1.distance * 0.9, `pinch-out zooms in: ${c1.distance} -> ${c2.distance}`);
+        // Symmetric fingers: the midpoint did not move, so no pan.
+        // Each finger's move arrives on its own, so the midpoint wobbles by half a step (a few
+        // thousandths here); a real two-finger pan of 40 px would move it by about 0.1.
+        assert.ok(Math.hypot(...sub3(c2.target, c1.target)) < 0.02, `pinch about a fixed midpoint does not pan: ${c2.target}`);
+        await cdp.detach();
       });
 
       it('auto camera target: the first scene is centred; later nodes and moved cameras are left alone', async () => {

@@ -11,7 +11,7 @@
 //! +Y up, 45° vertical field of view, near 0.01, far 1000. Matrices follow wgpu's conventions:
 //! right-handed view space looking down −Z, clip depth 0..1.
 
-use glam::{Mat4, Quat, Vec3, Vec4};
+use glam::{Mat3, Mat4, Quat, Vec3, Vec4};
 
 use crate::render::Aabb;
 
@@ -27,6 +27,14 @@ const MAX_PITCH: f32 = std::f32::consts::FRAC_PI_2 - 0.01;
 const ZOOM_SPEED: f32 = 0.001;
 const MIN_DISTANCE: f32 = 1e-3;
 const MAX_DISTANCE: f32 = 1e5;
+/// Minimum and maximum field of view the UI offers, in degrees.
+pub const FOV_RANGE_DEG: (f32, f32) = (10.0, 120.0);
+/// Wheel zoom factor with shift held (aitviewer: faster).
+pub const WHEEL_FAST: f32 = 4.0;
+/// Wheel zoom factor with ctrl held (aitviewer: slower).
+pub const WHEEL_SLOW: f32 = 0.25;
+/// How long the animated "centre on selection" takes, in milliseconds.
+pub const CENTER_ANIM_MS: f64 = 300.0;
 /// First-person move per [`Camera::walk`] step, as a fraction of the distance to the target.
 const WALK_STEP: f32 = 0.05;
 
@@ -298,6 +306,51 @@ impl Camera {
         self.distance = (self.distance * (wheel_delta * ZOOM_SPEED).exp()).clamp(MIN_DISTANCE, MAX_DISTANCE);
     }
 
+    /// Moves the camera so it looks from `eye` at `target`, keeping the mode's invariants:
+    /// turntable and first person recompute yaw, (clamped) pitch and distance; trackball sets its
+    /// orientation to look along `target - eye`, keeping the screen's up as close to the current
+    /// one as possible. Returns false, changing nothing, when the points are not finite or
+    /// coincide.
+    pub fn look_from(&mut self, eye: Vec3, target: Vec3) -> bool {
+        let d = eye - target;
+        let len = d.length();
+        if !(eye.is_finite() && target.is_finite() && len.is_finite()) || len < MIN_DISTANCE {
+            return false;
+        }
+        let back = d / len;
+        match self.mode {
+            CameraMode::Trackball => {
+                let right = self
+                    .up()
+                    .cross(back)
+                    .try_normalize()
+                    .or_else(|| Vec3::Y.cross(back).try_normalize())
+                    .unwrap_or(Vec3::X);
+                let up = back.cross(right);
+                self.orientation = Quat::from_mat3(&Mat3::from_cols(right, up, back)).normalize();
+                self.sync_angles();
+            }
+            _ => {
+                self.pitch = back.y.clamp(-1.0, 1.0).asin().clamp(-MAX_PITCH, MAX_PITCH);
+                if back.x.abs() > 1e-6 || back.z.abs() > 1e-6 {
+                    self.yaw = back.x.atan2(back.z).rem_euclid(std::f32::consts::TAU);
+                }
+            }
+        }
+        self.target = target;
+        self.distance = len.min(MAX_DISTANCE);
+        self.far = self.far.max(self.distance * 10.0);
+        true
+    }
+
+    /// Sets the vertical field of view in degrees, clamped to [`FOV_RANGE_DEG`]; ignores
+    /// non-finite values.
+    pub fn set_fov_deg(&mut self, deg: f32) {
+        if deg.is_finite() {
+            self.fov_y = deg.clamp(FOV_RANGE_DEG.0, FOV_RANGE_DEG.1).to_radians();
+        }
+    }
+
     /// Looks at the box's centre from a distance that shows all of it, keeping the direction.
     pub fn fit(&mut self, aabb: &Aabb) {
         if !aabb.is_valid() {
@@ -351,6 +404,53 @@ impl Camera {
         } else {
             (self.eye(), dir)
         }
+    }
+}
+
+/// An eased move of the camera's target and distance (the animated "centre on selection"):
+/// from the camera as it was to the target, distance and far plane [`Camera::fit`] gives, over
+/// [`CENTER_ANIM_MS`]. Only those three change, so other camera changes meanwhile (projection,
+/// mode, field of view) stay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CameraTween {
+    from: (Vec3, f32),
+    to: (Vec3, f32, f32),
+    start_ms: f64,
+    duration_ms: f64,
+}
+
+impl CameraTween {
+    /// A move from `from`'s target and distance to `to`'s, starting at `start_ms`.
+    pub fn new(from: &Camera, to: &Camera, start_ms: f64, duration_ms: f64) -> CameraTween {
+        CameraTween {
+            from: (from.target, from.distance),
+            to: (to.target, to.distance, to.far),
+            start_ms,
+            duration_ms,
+        }
+    }
+
+    /// Applies the state at `now_ms` to `camera` (target and distance eased, the end's far plane
+    /// at once); returns true once finished, when they equal the end state exactly.
+    pub fn apply(&self, camera: &mut Camera, now_ms: f64) -> bool {
+        let (to_target, to_distance, to_far) = self.to;
+        camera.far = to_far;
+        let t = if self.duration_ms > 0.0 {
+            ((now_ms - self.start_ms) / self.duration_ms).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        if t >= 1.0 || !t.is_finite() {
+            camera.target = to_target;
+            camera.distance = to_distance;
+            return true;
+        }
+        // Ease in and out (smoothstep).
+        let e = (t * t * (3.0 - 2.0 * t)) as f32;
+        let (target, distance) = self.from;
+        camera.target = target.lerp(to_target, e);
+        camera.distance = distance + (to_distance - distance) * e;
+        false
     }
 }
 
@@ -621,5 +721,72 @@ mod tests {
         assert!(close(c.target, Vec3::new(2.0, 1.0, 1.0)));
         assert!(close(c.eye() - c.target, offset));
         assert_eq!((c.yaw, c.pitch, c.distance), (0.4, -0.2, 7.0));
+    }
+    #[test]
+    fn look_from_sets_eye_and_target_in_every_mode() {
+        for mode in CameraMode::ALL {
+            let mut c = Camera::default();
+            c.set_mode(mode);
+            let (eye, target) = (Vec3::new(1.0, 2.0, 3.0), Vec3::new(-0.5, 0.25, 0.0));
+            assert!(c.look_from(eye, target), "{mode:?}");
+            assert!(close(c.eye(), eye), "{mode:?}: eye {}", c.eye());
+            assert!(close(c.target, target), "{mode:?}");
+            assert!((c.distance - eye.distance(target)).abs() < 1e-4);
+            // The target projects to the screen centre.
+            let p = c.view_proj(1.0).project_point3(target);
+            assert!(p.x.abs() < 1e-4 && p.y.abs() < 1e-4, "{mode:?}: {p}");
+            assert!(c.up().y > 0.0, "{mode:?}: up {}", c.up());
+        }
+        let mut c = Camera::default();
+        assert!(!c.look_from(Vec3::ONE, Vec3::ONE));
+        assert!(!c.look_from(Vec3::new(f32::NAN, 0.0, 0.0), Vec3::ZERO));
+        assert_eq!(c, Camera::default());
+        // Straight above: the turntable clamps its pitch short of the pole.
+        assert!(c.look_from(Vec3::new(0.0, 5.0, 0.0), Vec3::ZERO));
+        assert!(c.pitch < std::f32::consts::FRAC_PI_2 && c.eye().y > 4.9);
+    }
+
+    #[test]
+    fn fov_is_clamped_to_the_slider_range() {
+        let mut c = Camera::default();
+        c.set_fov_deg(70.0);
+        assert!((c.fov_y.to_degrees() - 70.0).abs() < 1e-4);
+        c.set_fov_deg(500.0);
+        assert!((c.fov_y.to_degrees() - 120.0).abs() < 1e-4);
+        c.set_fov_deg(f32::NAN);
+        assert!((c.fov_y.to_degrees() - 120.0).abs() < 1e-4);
+        c.set_fov_deg(1.0);
+        assert!((c.fov_y.to_degrees() - 10.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn tween_eases_to_exactly_the_fitted_camera() {
+        let start = Camera {
+            yaw: 0.3,
+            ..Camera::default()
+        };
+        let mut end = start;
+        end.fit(&Aabb {
+            min: Vec3::new(2.0, 0.0, 0.0),
+            max: Vec3::new(3.0, 1.0, 1.0),
+        });
+        let tw = CameraTween::new(&start, &end, 1000.0, CENTER_ANIM_MS);
+        let mut c = start;
+        assert!(!tw.apply(&mut c, 1000.0));
+        assert!(close(c.target, start.target) && (c.distance - start.distance).abs() < 1e-6);
+        assert!(!tw.apply(&mut c, 1150.0));
+        let mid = c.target;
+        assert!(mid.x > 0.5 && mid.x < 2.0, "half-way: {mid}");
+        assert!(close(c.forward(), start.forward()), "the direction stays");
+        let mut prev = 0.0;
+        for ms in [1010.0, 1100.0, 1200.0, 1290.0] {
+            assert!(!tw.apply(&mut c, ms));
+            assert!(c.target.x >= prev, "monotonic");
+            prev = c.target.x;
+        }
+        assert!(tw.apply(&mut c, 1300.0));
+        assert_eq!(c, end);
+        assert!(tw.apply(&mut c, 5000.0));
+        assert_eq!(c, end);
     }
 }

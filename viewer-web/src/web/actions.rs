@@ -81,7 +81,7 @@ pub fn run(app: &Shared, action: Action) {
         }
         Action::CenterSelection => {
             a.camera_moved_by_user();
-            a.fit_selection();
+            a.fit_selection_animated(super::net::now_ms());
         }
         Action::FitScene => {
             a.camera_moved_by_user();

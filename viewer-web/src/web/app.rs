@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use meshcast_protocol::{ClientId, ClientInfo, Command, Envelope, RelayToViewer};
 use meshcast_scene::{Change, NodeKey, Scene};
 
-use crate::camera::Camera;
+use crate::camera::{Camera, CameraTween, CENTER_ANIM_MS};
 use crate::playback::Playback;
 use crate::render::{self, LightMode, Renderer, ViewOptions};
 
@@ -148,6 +148,8 @@ pub struct App {
     /// the first scene setup): true from load (unless `?autotarget=0`) until it was set once or
     /// the user moved the camera.
     pub auto_target_pending: bool,
+    /// The animated "centre on selection" in progress, if any (advanced by the frame loop).
+    pub camera_anim: Option<CameraTween>,
 }
 
 impl App {
@@ -176,6 +178,7 @@ impl App {
             smpl: super::models::Smpl::default(),
             ext: super::custom::Extensions::default(),
             auto_target_pending: params.autotarget,
+            camera_anim: None,
             params,
         }
     }
@@ -374,8 +377,20 @@ impl App {
     }
 
     /// The user moved the camera (drag, wheel, keys, fit, reset): no automatic target after this.
+    /// A running camera animation stops where it is.
     pub fn camera_moved_by_user(&mut self) {
         self.auto_target_pending = false;
+        self.camera_anim = None;
+    }
+
+    /// Advances the camera animation to `now_ms` (`performance.now()`); true while it runs.
+    pub fn step_camera_anim(&mut self, now_ms: f64) -> bool {
+        let Some(anim) = self.camera_anim else { return false };
+        if anim.apply(&mut self.camera, now_ms) {
+            self.camera_anim = None;
+        }
+        self.dirty.redraw = true;
+        self.camera_anim.is_some()
     }
 
     /// The first time the scene has something to show (outside a snapshot's middle), points the
@@ -414,16 +429,35 @@ impl App {
         }
     }
 
-    /// Points the camera at the selected node (X).
+    /// Points the camera at the selected node (X) at once.
     pub fn fit_selection(&mut self) {
-        let Some(key) = self.opts.selected else { return };
-        let frame = self.frame();
-        let bounds = render::node_bounds(&self.scene, key, frame)
-            .or_else(|| self.smpl.bodies.node_bounds(&self.scene, key, frame));
-        if let Some(b) = bounds {
-            self.camera.fit(&b);
+        if let Some(end) = self.selection_fit() {
+            self.camera_anim = None;
+            self.camera = end;
             self.dirty.redraw = true;
         }
+    }
+
+    /// Points the camera at the selected node (X, the Centre button), easing the target and
+    /// distance over [`CENTER_ANIM_MS`] from `now_ms`; ends where [`App::fit_selection`] would.
+    pub fn fit_selection_animated(&mut self, now_ms: f64) {
+        if let Some(end) = self.selection_fit() {
+            let anim = CameraTween::new(&self.camera, &end, now_ms, CENTER_ANIM_MS);
+            anim.apply(&mut self.camera, now_ms);
+            self.camera_anim = Some(anim);
+            self.dirty.redraw = true;
+        }
+    }
+
+    /// The camera fitted to the selected node's current bounds.
+    fn selection_fit(&self) -> Option<Camera> {
+        let key = self.opts.selected?;
+        let frame = self.frame();
+        let b = render::node_bounds(&self.scene, key, frame)
+            .or_else(|| self.smpl.bodies.node_bounds(&self.scene, key, frame))?;
+        let mut end = self.camera;
+        end.fit(&b);
+        Some(end)
     }
 
     /// Switches the light mode; the background follows (dark grey in dark mode, white

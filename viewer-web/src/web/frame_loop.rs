@@ -1,5 +1,5 @@
 //! The frame loop (`requestAnimationFrame`): follow the canvas size, advance playback, render
-//! when something changed, count frames, refresh the page.
+//! when something changed (every frame while the camera animates), count frames, refresh the page.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -53,6 +53,8 @@ fn tick(app: &Shared, ts_ms: f64) {
             a.dirty.details = true;
         }
     }
+    // The animated "centre on selection" renders every frame until it ends.
+    a.step_camera_anim(t0);
     let presented = std::mem::take(&mut a.dirty.redraw) && a.render();
     let now = now_ms();
     ui::refresh(&mut a, now);

@@ -1,7 +1,8 @@
 //! Mouse, touch and keyboard.
 //!
 //! Pointer events cover mouse and touch: left drag orbits; right, middle or shift drag pans;
-//! the wheel zooms; with two fingers, pinch zooms and the midpoint pans. A click (press and
+//! the wheel zooms (shift ×4 faster, ctrl ×0.25 slower, as aitviewer; ctrl+wheel never zooms
+//! the page); with two fingers, pinch zooms and the midpoint pans. A click (press and
 //! release without moving more than [`CLICK_SLOP_PX`]) picks the node under the cursor.
 //! Keyboard shortcuts go through [`super::actions`] unless the focus is in a text field; in
 //! first-person camera mode W/A/S/D/Q/E move the eye first ([`actions::walk_for_key`]).
@@ -14,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
 
-use crate::camera::CameraMode;
+use crate::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
 use crate::picking;
 
 use super::actions::{self, Action};
@@ -163,9 +164,14 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 2 => f64::from(c.client_height()),
                 _ => 1.0,
             };
+            // aitviewer's modifiers: shift zooms faster, ctrl slower (the default action, the
+            // browser's page zoom on ctrl+wheel, was prevented above).
+            let speed = wheel_speed(w.shift_key(), w.ctrl_key());
+            // Shift+wheel may arrive as horizontal scrolling (some platforms swap the axes).
+            let delta = if w.delta_y() == 0.0 { w.delta_x() } else { w.delta_y() };
             if let Ok(mut a) = app.try_borrow_mut() {
                 a.camera_moved_by_user();
-                a.camera.zoom((w.delta_y() * scale) as f32);
+                a.camera.zoom((delta * scale) as f32 * speed);
                 a.dirty.redraw = true;
             }
         })?;
@@ -176,6 +182,19 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
     let a = app.clone();
     on_active(&doc, "keydown", move |ev| on_key(&a, &ev))?;
     Ok(())
+}
+
+/// The wheel zoom factor for the modifiers held: shift ×[`WHEEL_FAST`], ctrl ×[`WHEEL_SLOW`]
+/// (both: they cancel to ×1).
+fn wheel_speed(shift: bool, ctrl: bool) -> f32 {
+    let mut s = 1.0;
+    if shift {
+        s *= WHEEL_FAST;
+    }
+    if ctrl {
+        s *= WHEEL_SLOW;
+    }
+    s
 }
 
 /// Casts a ray through (x, y) (CSS px in the canvas) and selects what it hits, or clears the

@@ -13,7 +13,9 @@
 //! rejected, bytesReceived, decodeMs, applyMs, drawCalls, instances, gpuBytes, firstFrameMs}`),
 //! `resetStats()`, `play()`, `pause()`, `setFrame(n)`, `select(client, uid)` (null clears),
 //! `setVisible(client, uid, bool)`, `fit()`, `screenshot()`, `redraw()`, `camera()`
-//! (`{eye, target, up, mode}`; mode `turntable`|`trackball`|`first-person`).
+//! (`{eye, target, up, mode, fov, distance, orthographic}`; mode
+//! `turntable`|`trackball`|`first-person`, fov the vertical field of view in degrees),
+//! `cameraAnimating()` (true while "centre on selection" eases the camera).
 //!
 //! SMPL bodies: `smplVertices(client, uid, frame)` (the evaluated vertices of a data frame as a
 //! `Float32Array` of `V·3`, local space, or null), `smplJoints(client, uid, frame)` (likewise,
@@ -264,7 +266,17 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
                 ("target", v3(a.camera.target)),
                 ("up", v3(a.camera.up())),
                 ("mode", JsValue::from_str(a.camera.mode.name())),
+                ("fov", JsValue::from_f64(f64::from(a.camera.fov_y.to_degrees()))),
+                ("distance", JsValue::from_f64(f64::from(a.camera.distance))),
+                ("orthographic", JsValue::from_bool(a.camera.orthographic)),
             ])
+        }),
+    )?;
+    put(
+        "cameraAnimating",
+        func0(app, |app| {
+            app.try_borrow()
+                .map_or(JsValue::NULL, |a| JsValue::from_bool(a.camera_anim.is_some()))
         }),
     )?;
     put(

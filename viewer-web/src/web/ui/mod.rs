@@ -4,6 +4,7 @@
 //! [`Ui::build`] creates the elements once; [`wire`] attaches the handlers; [`refresh`] runs every
 //! animation frame and touches the DOM only where something changed.
 
+mod camera_panel;
 mod details;
 mod overlays;
 mod playback_bar;
@@ -36,6 +37,8 @@ pub struct Ui {
     pub details: details::Details,
     /// Light mode, ambient, background, floor.
     pub view: view_panel::ViewPanel,
+    /// Field of view, camera position, target and up.
+    pub camera: camera_panel::CameraPanel,
     /// Connected clients.
     pub server: server::Server,
     /// Playback controls.
@@ -60,6 +63,7 @@ impl Ui {
         let scene_list = scene_list::SceneList::build(doc, &side)?;
         let details = details::Details::build(doc, &side)?;
         let view_controls = view_panel::ViewPanel::build(doc, &side)?;
+        let camera = camera_panel::CameraPanel::build(doc, &side)?;
         let server = server::Server::build(doc, &side)?;
         let view = child(doc, root, "div", &[("class", "mc-view")], None)?;
         let canvas = child(
@@ -85,6 +89,7 @@ impl Ui {
             scene_list,
             details,
             view: view_controls,
+            camera,
             server,
             playback,
             overlays,
@@ -103,6 +108,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             a.ui.playback.clone(),
             a.ui.overlays.clone(),
             a.ui.view.clone(),
+            a.ui.camera.clone(),
         )
     };
     ui_parts.0.wire(app)?;
@@ -111,6 +117,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
     ui_parts.3.wire(app)?;
     ui_parts.4.wire(app)?;
     ui_parts.5.wire(app)?;
+    ui_parts.6.wire(app)?;
     Ok(())
 }
 
@@ -119,6 +126,7 @@ pub fn refresh(app: &mut App, now_ms: f64) {
     topbar::refresh(app, now_ms);
     playback_bar::refresh(app);
     view_panel::refresh(app);
+    camera_panel::refresh(app);
     if std::mem::take(&mut app.dirty.scene_list) {
         scene_list::refresh(app);
     }
