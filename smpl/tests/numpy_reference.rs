@@ -8,41 +8,13 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 use meshcast_smpl::npy::{write_npy_f32, NpzArchive};
 use meshcast_smpl::{Rows, SequenceOptions, SequenceParams, SmplModel};
 
+use meshcast_testkit::python::{numpy_available as python_available, run as run_python};
+
 const TOLERANCE: f32 = 1e-4;
-
-fn python() -> String {
-    std::env::var("MESHCAST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// `false` when Python is missing and skipping is allowed; panics when it is missing otherwise.
-fn python_available() -> bool {
-    static OK: OnceLock<Result<(), String>> = OnceLock::new();
-    let status = OK.get_or_init(|| match Command::new(python()).args(["-c", "import numpy"]).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(format!(
-            "`{} -c 'import numpy'` failed: {}",
-            python(),
-            String::from_utf8_lossy(&o.stderr)
-        )),
-        Err(e) => Err(format!("cannot run `{}`: {e}", python())),
-    });
-    match status {
-        Ok(()) => true,
-        Err(msg) if std::env::var("MESHCAST_SKIP_PYTHON").as_deref() == Ok("1") => {
-            eprintln!("SKIPPED (MESHCAST_SKIP_PYTHON=1): {msg}");
-            false
-        }
-        Err(msg) => panic!(
-            "{msg}\nThese tests need python3 with numpy (`pip install numpy`); set MESHCAST_SKIP_PYTHON=1 to skip them."
-        ),
-    }
-}
 
 fn tools() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tools")
@@ -53,15 +25,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn run_python(args: &[&str]) {
-    let out = Command::new(python()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "python {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn make_model(dir: &Path, extra: &[&str]) -> SmplModel {

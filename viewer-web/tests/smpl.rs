@@ -13,8 +13,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 use glam::Vec3;
 use meshcast_protocol::{Envelope, SmplModelType, Value};
@@ -26,33 +24,9 @@ use meshcast_viewer::render::ViewOptions;
 use meshcast_viewer::smpl_bodies::{BodyStatus, Gender, ModelFile, SmplBodies};
 use support::{arr, kind, rgba, SceneBuilder};
 
+use meshcast_testkit::python::{numpy_available as python_available, run as run_python};
+
 const TOLERANCE: f32 = 1e-4;
-
-fn python() -> String {
-    std::env::var("MESHCAST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// `false` when Python is missing and skipping is allowed; panics when it is missing otherwise.
-fn python_available() -> bool {
-    static OK: OnceLock<Result<(), String>> = OnceLock::new();
-    let status = OK.get_or_init(|| match Command::new(python()).args(["-c", "import numpy"]).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(format!(
-            "`{} -c 'import numpy'` failed: {}",
-            python(),
-            String::from_utf8_lossy(&o.stderr)
-        )),
-        Err(e) => Err(format!("cannot run `{}`: {e}", python())),
-    });
-    match status {
-        Ok(()) => true,
-        Err(msg) if std::env::var("MESHCAST_SKIP_PYTHON").as_deref() == Ok("1") => {
-            eprintln!("SKIPPED (MESHCAST_SKIP_PYTHON=1): {msg}");
-            false
-        }
-        Err(msg) => panic!("{msg}\nThese tests need python3 with numpy; set MESHCAST_SKIP_PYTHON=1 to skip them."),
-    }
-}
 
 fn tools() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../smpl/tools")
@@ -63,15 +37,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn run_python(args: &[&str]) {
-    let out = Command::new(python()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "python {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Generates a synthetic model at `<dir>/<file path>` and loads it into `bodies`.
