@@ -27,6 +27,11 @@ pub struct Access {
     /// Origins allowed on WebSocket upgrades besides the relay's own page (`--allow-origin`,
     /// compared without case and trailing `/`); `*` allows any.
     pub allowed_origins: Vec<String>,
+    /// Admit pages served from this machine's loopback origins (`http(s)://127.0.0.1:*`,
+    /// `localhost:*`, `[::1]:*`), such as `trunk serve`'s page on port 8080. Set for a relay
+    /// bound to loopback, where every peer is this machine anyway; a relay shared beyond it
+    /// keeps the strict rule (its own page and `--allow-origin` only).
+    pub loopback_origins: bool,
 }
 
 /// Which endpoint a request is for.
@@ -155,6 +160,27 @@ fn host_is_safe_without_token(host: &str) -> bool {
     name == "localhost" || name.ends_with(".localhost") || name.parse::<IpAddr>().is_ok()
 }
 
+/// True for an origin on this machine's loopback names: `http(s)://127.0.0.1`, `localhost` or
+/// `[::1]`, with or without a port, and nothing else (no path, no user, no other name).
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.strip_prefix("[::1]") {
+        Some(port) => ("[::1]", port),
+        None => rest.find(':').map_or((rest, ""), |i| rest.split_at(i)),
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]") && port_ok
+}
+
 fn same_origin(a: &str, b: &str) -> bool {
     a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
@@ -163,6 +189,19 @@ impl Access {
     /// True when requests from `peer` need the token.
     pub fn token_needed(&self, peer: IpAddr) -> bool {
         self.token.is_some() && (self.require_token_on_loopback || !is_local(peer))
+    }
+
+    /// True when a page of `origin` may use the relay from a browser (WebSocket endpoints and
+    /// cross-origin fetches of `/models/`), given the request's `Host` header and whether it
+    /// presented the valid token.
+    pub fn origin_admitted(&self, origin: &str, host: Option<&str>, token_ok: bool) -> bool {
+        self.check_origin(origin, host, token_ok).is_ok()
+    }
+
+    /// True when the request presents the configured token (query or bearer header).
+    pub fn presents_valid_token(&self, query_token: Option<&str>, authorization: Option<&str>) -> bool {
+        let presented = query_token.or_else(|| authorization.and_then(bearer));
+        matches!((&self.token, presented), (Some(expected), Some(given)) if tokens_match(given, expected))
     }
 
     /// Decides one request.
@@ -215,6 +254,9 @@ impl Access {
         if self.allowed_origins.iter().any(|a| a == "*" || same_origin(a, origin)) {
             return Ok(());
         }
+        if self.loopback_origins && is_loopback_origin(origin) {
+            return Ok(());
+        }
         if let Some(host) = host {
             let own = ["http://", "https://"]
                 .iter()
@@ -236,8 +278,13 @@ impl Access {
         Err(Refusal::new(
             403,
             format!(
-                "origin {origin} is not allowed: only the relay's own page may connect from a browser; start \
-                 the relay with --allow-origin {origin} to allow it"
+                "origin {origin} is not allowed: only the relay's own page{} may connect from a browser; start \
+                 the relay with --allow-origin {origin} to allow it",
+                if self.loopback_origins {
+                    " and pages on this machine's loopback addresses"
+                } else {
+                    ""
+                }
             ),
         ))
     }
@@ -446,6 +493,61 @@ mod tests {
         // Also without any token configured.
         f.query_token = None;
         assert_eq!(status(Access::default().check(&f)), 403);
+    }
+
+    #[test]
+    fn loopback_origins_only_with_the_flag_and_only_loopback_names() {
+        let mut a = Access::default();
+        let mut f = facts("127.0.0.1", Endpoint::Viewer);
+        f.host = Some("127.0.0.1:8417");
+        f.origin = Some("http://127.0.0.1:8080");
+        assert_eq!(status(a.check(&f)), 403, "strict without the flag");
+        a.loopback_origins = true;
+        for origin in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "HTTP://LOCALHOST:3000/",
+            "http://[::1]:8080",
+            "https://127.0.0.1",
+            "http://localhost",
+        ] {
+            f.origin = Some(origin);
+            assert_eq!(a.check(&f), Admission::Admitted, "{origin}");
+            assert!(a.origin_admitted(origin, f.host, false), "{origin}");
+        }
+        for origin in [
+            "http://127.0.0.2:8080",
+            "http://localhost.evil.example:8080",
+            "http://evil.localhost:8080",
+            "http://127.0.0.1.evil.example",
+            "http://user@127.0.0.1:8080",
+            "http://127.0.0.1:8080/path",
+            "http://127.0.0.1:",
+            "http://127.0.0.1:80a",
+            "http://[::1]x:8080",
+            "ws://127.0.0.1:8080",
+            "file://",
+            "null",
+        ] {
+            f.origin = Some(origin);
+            match a.check(&f) {
+                Admission::Refused(r) => {
+                    assert_eq!(r.status, 403, "{origin}");
+                    assert!(r.reason.contains("loopback addresses"), "{}", r.reason);
+                }
+                other => panic!("{origin}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn presented_token_is_checked() {
+        let a = lan("secret-token");
+        assert!(a.presents_valid_token(Some("secret-token"), None));
+        assert!(a.presents_valid_token(None, Some("Bearer secret-token")));
+        assert!(!a.presents_valid_token(Some("wrong-token!"), None));
+        assert!(!a.presents_valid_token(None, None));
+        assert!(!Access::default().presents_valid_token(Some("x"), None));
     }
 
     #[test]

@@ -62,7 +62,9 @@ pub struct Cli {
     pub allow_tokenless_pickle: bool,
 
     /// A web page origin (scheme://host[:port]) whose pages may open the WebSocket endpoints,
-    /// besides the relay's own page. Repeatable; `*` allows any page (not recommended).
+    /// besides the relay's own page. Repeatable; `*` allows any page (not recommended). A relay
+    /// bound to loopback (the default) also admits pages on loopback origins
+    /// (http://127.0.0.1:*, http://localhost:*, http://[::1]:*), e.g. `trunk serve`'s page.
     #[arg(long, value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
 
@@ -175,6 +177,7 @@ impl Cli {
                 require_token_on_loopback: self.require_token,
                 allow_tokenless_pickle: self.allow_tokenless_pickle,
                 allowed_origins: self.allow_origin.clone(),
+                loopback_origins: !self.shared(),
             },
             tls,
             max_scene_bytes: self.max_scene_bytes,
@@ -282,6 +285,7 @@ mod tests {
         let c = cli.config().unwrap();
         assert_eq!(c.max_message_size, 1 << 30);
         assert!(!cli.shared());
+        assert!(c.access.loopback_origins, "a loopback relay admits trunk serve's page");
         // Loopback stays token-free (unless MESHCAST_TOKEN is set in the test's environment).
         if std::env::var_os("MESHCAST_TOKEN").is_none() {
             assert_eq!(c.access.token, None);
@@ -301,7 +305,12 @@ mod tests {
             let cli = Cli::try_parse_from(args).unwrap();
             assert!(cli.shared());
             assert_eq!(cli.bind_addr().to_string(), "0.0.0.0");
-            let token = cli.config().unwrap().access.token.unwrap();
+            let c = cli.config().unwrap();
+            assert!(
+                !c.access.loopback_origins,
+                "a shared relay keeps the strict Origin rule"
+            );
+            let token = c.access.token.unwrap();
             assert!(token.len() >= 32);
         }
         let cli = Cli::try_parse_from(["meshcast-relay", "--lan", "--token", "my-own-token"]).unwrap();

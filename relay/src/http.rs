@@ -26,7 +26,7 @@ use crate::hub::HubHandle;
 use crate::limits::{ConnectionSlots, Slot};
 use crate::tls::PeerAddr;
 use crate::wire::WireFormat;
-use crate::{client, statics, viewer};
+use crate::{client, cors, statics, viewer};
 
 /// Shared by every request handler.
 #[derive(Clone)]
@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route(meshcast_protocol::CLIENT_PATH, get(client_endpoint))
         .route(meshcast_protocol::VIEWER_PATH, get(viewer_endpoint))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/models/{*path}", get(models_endpoint))
+        .route("/models/{*path}", get(models_endpoint).options(models_preflight))
         .with_state(state);
     match dist {
         Some(dir) => router.fallback(move |req: Request<Body>| {
@@ -228,7 +228,41 @@ async fn models_endpoint(
     if let Err(refused) = admit(&st, peer, Endpoint::Viewer, &path, query.token.as_deref(), &headers) {
         return *refused;
     }
-    crate::models::serve(st.config.smpl_models.as_deref(), req).await
+    let origin = header_str(&headers, header::ORIGIN).map(str::to_owned);
+    let mut resp = crate::models::serve(st.config.smpl_models.as_deref(), req).await;
+    if let Some(origin) = origin {
+        cors::allow(resp.headers_mut(), &origin);
+    }
+    resp
+}
+
+/// `OPTIONS /models/<file>`: the CORS preflight of a page on another admitted origin (a page
+/// served by `trunk serve`, or one given with `--allow-origin`). Answers 204 with the CORS
+/// headers for an origin the relay admits, 403 without them for any other.
+async fn models_preflight(
+    State(st): State<AppState>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    Query(query): Query<ViewerQuery>,
+    headers: HeaderMap,
+    req: Request<Body>,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let Some(origin) = header_str(&headers, header::ORIGIN) else {
+        return (StatusCode::NO_CONTENT, [(header::ALLOW, cors::METHODS)]).into_response();
+    };
+    let access = &st.config.access;
+    let token_ok = access.presents_valid_token(query.token.as_deref(), header_str(&headers, header::AUTHORIZATION));
+    if !access.origin_admitted(origin, header_str(&headers, header::HOST), token_ok) {
+        let refusal = Refusal {
+            status: 403,
+            reason: format!("origin {origin} may not fetch model files from this relay (see --allow-origin)"),
+        };
+        return refuse(peer, &path, Endpoint::Viewer, &refusal);
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    cors::allow(resp.headers_mut(), origin);
+    cors::preflight(resp.headers_mut(), &headers);
+    resp
 }
 
 /// Explicit size limits: never tungstenite's 16/64 MiB defaults.

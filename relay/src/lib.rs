@@ -16,6 +16,7 @@ pub mod access;
 pub mod cli;
 mod client;
 pub mod config;
+mod cors;
 mod http;
 mod hub;
 pub mod limits;

@@ -324,6 +324,52 @@ async fn bad_origins_are_refused() {
     assert_eq!(v.messages(1).await[0].1.msg_type, 10_003);
 }
 
+/// A relay bound to loopback admits pages from loopback origins (`trunk serve` on port 8080,
+/// in either start order, no flags); a relay shared beyond loopback does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_relay_admits_loopback_pages_only() {
+    let relay = RelayProcess::start(&[]);
+    for url in [relay.client_url(), relay.viewer_url()] {
+        for origin in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"] {
+            assert!(
+                ws_from(LOCAL, &url, &[("Origin", origin)], None).await.is_ok(),
+                "{url} {origin}"
+            );
+        }
+        for origin in [
+            "https://evil.example",
+            "http://127.0.0.1.evil.example:8080",
+            "http://127.0.0.2:8080",
+        ] {
+            let (status, body) = ws_from(LOCAL, &url, &[("Origin", origin)], None).await.err().unwrap();
+            assert_eq!(status, 403, "{url} {origin}");
+            assert!(body.contains(origin), "{body}");
+        }
+    }
+    let v = ws_from(LOCAL, &relay.viewer_url(), &[("Origin", "http://127.0.0.1:8080")], None)
+        .await
+        .unwrap();
+    join(v).await;
+    let port = free_port();
+    let _shared = RelayProcess::start_with(
+        port,
+        &[
+            "--lan".into(),
+            "--token".into(),
+            TOKEN.into(),
+            "--port".into(),
+            port.to_string(),
+        ],
+    );
+    let url = format!("ws://127.0.0.1:{port}/viewer");
+    let (status, body) = ws_from(LOCAL, &url, &[("Origin", "http://127.0.0.1:8080")], None)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(status, 403);
+    assert!(body.contains("--allow-origin"), "{body}");
+}
+
 /// A self-signed certificate for 127.0.0.1 and localhost, written to files; and a client
 /// configuration that trusts it.
 fn self_signed(dir: &std::path::Path) -> (String, String, Arc<rustls::ClientConfig>) {

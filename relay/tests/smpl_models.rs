@@ -113,3 +113,94 @@ fn without_a_models_folder_bodies_are_accepted_and_models_say_how() {
     });
     assert!(relay.wait_for_log("viewers cannot draw it", std::time::Duration::from_secs(5)));
 }
+
+/// A page on another admitted origin (`trunk serve`'s on port 8080) may read the model files:
+/// the relay answers CORS (preflight included) for origins it admits, and only for those.
+#[test]
+fn model_files_answer_cors_for_admitted_origins_only() {
+    let (base, dir) = models("cors");
+    let dir_arg = dir.to_str().unwrap();
+    let relay = RelayProcess::start(&["--smpl-models", dir_arg]);
+    let file = "/models/smpl/SMPL_MALE.npz";
+    rt().block_on(async {
+        for origin in ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:3000"] {
+            let r = http_request(relay.port, "GET", file, &[("Origin", origin)]).await;
+            assert_eq!((r.status, r.body.as_str()), (200, "PK model bytes"), "{origin}");
+            assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+            assert_eq!(r.header("vary"), Some("Origin"));
+            let r = http_request(
+                relay.port,
+                "OPTIONS",
+                file,
+                &[
+                    ("Origin", origin),
+                    ("Access-Control-Request-Method", "GET"),
+                    ("Access-Control-Request-Headers", "authorization"),
+                ],
+            )
+            .await;
+            assert_eq!(r.status, 204, "{origin}: {r:?}");
+            assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+            assert!(r.header("access-control-allow-methods").unwrap().contains("GET"));
+            assert_eq!(r.header("access-control-allow-headers"), Some("Authorization"));
+        }
+        // Same-origin requests (no Origin header) get no CORS headers and still work.
+        let r = http_request(relay.port, "GET", file, &[]).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), None);
+        // Any other origin: refused with a reason, no CORS headers.
+        for method in ["GET", "OPTIONS"] {
+            let r = http_request(
+                relay.port,
+                method,
+                file,
+                &[
+                    ("Origin", "https://evil.example"),
+                    ("Access-Control-Request-Method", "GET"),
+                ],
+            )
+            .await;
+            assert_eq!(r.status, 403, "{method}: {r:?}");
+            assert!(r.body.contains("https://evil.example"), "{method}: {}", r.body);
+            assert!(!r.body.contains("PK model"), "{method}");
+            assert_eq!(r.header("access-control-allow-origin"), None, "{method}");
+        }
+    });
+    drop(relay);
+    // A relay shared beyond loopback keeps the strict rule: loopback pages need --allow-origin.
+    let port = meshcast_testkit::free_port();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["--lan", "--token", "cors-token-123", "--smpl-models", dir_arg, "--port"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.push(port.to_string());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let relay = RelayProcess::start_with(port, &args(&[]));
+    rt().block_on(async {
+        let origin = [
+            ("Origin", "http://127.0.0.1:8080"),
+            ("Access-Control-Request-Method", "GET"),
+        ];
+        assert_eq!(http_request(port, "GET", file, &origin).await.status, 403);
+        assert_eq!(http_request(port, "OPTIONS", file, &origin).await.status, 403);
+    });
+    drop(relay);
+    let relay = RelayProcess::start_with(port, &args(&["--allow-origin", "http://127.0.0.1:8080"]));
+    rt().block_on(async {
+        let origin = [
+            ("Origin", "http://127.0.0.1:8080"),
+            ("Access-Control-Request-Method", "GET"),
+        ];
+        let r = http_request(port, "OPTIONS", file, &origin).await;
+        assert_eq!(r.status, 204);
+        assert_eq!(r.header("access-control-allow-origin"), Some("http://127.0.0.1:8080"));
+        let r = http_request(port, "GET", file, &origin).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), Some("http://127.0.0.1:8080"));
+    });
+    drop(relay);
+    let _ = std::fs::remove_dir_all(base);
+}

@@ -719,8 +719,8 @@ for (const backend of BACKENDS) {
         assert.match(await forced.textContent('.mc-fatal'), /WebGPU/);
         await forced.close();
       }
-      // Another relay admits this page's origin explicitly (its own page is the default).
-      const other = await startRelay({ args: ['--allow-origin', `http://127.0.0.1:${relay.port}`] });
+      // Another relay, started without flags, admits this page: both are on loopback.
+      const other = await startRelay();
       try {
         const p2 = await browser.context.newPage();
         await p2.goto(`${relay.pageUrl}?backend=${backend}&relay=ws://127.0.0.1:${other.port}`);
