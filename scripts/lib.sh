@@ -39,6 +39,13 @@ setup_trunk() {
   fi
 }
 
+# Where cargo puts build outputs, as cargo itself says (CARGO_TARGET_DIR, build.target-dir, or
+# target/ in the workspace).
+cargo_target_dir() {
+  (cd "$ROOT" && cargo metadata --format-version 1 --no-deps --offline 2>/dev/null || cargo metadata --format-version 1 --no-deps) |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
+}
+
 apt_install() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -51,7 +58,7 @@ apt_install() {
 
 # Headless Chromium for the browser tests; Mesa's software Vulkan/GL for native offscreen rendering.
 setup_system() {
-  apt_install chromium mesa-vulkan-drivers libvulkan1 libegl1 libgl1 python3-venv
+  apt_install chromium mesa-vulkan-drivers libvulkan1 libegl1 libgl1 python3-venv openssl curl
 }
 
 setup_python() {

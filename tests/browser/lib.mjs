@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 
@@ -24,6 +25,43 @@ export const DIST = process.env.MESHCAST_DIST ?? path.join(ROOT, 'dist');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Page errors and console errors fail the test during which they happened (checked after each
+// test, and once more after the file's last hook). A test that provokes one on purpose says so
+// first with `allowPageErrors(page or browser, /pattern/)`.
+const pageErrors = [];
+const allowed = new WeakMap();
+
+/** Lets errors matching `patterns` (RegExps) through on `target`: a page, or a browser from
+ * `launch` (then for all its pages). */
+export function allowPageErrors(target, ...patterns) {
+  const key = target.context ?? target;
+  allowed.set(key, [...(allowed.get(key) ?? []), ...patterns]);
+}
+
+function isAllowed(page, text) {
+  const patterns = [...(allowed.get(page) ?? []), ...(allowed.get(page.context()) ?? [])];
+  return patterns.some((p) => p.test(text));
+}
+
+/** Records the page's uncaught errors and console errors (unless allowed). */
+function watchPage(page) {
+  page.on('console', (m) => {
+    const text = `[console.${m.type()}] ${m.text()}`;
+    if (process.env.MESHCAST_TEST_VERBOSE) console.log(`  [page ${m.type()}] ${m.text()}`);
+    if (m.type() === 'error' && !isAllowed(page, m.text())) pageErrors.push(`${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (e) => {
+    if (!isAllowed(page, String(e))) pageErrors.push(`${page.url()}: [page error] ${e}`);
+  });
+}
+
+function failOnPageErrors() {
+  const errors = pageErrors.splice(0);
+  if (errors.length) throw new Error(`the page logged ${errors.length} error(s):\n  ${errors.join('\n  ')}`);
+}
+afterEach(failOnPageErrors);
+after(failOnPageErrors);
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -116,6 +154,7 @@ export async function launch(backend) {
     deviceScaleFactor: 1,
     acceptDownloads: true,
   });
+  context.on('page', watchPage);
   return {
     context,
     async close() {
@@ -131,10 +170,6 @@ export async function launch(backend) {
 export async function openViewer(context, relay, backend, extra = '') {
   if (!extra.includes('autotarget=')) extra += '&autotarget=0';
   const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' || process.env.MESHCAST_TEST_VERBOSE) console.log(`  [page ${m.type()}] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => console.log(`  [page error] ${e}`));
   await page.goto(`${relay.pageUrl}?backend=${backend}${extra}`);
   await waitReady(page, backend);
   return page;
