@@ -5,7 +5,9 @@
 //! carried as [`NdArray`] (a MessagePack extension holding dtype, shape and raw little-endian
 //! bytes). [`Command`] is the typed, validated view of an envelope. The relay talks back with
 //! [`RelayToClient`] and to viewers with [`RelayToViewer`]; viewers answer with
-//! [`ViewerToRelay`]. The crate does no I/O; see `docs/protocol.md` for the byte-level format.
+//! [`ViewerToRelay`]. [`recording`] reads and writes recordings (the log of those messages) over
+//! `std::io` readers and writers. The crate opens no files or sockets; see `docs/protocol.md` for
+//! the byte-level format and `docs/recording.md` for recordings.
 
 mod buffers;
 mod command;
@@ -16,6 +18,7 @@ mod frames;
 mod kinds;
 mod message_type;
 mod ndarray;
+pub mod recording;
 mod value;
 mod wire;
 

@@ -10,6 +10,7 @@ use crate::config::{
     Config, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_SCENE_BYTES, DEFAULT_VIEWER_QUEUE, DEFAULT_VIEWER_QUEUE_BYTES,
 };
+use crate::scene_log::FsyncPolicy;
 use crate::tls::{self, TlsError};
 
 /// Why the command line does not make a usable configuration.
@@ -128,6 +129,32 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_VIEWER_QUEUE_BYTES)]
     pub viewer_queue_bytes: usize,
 
+    /// Record every message the relay applies to a new recording FILE (docs/recording.md): open
+    /// it later with `--replay FILE` or in the page (no relay needed). Never overwrites a file.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["data_dir", "replay"])]
+    pub record: Option<PathBuf>,
+
+    /// Keep the scene durable in DIR (DIR/scene.mcrec): on start the relay restores the scene
+    /// from it, and a client's flush() is acknowledged only after what it covers is written
+    /// (see --fsync). Old history is compacted into snapshots, so the file stays about the
+    /// size of the scene.
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Serve the scene of a recording FILE to viewers, read-only: producer clients are refused.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+
+    /// When --record / --data-dir force their file to disk: `flush` (before acknowledging a
+    /// client's flush; survives a power cut), `always` (after every message), `never` (handed
+    /// to the OS before acknowledging; survives the relay being killed).
+    #[arg(long, value_enum, default_value_t = FsyncPolicy::Flush)]
+    pub fsync: FsyncPolicy,
+
+    /// Compress --record / --data-dir records with zstd.
+    #[arg(long)]
+    pub record_zstd: bool,
+
     /// Log filter (tracing-subscriber EnvFilter syntax), for example `info`,
     /// `meshcast_relay=debug` or `warn`. Taken from RUST_LOG when not given; default `info`.
     #[arg(long, value_name = "FILTER", env = "RUST_LOG", default_value = "info")]
@@ -183,6 +210,11 @@ impl Cli {
             max_scene_bytes: self.max_scene_bytes,
             max_connections: self.max_connections,
             max_messages_per_second: self.max_messages_per_second,
+            record: self.record.clone(),
+            data_dir: self.data_dir.clone(),
+            replay: self.replay.clone(),
+            fsync: self.fsync,
+            record_zstd: self.record_zstd,
             ..Config::default()
         })
     }
@@ -364,6 +396,13 @@ mod tests {
         assert_eq!(c.viewer_queue, 8);
         assert_eq!(c.dist, Some(PathBuf::from("/tmp/x")));
         assert!(Cli::try_parse_from(["meshcast-relay", "--viewer-queue", "0"]).is_err());
+        let cli = Cli::try_parse_from(["meshcast-relay", "--data-dir", "/tmp/d", "--fsync", "never"]).unwrap();
+        let c = cli.config().unwrap();
+        assert_eq!(c.data_dir, Some(PathBuf::from("/tmp/d")));
+        assert_eq!(c.fsync, FsyncPolicy::Never);
+        assert_eq!(Cli::try_parse_from(["meshcast-relay"]).unwrap().fsync, FsyncPolicy::Flush);
+        assert!(Cli::try_parse_from(["meshcast-relay", "--record", "a", "--replay", "b"]).is_err());
+        assert!(Cli::try_parse_from(["meshcast-relay", "--data-dir", "a", "--replay", "b"]).is_err());
     }
 
     #[test]
@@ -388,6 +427,11 @@ mod tests {
             "--max-scene-bytes",
             "--max-connections",
             "--max-messages-per-second",
+            "--record",
+            "--data-dir",
+            "--replay",
+            "--fsync",
+            "--record-zstd",
             "MESHCAST_TOKEN",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::access::Access;
+use crate::scene_log::FsyncPolicy;
 
 /// One GiB: the default `--max-message-size` (aitviewer clients send whole sequences in one
 /// message, hundreds of MB).
@@ -64,6 +65,16 @@ pub struct Config {
     /// Messages per second accepted from one producer connection (0: unlimited); MessagePack
     /// clients get an error for each message over it, pickle clients are slowed down.
     pub max_messages_per_second: u32,
+    /// `--record FILE`: append every applied message to this new recording.
+    pub record: Option<PathBuf>,
+    /// `--data-dir DIR`: keep the scene durable in `DIR/scene.mcrec` and restore it on start.
+    pub data_dir: Option<PathBuf>,
+    /// `--replay FILE`: serve this recording's scene to viewers; accept no producers.
+    pub replay: Option<PathBuf>,
+    /// When the log is forced to disk (`--fsync`).
+    pub fsync: FsyncPolicy,
+    /// Compress log records with zstd (`--record-zstd`).
+    pub record_zstd: bool,
 }
 
 impl Default for Config {
@@ -78,6 +89,11 @@ impl Default for Config {
             hub_queue: 64,
             decode_queue: 4,
             access: Access::default(),
+            record: None,
+            data_dir: None,
+            replay: None,
+            fsync: FsyncPolicy::default(),
+            record_zstd: false,
             tls: None,
             max_scene_bytes: DEFAULT_MAX_SCENE_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,

@@ -158,6 +158,16 @@ async fn client_endpoint(
     let Ok(ws) = ws else {
         return index_page(st.config.dist.as_deref()).await;
     };
+    if let Some(file) = &st.config.replay {
+        let refusal = Refusal {
+            status: 403,
+            reason: format!(
+                "this relay replays the recording {} (--replay) and accepts no producer clients",
+                file.display()
+            ),
+        };
+        return refuse(peer, path, endpoint, &refusal);
+    }
     let slot = match take_slot(&st, peer, path) {
         Ok(slot) => slot,
         Err(refused) => return *refused,

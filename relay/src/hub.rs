@@ -25,6 +25,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
+use crate::scene_log::SceneLog;
 use crate::wire::WireFormat;
 
 /// Id the relay gives a viewer connection.
@@ -176,12 +177,17 @@ pub enum HubMsg {
 /// Handle used by connections to reach the hub.
 pub type HubHandle = mpsc::Sender<HubMsg>;
 
-/// Starts the hub on its own thread. It stops when every [`HubHandle`] is dropped.
-pub fn spawn(config: Arc<Config>) -> std::io::Result<(HubHandle, std::thread::JoinHandle<()>)> {
+/// Starts the hub on its own thread with the scene and log it starts from
+/// ([`crate::scene_log::start`]). It stops when every [`HubHandle`] is dropped.
+pub fn spawn(
+    config: Arc<Config>,
+    scene: Scene,
+    log: Option<SceneLog>,
+) -> std::io::Result<(HubHandle, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(config.hub_queue.max(1));
     let thread = std::thread::Builder::new()
         .name("meshcast-hub".into())
-        .spawn(move || Hub::new(config).run(rx))?;
+        .spawn(move || Hub::with_scene(config, scene, log).run(rx))?;
     Ok((tx, thread))
 }
 
@@ -205,17 +211,25 @@ pub struct Hub {
     viewers: BTreeMap<ViewerId, ViewerReg>,
     /// `scene.nbytes()`, kept up to date message by message.
     scene_bytes: usize,
+    /// The log every applied message is appended to (`--record`, `--data-dir`).
+    log: Option<SceneLog>,
 }
 
 impl Hub {
-    /// A hub with an empty scene.
+    /// A hub with an empty scene and no log.
     pub fn new(config: Arc<Config>) -> Self {
+        Self::with_scene(config, Scene::new(), None)
+    }
+
+    /// A hub that starts from `scene` and appends what it applies to `log`.
+    pub fn with_scene(config: Arc<Config>, scene: Scene, log: Option<SceneLog>) -> Self {
         Self {
             config,
-            scene: Scene::new(),
+            scene_bytes: scene.nbytes(),
+            scene,
             clients: BTreeMap::new(),
             viewers: BTreeMap::new(),
-            scene_bytes: 0,
+            log,
         }
     }
 
@@ -275,7 +289,14 @@ impl Hub {
 
     fn command(&mut self, client: ClientId, seq: u64, cmd: Command) {
         if matches!(cmd, Command::Flush) {
-            self.reply(client, RelayToClient::Ack { seq });
+            // Acknowledged only once everything before it is in the log (under its fsync policy).
+            match self.log.as_mut().map_or(Ok(()), SceneLog::sync) {
+                Ok(()) => self.reply(client, RelayToClient::Ack { seq }),
+                Err(message) => {
+                    let flush = MessageType::Flush.code();
+                    self.reject(client, seq, Some(flush), None, message, true)
+                }
+            }
             return;
         }
         let msg_type = command_type(&cmd);
@@ -298,8 +319,14 @@ impl Hub {
             Ok(applied) => {
                 debug!(client, seq, msg_type, uid, change = ?applied.change, "applied");
                 if let Some(fwd) = applied.forward {
-                    if !self.viewers.is_empty() {
+                    if !self.viewers.is_empty() || self.log.is_some() {
                         let frame = encode_message(client, &fwd);
+                        if let Some(log) = self.log.as_mut() {
+                            log.append_message(&frame);
+                            if log.wants_snapshot(self.scene_bytes) {
+                                log.snapshot(&self.scene);
+                            }
+                        }
                         self.fan_out(&frame);
                     }
                 }

@@ -9,7 +9,8 @@
 //! [`models`] (SMPL model files: `--smpl-models`, `/models/`, the missing-model check);
 //! `client` (one producer connection: read, decode, reply); `viewer` (one viewer connection:
 //! snapshot and live messages, lagging); `hub` (the task that owns the scene);
-//! [`wire`] (MessagePack or pickle per connection). See `docs/relay.md` and
+//! [`wire`] (MessagePack or pickle per connection); [`scene_log`] (`--record`, `--data-dir`,
+//! `--replay`: the scene as a fold over a log with a file behind it). See `docs/relay.md` and
 //! `docs/security.md`.
 
 pub mod access;
@@ -21,6 +22,7 @@ mod http;
 mod hub;
 pub mod limits;
 pub mod models;
+pub mod scene_log;
 pub mod statics;
 pub mod tls;
 mod viewer;
@@ -44,6 +46,9 @@ pub enum RelayError {
     /// Serving or starting failed.
     #[error("relay I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The scene log (`--record`, `--data-dir`, `--replay`) could not be opened.
+    #[error(transparent)]
+    Log(#[from] scene_log::LogError),
 }
 
 /// How long shutdown waits for open connections to close.
@@ -67,14 +72,21 @@ pub async fn run(
         }
     });
     config.smpl_models = models::canonical_folder(config.smpl_models.take());
+    let start = scene_log::start(
+        config.record.as_deref(),
+        config.data_dir.as_deref(),
+        config.replay.as_deref(),
+        config.fsync,
+        config.record_zstd,
+    )?;
     let config = Arc::new(config);
-    let (hub, hub_thread) = hub::spawn(Arc::clone(&config))?;
+    let (hub, hub_thread) = hub::spawn(Arc::clone(&config), start.scene, start.log)?;
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
     let state = http::AppState {
         hub,
         config: Arc::clone(&config),
-        next_client: Arc::new(AtomicU64::new(1)),
+        next_client: Arc::new(AtomicU64::new(start.next_client)),
         next_viewer: Arc::new(AtomicU64::new(1)),
         slots: limits::ConnectionSlots::new(config.max_connections),
         shutdown: cancel.clone(),
@@ -94,6 +106,9 @@ pub async fn run(
         max_scene_bytes = config.max_scene_bytes,
         max_connections = config.max_connections,
         max_messages_per_second = config.max_messages_per_second,
+        record = ?config.record,
+        data_dir = ?config.data_dir,
+        replay = ?config.replay,
         "meshcast relay listening"
     );
     let listener = tls::RelayListener::new(listener, config.tls.clone());

@@ -3,10 +3,12 @@
 //!
 //! The relay keeps one to answer late joiners with a snapshot; every browser viewer keeps one and
 //! renders from it. Both apply the same [`meshcast_protocol::Command`]s with [`Scene::apply`], so
-//! they agree. No GPU, no browser, no I/O: it compiles natively and to wasm32.
+//! they agree; [`replay`] folds the viewer-message log (a live stream or a recording) into a
+//! scene. No GPU, no browser, no network: it compiles natively and to wasm32.
 
 mod error;
 mod node;
+pub mod replay;
 mod scene;
 mod series;
 
