@@ -24,7 +24,10 @@ pub use dtype::DType;
 pub use envelope::{decode_envelope, encode_envelope, Envelope, Kwargs};
 pub use error::ProtocolError;
 pub use frames::FrameSelection;
-pub use kinds::{Dim, FieldRole, FieldSpec, NodeKind, OptionType, SmplModelType};
+pub use kinds::{
+    Allowed, Dim, FieldRole, FieldSpec, KindSpec, NodeKind, OptionDefault, OptionSpec, OptionType, SmplModelType,
+    COMMON_FIELDS, COMMON_OPTIONS,
+};
 pub use message_type::MessageType;
 pub use ndarray::NdArray;
 pub use value::{RangeValue, Value};
