@@ -28,7 +28,7 @@ pub use kinds::{
     Allowed, Dim, FieldRole, FieldSpec, KindSpec, NodeKind, OptionDefault, OptionSpec, OptionType, SmplModelType,
     COMMON_FIELDS, COMMON_OPTIONS,
 };
-pub use message_type::MessageType;
+pub use message_type::{MessageType, USER_MESSAGE};
 pub use ndarray::NdArray;
 pub use value::{RangeValue, Value};
 pub use wire::{decode, encode, ClientId, ClientInfo, RelayToClient, RelayToViewer, ViewerToRelay};
