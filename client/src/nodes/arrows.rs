@@ -3,7 +3,7 @@
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, NodeHandle, NodeOptions};
+use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
 use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
 
 const KIND: NodeKind = NodeKind::Arrows;
@@ -94,10 +94,7 @@ impl<V: Flavor> RemoteArrows<V> {
         tips: impl IntoArray,
         options: ArrowsOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            kw.append(&mut arrays_kw!(origins, tips)?);
-            Ok(kw)
-        });
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(origins, tips));
         NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }

@@ -3,7 +3,7 @@
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{frame_ops, handle_common, put_array, put_opt, NodeHandle, NodeOptions};
+use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
 use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
 
 const KIND: NodeKind = NodeKind::Lines;
@@ -131,10 +131,7 @@ handle_common!(RemoteLines);
 impl<V: Flavor> RemoteLines<V> {
     /// Creates the lines (message LINES).
     pub fn new(viewer: &V, lines: impl IntoArray, options: LinesOptions) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "lines", lines)?;
-            Ok(kw)
-        });
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(lines));
         NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }

@@ -3,7 +3,7 @@
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{frame_ops, handle_common, put_array, put_opt, NodeHandle, NodeOptions};
+use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
 use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
 
 const KIND: NodeKind = NodeKind::Meshes;
@@ -202,11 +202,7 @@ impl<V: Flavor> RemoteMeshes<V> {
         faces: impl IntoArray,
         options: MeshOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "vertices", vertices)?;
-            put_array(&mut kw, "faces", faces)?;
-            Ok(kw)
-        });
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(vertices, faces));
         NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }

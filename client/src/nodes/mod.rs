@@ -271,6 +271,17 @@ macro_rules! arrays_kw {
 }
 pub(crate) use arrays_kw;
 
+/// A creation message's keyword arguments: the options' and then the arrays' (the first error of
+/// either).
+pub(crate) fn with_arrays(
+    options: Result<Kwargs, ClientError>,
+    arrays: Result<Kwargs, ClientError>,
+) -> Result<Kwargs, ClientError> {
+    let mut kw = options?;
+    kw.append(&mut arrays?);
+    Ok(kw)
+}
+
 /// Converts a named array argument into the kwargs.
 pub(crate) fn put_array(kw: &mut Kwargs, name: &str, data: impl crate::IntoArray) -> Result<(), ClientError> {
     kw.insert(name.to_owned(), Value::Array(crate::array::named(name, data)?));

@@ -3,7 +3,7 @@
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, NodeHandle, NodeOptions};
+use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
 use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
 
 const KIND: NodeKind = NodeKind::RigidBodies;
@@ -97,10 +97,7 @@ impl<V: Flavor> RemoteRigidBodies<V> {
         rb_ori: impl IntoArray,
         options: RigidBodiesOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            kw.append(&mut arrays_kw!(rb_pos, rb_ori)?);
-            Ok(kw)
-        });
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(rb_pos, rb_ori));
         NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }

@@ -3,7 +3,7 @@
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{frame_ops, handle_common, put_array, NodeHandle, NodeOptions};
+use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
 use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
 
 const KIND: NodeKind = NodeKind::Skeletons;
@@ -74,11 +74,7 @@ impl<V: Flavor> RemoteSkeletons<V> {
         joint_connections: impl IntoArray,
         options: SkeletonsOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "joint_positions", joint_positions)?;
-            put_array(&mut kw, "joint_connections", joint_connections)?;
-            Ok(kw)
-        });
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(joint_positions, joint_connections));
         NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }

@@ -3,7 +3,7 @@
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{frame_ops, handle_common, put_array, put_opt, NodeHandle, NodeOptions};
+use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
 use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
 
 const KIND: NodeKind = NodeKind::Spheres;
@@ -104,10 +104,7 @@ handle_common!(RemoteSpheres);
 impl<V: Flavor> RemoteSpheres<V> {
     /// Creates the spheres (message SPHERES).
     pub fn new(viewer: &V, positions: impl IntoArray, options: SpheresOptions) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "positions", positions)?;
-            Ok(kw)
-        });
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(positions));
         NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
