@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::kinds::{Dim, FieldRole, FieldSpec, OptionType};
+use crate::kinds::{Allowed, Dim, FieldRole, FieldSpec, OptionType};
 use crate::{
     DType, Envelope, FrameSelection, Kwargs, MessageType, NdArray, NodeKind, ProtocolError, SmplModelType, Uid, Value,
 };
@@ -320,6 +320,16 @@ impl Symbols {
     }
 }
 
+/// The strings a choice option allows, for errors: `"a", "b" or "c"`.
+fn choice_words(kind: NodeKind, name: &str) -> String {
+    let choices = kind.option_spec(name).map_or(&[][..], |o| o.choices());
+    let quoted: Vec<String> = choices.iter().map(|c| format!("{c:?}")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
 fn check_option(kind: NodeKind, name: &str, t: OptionType, v: &Value) -> Result<(), ProtocolError> {
     let ok = match t {
         OptionType::Str => v.as_str().is_some(),
@@ -349,9 +359,6 @@ fn check_option(kind: NodeKind, name: &str, t: OptionType, v: &Value) -> Result<
     }
 }
 
-/// aitviewer's `Node` constructor order, for positional arguments of a NODE message.
-const NODE_POSITIONAL: &[&str] = &["name", "icon", "position", "rotation", "scale", "color"];
-
 impl CreateNode {
     /// Validates a creation envelope of the given kind.
     pub fn parse(kind: NodeKind, env: &Envelope) -> Result<CreateNode, ProtocolError> {
@@ -359,14 +366,15 @@ impl CreateNode {
         let uid = env.uid.ok_or(ProtocolError::NoUid(kname))?;
         let mut kwargs = env.kwargs.clone();
         if !env.args.is_empty() {
-            if kind != NodeKind::Node || env.args.len() > NODE_POSITIONAL.len() {
+            let positional = kind.spec().positional;
+            if env.args.len() > positional.len() {
                 return Err(ProtocolError::Invalid {
                     kind: kname,
                     name: "args".into(),
                     reason: format!("{} positional arguments; pass them by name", env.args.len()),
                 });
             }
-            for (name, v) in NODE_POSITIONAL.iter().zip(&env.args) {
+            for (name, v) in positional.iter().zip(&env.args) {
                 kwargs.entry((*name).to_owned()).or_insert_with(|| v.clone());
             }
         }
@@ -559,7 +567,8 @@ impl CreateNode {
                 );
             }
             NodeKind::Lines => {
-                let mode = self.options.get("mode").and_then(Value::as_str).unwrap_or("line_strip");
+                let mode = self.options.get("mode").and_then(Value::as_str);
+                let mode = mode.unwrap_or(NodeKind::Lines.default_str("mode"));
                 let l = syms.get('L').unwrap_or(0);
                 match mode {
                     "line_strip" if l < 2 => {
@@ -581,7 +590,7 @@ impl CreateNode {
                         return Err(ProtocolError::Invalid {
                             kind: kname,
                             name: "mode".into(),
-                            reason: format!("{other:?}; expected \"line_strip\" or \"lines\""),
+                            reason: format!("{other:?}; expected {}", choice_words(self.kind, "mode")),
                         })
                     }
                 }
@@ -589,76 +598,53 @@ impl CreateNode {
             NodeKind::Smpl => self.check_smpl()?,
             _ => {}
         }
-        for name in [
-            "radius",
-            "r_base",
-            "r_head",
-            "length",
-            "radius_cylinder",
-            "r_tip",
-            "skeleton_radius",
-            "rb_radius",
-            "rb_length",
-        ] {
-            if let Some(x) = self.options.get(name).and_then(Value::as_f64) {
-                if x < 0.0 {
-                    return Err(ProtocolError::Invalid {
-                        kind: kname,
-                        name: name.into(),
-                        reason: format!("{x} is negative"),
-                    });
-                }
-            }
-        }
-        if let Some(p) = self.options.get("p").and_then(Value::as_f64) {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(ProtocolError::Invalid {
-                    kind: kname,
-                    name: "p".into(),
-                    reason: format!("{p} is outside 0..1"),
-                });
-            }
-        }
-        for name in ["rings", "sectors"] {
-            if let Some(x) = self.options.get(name).and_then(Value::as_i64) {
-                if !(3..=256).contains(&x) {
-                    return Err(ProtocolError::Invalid {
-                        kind: kname,
-                        name: name.into(),
-                        reason: format!("{x} is outside 3..256"),
-                    });
-                }
-            }
+        self.check_ranges()
+    }
+
+    /// Checks the options with a range in the kinds table (radii, `p`, tessellation, ...).
+    fn check_ranges(&self) -> Result<(), ProtocolError> {
+        for spec in self.kind.options() {
+            let Allowed::Range { min, max } = spec.allowed else {
+                continue;
+            };
+            let Some(x) = self.options.get(spec.name).and_then(Value::as_f64) else {
+                continue;
+            };
+            let reason = match max {
+                None if x < min => format!("{x} is negative"),
+                Some(max) if !(min..=max).contains(&x) => format!("{x} is outside {min}..{max}"),
+                _ => continue,
+            };
+            return Err(ProtocolError::Invalid {
+                kind: self.kind.name(),
+                name: spec.name.into(),
+                reason,
+            });
         }
         Ok(())
     }
 
     fn check_smpl(&self) -> Result<(), ProtocolError> {
         let kname = self.kind.name();
-        let mt_str = self.options.get("model_type").and_then(Value::as_str).unwrap_or("smpl");
+        let mt_str = self.options.get("model_type").and_then(Value::as_str);
+        let mt_str = mt_str.unwrap_or(NodeKind::Smpl.default_str("model_type"));
         let mt = SmplModelType::parse(mt_str).ok_or_else(|| ProtocolError::Invalid {
             kind: kname,
             name: "model_type".into(),
             reason: format!(
-                "{mt_str:?}; expected \"smpl\", \"smplh\" or \"smplx\" (mano and flame have no body sequence)"
+                "{mt_str:?}; expected {} (mano and flame have no body sequence)",
+                choice_words(NodeKind::Smpl, "model_type")
             ),
         })?;
-        let gender = self.options.get("gender").and_then(Value::as_str).unwrap_or("neutral");
-        if !["neutral", "male", "female"].contains(&gender) {
+        let gender = self.options.get("gender").and_then(Value::as_str);
+        let gender = gender.unwrap_or(NodeKind::Smpl.default_str("gender"));
+        let genders = NodeKind::Smpl.option_spec("gender").map_or(&[][..], |o| o.choices());
+        if !genders.contains(&gender) {
             return Err(ProtocolError::Invalid {
                 kind: kname,
                 name: "gender".into(),
-                reason: format!("{gender:?}; expected \"neutral\", \"male\" or \"female\""),
+                reason: format!("{gender:?}; expected {}", choice_words(NodeKind::Smpl, "gender")),
             });
-        }
-        if let Some(nb) = self.options.get("num_betas").and_then(Value::as_i64) {
-            if !(1..=300).contains(&nb) {
-                return Err(ProtocolError::Invalid {
-                    kind: kname,
-                    name: "num_betas".into(),
-                    reason: format!("{nb} is outside 1..300"),
-                });
-            }
         }
         let body = &self.fields["poses_body"];
         if body.shape()[1] != mt.body_pose_len() {
@@ -669,15 +655,8 @@ impl CreateNode {
                 expected: format!("(N,{}) for model_type {:?}", mt.body_pose_len(), mt.as_str()),
             });
         }
-        let hands = ["poses_left_hand", "poses_right_hand"];
-        let face = ["poses_jaw", "poses_leye", "poses_reye", "expression"];
-        for name in hands.iter().chain(&face) {
-            let allowed = match mt {
-                SmplModelType::Smpl => false,
-                SmplModelType::SmplH => hands.contains(name),
-                SmplModelType::SmplX => true,
-            };
-            if !allowed && self.fields.contains_key(*name) {
+        for name in SmplModelType::all_parts() {
+            if !mt.parts().contains(name) && self.fields.contains_key(*name) {
                 return Err(ProtocolError::Invalid {
                     kind: kname,
                     name: (*name).into(),

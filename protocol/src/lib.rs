@@ -27,8 +27,11 @@ pub use dtype::DType;
 pub use envelope::{decode_envelope, encode_envelope, Envelope, Kwargs};
 pub use error::ProtocolError;
 pub use frames::FrameSelection;
-pub use kinds::{Dim, FieldRole, FieldSpec, NodeKind, OptionType, SmplModelType};
-pub use message_type::MessageType;
+pub use kinds::{
+    Allowed, Dim, FieldRole, FieldSpec, KindSpec, NodeKind, OptionDefault, OptionSpec, OptionType, SmplModelType,
+    COMMON_FIELDS, COMMON_OPTIONS,
+};
+pub use message_type::{MessageType, USER_MESSAGE};
 pub use ndarray::NdArray;
 pub use value::{RangeValue, Value};
 pub use wire::{decode, encode, ClientId, ClientInfo, RelayToClient, RelayToViewer, ViewerToRelay};

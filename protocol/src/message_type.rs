@@ -43,6 +43,26 @@ pub enum MessageType {
 pub const USER_MESSAGE: i64 = 10000;
 
 impl MessageType {
+    /// Every built-in type (all but [`MessageType::User`]), in code order.
+    pub const BUILTIN: [MessageType; 16] = [
+        Self::Node,
+        Self::Meshes,
+        Self::Spheres,
+        Self::Lines,
+        Self::Arrows,
+        Self::RigidBodies,
+        Self::Smpl,
+        Self::Skeletons,
+        Self::Delete,
+        Self::AddFrames,
+        Self::UpdateFrames,
+        Self::RemoveFrames,
+        Self::SetFrame,
+        Self::NextFrame,
+        Self::PreviousFrame,
+        Self::Flush,
+    ];
+
     /// The type with this number.
     pub fn from_code(code: i64) -> Option<MessageType> {
         Some(match code {
@@ -125,6 +145,9 @@ mod tests {
         ] {
             let t = MessageType::from_code(c).unwrap();
             assert_eq!(t.code(), c);
+        }
+        for t in MessageType::BUILTIN {
+            assert_eq!(MessageType::from_code(t.code()), Some(t));
         }
         for c in [0, 7, 12, 99, 104, 203, 9999, -1] {
             assert!(MessageType::from_code(c).is_none(), "{c}");

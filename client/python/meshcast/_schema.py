@@ -1,10 +1,12 @@
 """Client-side validation of the built-in messages, so bad input fails at the call that made it.
 
-This mirrors the relay's rules (``protocol/src/kinds.rs`` and ``command.rs``): for each node kind,
-its array arguments with the shape of one frame and how they relate to frames, its other options
-and their types, and the kind-specific checks (face indices in range, line counts, SMPL pose
-widths). Array arguments are converted on the way: float data to ``float32`` (the relay stores
-``float32``), index data to ``int32``, so ``float64`` input travels at half the size.
+The rules are the relay's: the kinds table comes from ``_kinds.json``, which the protocol crate
+generates from ``protocol/src/kinds.rs`` (its test fails when this copy is stale). For each node
+kind the table gives its array arguments with the shape of one frame and how they relate to
+frames, its other options with their types, defaults and allowed values, and its frame-operation
+signatures; this module adds the kind-specific checks (face indices in range, line counts, SMPL
+pose widths). Array arguments are converted on the way: float data to ``float32`` (the relay
+stores ``float32``), index data to ``int32``, so ``float64`` input travels at half the size.
 
 Every error is a ``ValueError`` naming the argument and the shape or value expected, for example
 ``vertices must have shape (N, V, 3) or (V, 3), got (5, 2)``.
@@ -12,8 +14,10 @@ Every error is a ``ValueError`` naming the argument and the shape or value expec
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -41,6 +45,20 @@ class Field:
     role: str
     dims: Tuple[Dim, ...]
     integer: bool = False
+    frame_op: bool = False
+    """Whether ``add_frames`` / ``update_frames`` carry it."""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A non-array option of a node kind: its type, default and allowed values."""
+
+    name: str
+    type: str
+    default: Any = None
+    min: Optional[float] = None
+    max: Optional[float] = None
+    one_of: Optional[Tuple[str, ...]] = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,10 @@ class Kind:
     options: Mapping[str, str]
     add_params: Tuple[str, ...]
     update_params: Tuple[str, ...]
+    option_specs: Mapping[str, OptionSpec]
+    positional: Tuple[str, ...] = ()
+    class_name: str = ""
+    default_color: Tuple[float, ...] = ()
 
     def field(self, name: str) -> Optional[Field]:
         """The array argument called ``name`` (own or common), if any."""
@@ -69,166 +91,73 @@ class Kind:
 
     def frame_op_fields(self) -> Iterator[Field]:
         """The arguments ``add_frames`` / ``update_frames`` carry."""
-        for f in self.fields:
-            if f.role in (PRIMARY, COMPANION) or (self.code == SMPL and f.name == "betas"):
-                yield f
+        return (f for f in self.fields if f.frame_op)
 
 
-NODE, MESHES, SPHERES, LINES, ARROWS, RIGID_BODIES, SMPL, SKELETONS = 1, 2, 3, 4, 5, 6, 10, 11
-ADD_FRAMES, UPDATE_FRAMES, REMOVE_FRAMES = 101, 102, 103
+TABLE: Mapping[str, Any] = json.loads(Path(__file__).with_name("_kinds.json").read_text(encoding="utf-8"))
+"""The kinds table as the protocol crate writes it."""
 
-COMMON = (
-    Field("position", BROADCAST, (3,)),
-    Field("rotation", BROADCAST, (3, 3)),
-    Field("scale", BROADCAST, ()),
+MESSAGE_CODES: Dict[str, int] = {m["name"]: m["code"] for m in TABLE["message_types"]}
+"""Built-in message type codes by aitviewer's name (``"MESHES": 2``)."""
+
+NODE, MESHES, SPHERES, LINES, ARROWS, RIGID_BODIES, SMPL, SKELETONS = (
+    MESSAGE_CODES[n] for n in ("NODE", "MESHES", "SPHERES", "LINES", "ARROWS", "RIGID_BODIES", "SMPL", "SKELETONS")
 )
-
-_COMMON_OPTIONS = {
-    "name": "str",
-    "icon": "str",
-    "is_selectable": "bool",
-    "gui_affine": "bool",
-    "gui_material": "bool",
-    "n_frames": "int",
-    "enabled_frames": "any",
-    "color": "any",
-}
+ADD_FRAMES, UPDATE_FRAMES, REMOVE_FRAMES = (MESSAGE_CODES[n] for n in ("ADD_FRAMES", "UPDATE_FRAMES", "REMOVE_FRAMES"))
 
 
-def _opts(**own: str) -> Dict[str, str]:
-    return {**own, **_COMMON_OPTIONS}
+def _field(d: Mapping[str, Any]) -> Field:
+    return Field(d["name"], d["role"], tuple(d["dims"]), d["dtype"] == "integer", d["frame_op"])
 
 
-KINDS: Dict[int, Kind] = {
-    k.code: k
-    for k in (
-        Kind(NODE, "NODE", "RemoteNode", (), _opts(), (), ("frames",)),
-        Kind(
-            MESHES,
-            "MESHES",
-            "RemoteMeshes",
-            (
-                Field("vertices", PRIMARY, ("V", 3)),
-                Field("faces", STATIC, ("F", 3), integer=True),
-                Field("vertex_normals", BROADCAST, ("V", 3)),
-                Field("face_normals", BROADCAST, ("F", 3)),
-                Field("vertex_colors", BROADCAST, ("V", 4)),
-                Field("face_colors", BROADCAST, ("F", 4)),
-                Field("uv_coords", STATIC, ("V", 2)),
-                Field("instance_transforms", BROADCAST, ("I", 4, 4)),
-            ),
-            _opts(
-                path_to_texture="str",
-                cast_shadow="bool",
-                pickable="bool",
-                flat_shading="bool",
-                draw_edges="bool",
-                draw_outline="bool",
-                z_up="bool",
-            ),
-            ("vertices",),
-            ("vertices", "frames"),
-        ),
-        Kind(
-            SPHERES,
-            "SPHERES",
-            "RemoteSpheres",
-            (Field("positions", PRIMARY, ("P", 3)),),
-            _opts(radius="number", rings="int", sectors="int", cast_shadow="bool"),
-            ("positions",),
-            ("positions", "frames"),
-        ),
-        Kind(
-            LINES,
-            "LINES",
-            "RemoteLines",
-            (Field("lines", PRIMARY, ("L", 3)),),
-            _opts(r_base="number", r_tip="number_or_none", mode="str", cast_shadow="bool"),
-            ("lines",),
-            ("lines", "frames"),
-        ),
-        Kind(
-            ARROWS,
-            "ARROWS",
-            "RemoteArrows",
-            (Field("origins", PRIMARY, ("B", 3)), Field("tips", PRIMARY, ("B", 3))),
-            _opts(r_base="number", r_head="number", p="number"),
-            ("origins", "tips"),
-            ("origins", "tips", "frames"),
-        ),
-        Kind(
-            RIGID_BODIES,
-            "RIGID_BODIES",
-            "RemoteRigidBodies",
-            (Field("rb_pos", PRIMARY, ("R", 3)), Field("rb_ori", PRIMARY, ("R", 3, 3))),
-            _opts(radius="number", length="number", radius_cylinder="number_or_none"),
-            ("rb_pos", "rb_ori"),
-            ("rb_pos", "rb_ori", "frames"),
-        ),
-        Kind(
-            SKELETONS,
-            "SKELETONS",
-            "RemoteSkeletons",
-            (
-                Field("joint_positions", PRIMARY, ("J", 3)),
-                Field("joint_connections", STATIC, ("K", 2), integer=True),
-            ),
-            _opts(radius="number"),
-            ("joint_positions",),
-            ("joint_positions", "frames"),
-        ),
-        Kind(
-            SMPL,
-            "SMPL",
-            "RemoteSMPLSequence",
-            (
-                Field("poses_body", PRIMARY, (None,)),
-                Field("poses_root", COMPANION, (3,)),
-                Field("trans", COMPANION, (3,)),
-                Field("betas", BROADCAST, (None,)),
-                Field("poses_left_hand", COMPANION, (45,)),
-                Field("poses_right_hand", COMPANION, (45,)),
-                Field("poses_jaw", COMPANION, (3,)),
-                Field("poses_leye", COMPANION, (3,)),
-                Field("poses_reye", COMPANION, (3,)),
-                Field("expression", COMPANION, (None,)),
-            ),
-            _opts(
-                model_type="str",
-                gender="str",
-                num_betas="int",
-                include_root="bool",
-                normalize_root="bool",
-                is_rigged="bool",
-                show_joint_angles="bool",
-                z_up="bool",
-                skeleton_radius="number",
-                rb_radius="number",
-                rb_length="number",
-            ),
-            ("poses_body", "poses_root", "trans", "betas"),
-            ("poses_body", "frames", "poses_root", "trans", "betas"),
-        ),
+def _option(d: Mapping[str, Any]) -> OptionSpec:
+    one_of = d.get("one_of")
+    return OptionSpec(d["name"], d["type"], d["default"], d.get("min"), d.get("max"), tuple(one_of) if one_of else None)
+
+
+def _kind(d: Mapping[str, Any]) -> Kind:
+    specs = {o["name"]: _option(o) for o in d["options"]}
+    return Kind(
+        code=d["code"],
+        name=d["name"],
+        cls=d["remote_class"],
+        fields=tuple(_field(f) for f in d["fields"]),
+        options={n: o.type for n, o in specs.items()},
+        add_params=tuple(d["add_params"]),
+        update_params=tuple(d["update_params"]),
+        option_specs=specs,
+        positional=tuple(d["positional"]),
+        class_name=d["class_name"],
+        default_color=tuple(d["default_color"]),
     )
-}
 
-NODE_POSITIONAL = ("name", "icon", "position", "rotation", "scale", "color")
+
+COMMON = tuple(_field(f) for f in TABLE["common_fields"])
+
+KINDS: Dict[int, Kind] = {k.code: k for k in map(_kind, TABLE["kinds"])}
+
+NODE_POSITIONAL = KINDS[NODE].positional
 """aitviewer's ``Node`` constructor order, for positional arguments of a NODE message."""
 
-SMPL_BODY_POSE_LEN = {"smpl": 69, "smplh": 63, "smplx": 63}
-_SMPL_HANDS = ("poses_left_hand", "poses_right_hand")
-_SMPL_FACE = ("poses_jaw", "poses_leye", "poses_reye", "expression")
-_NON_NEGATIVE = (
-    "radius",
-    "r_base",
-    "r_head",
-    "length",
-    "radius_cylinder",
-    "r_tip",
-    "skeleton_radius",
-    "rb_radius",
-    "rb_length",
-)
+SMPL_BODY_POSE_LEN = {m["name"]: m["body_pose_len"] for m in TABLE["smpl_models"]}
+_SMPL_PARTS = {m["name"]: tuple(m["parts"]) for m in TABLE["smpl_models"]}
+_ALL_SMPL_PARTS = tuple(dict.fromkeys(p for parts in _SMPL_PARTS.values() for p in parts))
+
+
+def _choice_words(spec: OptionSpec) -> str:
+    """``'a', 'b' or 'c'``: the strings a choice option allows."""
+    quoted = [repr(c) for c in spec.one_of or ()]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+
+
+def _choice(kind: Kind, options: Mapping[str, Any], name: str, error: str = "") -> str:
+    """The value of choice option ``name`` (its default when absent), checked against the table."""
+    spec = kind.option_specs[name]
+    value = options.get(name) or spec.default
+    if value not in (spec.one_of or ()):
+        raise ValueError(f"{name} must be {_choice_words(spec)}{error}, got {value!r}")
+    return value
+
 
 Symbols = Dict[Any, Tuple[int, str]]
 """Lengths bound to shape symbols (``"V"``: vertices, ...) or to ``(field, axis)`` for free
@@ -426,15 +355,15 @@ def _color(kind: Kind, name: str, v: Any, per_element: Optional[int]) -> np.ndar
 def check_create(kind: Kind, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Tuple[tuple, dict, NodeShape]:
     """Validates a creation message; returns its arguments with arrays converted, and the shape
     facts frame operations on the node are checked against."""
-    if args and (kind.code != NODE or len(args) > len(NODE_POSITIONAL)):
-        if kind.code != NODE:
+    if args and len(args) > len(kind.positional):
+        if not kind.positional:
             raise ValueError(f"{kind.name} takes no positional arguments; pass them by name")
         raise ValueError(
-            f"NODE takes at most {len(NODE_POSITIONAL)} positional arguments "
-            f"({', '.join(NODE_POSITIONAL)}), got {len(args)}"
+            f"{kind.name} takes at most {len(kind.positional)} positional arguments "
+            f"({', '.join(kind.positional)}), got {len(args)}"
         )
     named: Dict[str, Any] = {}
-    for name, v in zip(NODE_POSITIONAL, args):
+    for name, v in zip(kind.positional, args):
         if name in kwargs:
             raise ValueError(f"got multiple values for argument '{name}'")
         named[name] = v
@@ -537,41 +466,33 @@ def _check_kind_rules(
         if bad.size:
             raise ValueError(f"joint_connections: joint {conn.reshape(-1)[int(bad[0])]} is out of range for {j} joints")
     elif kind.code == LINES:
-        mode = options.get("mode") or "line_strip"
-        if mode not in ("line_strip", "lines"):
-            raise ValueError(f"mode must be 'line_strip' or 'lines', got {mode!r}")
+        mode = _choice(kind, options, "mode")
         n = symbols["L"][0]
         if mode == "line_strip" and n < 2:
             raise ValueError(f"lines: a line strip needs at least 2 points, got {n}")
         if mode == "lines" and n % 2:
             raise ValueError(f"lines: mode 'lines' needs an even number of points, got {n}")
     elif kind.code == SMPL:
-        _check_smpl(arrays, options)
-    for name in _NON_NEGATIVE:
-        x = options.get(name)
-        if x is not None and x < 0:
-            raise ValueError(f"{name} must not be negative, got {x}")
-    p = options.get("p")
-    if p is not None and not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must be between 0 and 1, got {p}")
-    for name in ("rings", "sectors"):
-        x = options.get(name)
-        if x is not None and not 3 <= x <= 256:
-            raise ValueError(f"{name} must be between 3 and 256, got {x}")
+        _check_smpl(kind, arrays, options)
+    _check_ranges(kind, options)
 
 
-def _check_smpl(arrays: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> None:
-    model_type = options.get("model_type") or "smpl"
-    if model_type not in SMPL_BODY_POSE_LEN:
-        raise ValueError(
-            f"model_type must be 'smpl', 'smplh' or 'smplx' (mano and flame have no body sequence), got {model_type!r}"
-        )
-    gender = options.get("gender") or "neutral"
-    if gender not in ("neutral", "male", "female"):
-        raise ValueError(f"gender must be 'neutral', 'male' or 'female', got {gender!r}")
-    nb = options.get("num_betas")
-    if nb is not None and not 1 <= nb <= 300:
-        raise ValueError(f"num_betas must be between 1 and 300, got {nb}")
+def _check_ranges(kind: Kind, options: Mapping[str, Any]) -> None:
+    """Checks the options with a range in the table (radii, ``p``, tessellation, ...)."""
+    for spec in kind.option_specs.values():
+        x = options.get(spec.name)
+        if x is None or spec.min is None:
+            continue
+        if spec.max is None and x < spec.min:
+            words = "not be negative" if spec.min == 0 else f"be at least {spec.min}"
+            raise ValueError(f"{spec.name} must {words}, got {x}")
+        if spec.max is not None and not spec.min <= x <= spec.max:
+            raise ValueError(f"{spec.name} must be between {spec.min} and {spec.max}, got {x}")
+
+
+def _check_smpl(kind: Kind, arrays: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> None:
+    model_type = _choice(kind, options, "model_type", " (mano and flame have no body sequence)")
+    _choice(kind, options, "gender")
     body = arrays["poses_body"]
     want = SMPL_BODY_POSE_LEN[model_type]
     if body.shape[-1] != want:
@@ -579,9 +500,8 @@ def _check_smpl(arrays: Mapping[str, np.ndarray], options: Mapping[str, Any]) ->
             f"poses_body must have shape (N, {want}) or ({want},) for model_type {model_type!r}, "
             f"got {_fmt_shape(body.shape)}"
         )
-    allowed = {"smpl": (), "smplh": _SMPL_HANDS, "smplx": _SMPL_HANDS + _SMPL_FACE}[model_type]
-    for name in _SMPL_HANDS + _SMPL_FACE:
-        if name in arrays and name not in allowed:
+    for name in _ALL_SMPL_PARTS:
+        if name in arrays and name not in _SMPL_PARTS[model_type]:
             raise ValueError(f"{name} is not part of model_type {model_type!r}")
     if "betas" in arrays:
         n = body.shape[0] if body.ndim == 2 else 1

@@ -3,8 +3,10 @@
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{handle_common, put_array, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+
+const KIND: NodeKind = NodeKind::Arrows;
 
 /// Options of [`RemoteArrows`], with aitviewer's names and defaults.
 ///
@@ -28,9 +30,9 @@ impl Default for ArrowsOptions {
     fn default() -> Self {
         Self {
             node: NodeOptions::default(),
-            r_base: 0.01,
-            r_head: 0.02,
-            p: 0.1,
+            r_base: const { KIND.default_number("r_base") as f32 },
+            r_head: const { KIND.default_number("r_head") as f32 },
+            p: const { KIND.default_number("p") as f32 },
         }
     }
 }
@@ -39,7 +41,7 @@ node_setters!(ArrowsOptions);
 
 impl ArrowsOptions {
     /// aitviewer's default arrow colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 0.0, 0.5, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets the shaft radius.
     pub fn r_base(mut self, r: f32) -> Self {
@@ -68,13 +70,6 @@ impl ArrowsOptions {
     }
 }
 
-fn arrows_kw(origins: impl IntoArray, tips: impl IntoArray) -> Result<Kwargs, ClientError> {
-    let mut kw = Kwargs::new();
-    put_array(&mut kw, "origins", origins)?;
-    put_array(&mut kw, "tips", tips)?;
-    Ok(kw)
-}
-
 /// Arrows on the viewer: aitviewer's `RemoteArrows`. `origins` and `tips` are `(B,3)` or
 /// `(N,B,3)`, the same shape.
 ///
@@ -99,25 +94,13 @@ impl<V: Flavor> RemoteArrows<V> {
         tips: impl IntoArray,
         options: ArrowsOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            kw.append(&mut arrows_kw(origins, tips)?);
-            Ok(kw)
-        });
-        NodeHandle::create(viewer, NodeKind::Arrows, kwargs, Self)
-    }
-
-    /// Appends frames: origins and tips `(B,3)` or `(K,B,3)`.
-    pub fn add_frames(&self, origins: impl IntoArray, tips: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(arrows_kw(origins, tips), None)
-    }
-
-    /// Overwrites `frames` with origins and tips.
-    pub fn update_frames(
-        &self,
-        origins: impl IntoArray,
-        tips: impl IntoArray,
-        frames: impl Into<Frames>,
-    ) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(arrows_kw(origins, tips), Some(frames.into()))
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(origins, tips));
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
+
+frame_ops!(
+    RemoteArrows(origins, tips),
+    add: "Appends frames: origins and tips `(B,3)` or `(K,B,3)`.",
+    update: "Overwrites `frames` with origins and tips."
+);

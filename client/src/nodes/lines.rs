@@ -2,10 +2,11 @@
 
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
-use super::meshes::kw1;
 use super::options::node_setters;
-use super::{handle_common, put_array, put_opt, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+
+const KIND: NodeKind = NodeKind::Lines;
 
 /// How points make lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,11 +55,11 @@ impl Default for LinesOptions {
     fn default() -> Self {
         Self {
             node: NodeOptions::default(),
-            r_base: 0.01,
+            r_base: const { KIND.default_number("r_base") as f32 },
             r_tip: None,
-            mode: LineMode::LineStrip,
+            mode: LineMode::default(),
             colors: None,
-            cast_shadow: true,
+            cast_shadow: const { KIND.default_bool("cast_shadow") },
         }
     }
 }
@@ -67,7 +68,7 @@ node_setters!(LinesOptions);
 
 impl LinesOptions {
     /// aitviewer's default line colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 0.0, 1.0, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets the base radius.
     pub fn r_base(mut self, r: f32) -> Self {
@@ -130,20 +131,13 @@ handle_common!(RemoteLines);
 impl<V: Flavor> RemoteLines<V> {
     /// Creates the lines (message LINES).
     pub fn new(viewer: &V, lines: impl IntoArray, options: LinesOptions) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "lines", lines)?;
-            Ok(kw)
-        });
-        NodeHandle::create(viewer, NodeKind::Lines, kwargs, Self)
-    }
-
-    /// Appends frames: points `(L,3)` or `(K,L,3)`.
-    pub fn add_frames(&self, lines: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("lines", lines), None)
-    }
-
-    /// Overwrites `frames` with `lines`.
-    pub fn update_frames(&self, lines: impl IntoArray, frames: impl Into<Frames>) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("lines", lines), Some(frames.into()))
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(lines));
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
+
+frame_ops!(
+    RemoteLines(lines),
+    add: "Appends frames: points `(L,3)` or `(K,L,3)`.",
+    update: "Overwrites `frames` with `lines`."
+);

@@ -3,8 +3,10 @@
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{handle_common, put_array, put_opt, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+
+const KIND: NodeKind = NodeKind::Meshes;
 
 /// Options of [`RemoteMeshes`], with aitviewer's names and defaults.
 ///
@@ -56,12 +58,12 @@ impl Default for MeshOptions {
             uv_coords: None,
             path_to_texture: None,
             instance_transforms: None,
-            flat_shading: false,
-            draw_edges: false,
-            draw_outline: false,
-            cast_shadow: true,
-            pickable: true,
-            z_up: false,
+            flat_shading: const { KIND.default_bool("flat_shading") },
+            draw_edges: const { KIND.default_bool("draw_edges") },
+            draw_outline: const { KIND.default_bool("draw_outline") },
+            cast_shadow: const { KIND.default_bool("cast_shadow") },
+            pickable: const { KIND.default_bool("pickable") },
+            z_up: const { KIND.default_bool("z_up") },
         }
     }
 }
@@ -70,7 +72,7 @@ node_setters!(MeshOptions);
 
 impl MeshOptions {
     /// aitviewer's default mesh colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [0.5, 0.5, 0.5, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets flat shading.
     pub fn flat_shading(mut self, on: bool) -> Self {
@@ -200,32 +202,13 @@ impl<V: Flavor> RemoteMeshes<V> {
         faces: impl IntoArray,
         options: MeshOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "vertices", vertices)?;
-            put_array(&mut kw, "faces", faces)?;
-            Ok(kw)
-        });
-        NodeHandle::create(viewer, NodeKind::Meshes, kwargs, Self)
-    }
-
-    /// Appends frames: vertices `(V,3)` for one, `(K,V,3)` for K.
-    pub fn add_frames(&self, vertices: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("vertices", vertices), None)
-    }
-
-    /// Overwrites `frames` with `vertices` (one frame, used for every index, or one per index).
-    pub fn update_frames(
-        &self,
-        vertices: impl IntoArray,
-        frames: impl Into<Frames>,
-    ) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("vertices", vertices), Some(frames.into()))
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(vertices, faces));
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
 
-/// Keyword data with one array argument.
-pub(crate) fn kw1(name: &str, data: impl IntoArray) -> Result<Kwargs, ClientError> {
-    let mut kw = Kwargs::new();
-    put_array(&mut kw, name, data)?;
-    Ok(kw)
-}
+frame_ops!(
+    RemoteMeshes(vertices),
+    add: "Appends frames: vertices `(V,3)` for one, `(K,V,3)` for K.",
+    update: "Overwrites `frames` with `vertices` (one frame, used for every index, or one per index)."
+);

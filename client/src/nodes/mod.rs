@@ -236,6 +236,52 @@ macro_rules! handle_common {
 }
 pub(crate) use handle_common;
 
+/// `add_frames` and `update_frames` of a kind whose frame data is the given array arguments,
+/// with their doc comments.
+macro_rules! frame_ops {
+    ($t:ident($($arg:ident),+), add: $add:literal, update: $update:literal) => {
+        impl<V: $crate::Flavor> $t<V> {
+            #[doc = $add]
+            pub fn add_frames(&self, $($arg: impl $crate::IntoArray),+) -> V::Ret<Result<(), $crate::ClientError>> {
+                self.0.frames_op($crate::nodes::arrays_kw!($($arg),+), None)
+            }
+
+            #[doc = $update]
+            pub fn update_frames(
+                &self,
+                $($arg: impl $crate::IntoArray,)+
+                frames: impl Into<$crate::Frames>,
+            ) -> V::Ret<Result<(), $crate::ClientError>> {
+                self.0.frames_op($crate::nodes::arrays_kw!($($arg),+), Some(frames.into()))
+            }
+        }
+    };
+}
+pub(crate) use frame_ops;
+
+/// Keyword arguments holding the given array arguments, each under its variable's name.
+macro_rules! arrays_kw {
+    ($($arg:ident),+) => {
+        (|| -> Result<meshcast_protocol::Kwargs, $crate::ClientError> {
+            let mut kw = meshcast_protocol::Kwargs::new();
+            $($crate::nodes::put_array(&mut kw, stringify!($arg), $arg)?;)+
+            Ok(kw)
+        })()
+    };
+}
+pub(crate) use arrays_kw;
+
+/// A creation message's keyword arguments: the options' and then the arrays' (the first error of
+/// either).
+pub(crate) fn with_arrays(
+    options: Result<Kwargs, ClientError>,
+    arrays: Result<Kwargs, ClientError>,
+) -> Result<Kwargs, ClientError> {
+    let mut kw = options?;
+    kw.append(&mut arrays?);
+    Ok(kw)
+}
+
 /// Converts a named array argument into the kwargs.
 pub(crate) fn put_array(kw: &mut Kwargs, name: &str, data: impl crate::IntoArray) -> Result<(), ClientError> {
     kw.insert(name.to_owned(), Value::Array(crate::array::named(name, data)?));
@@ -252,4 +298,20 @@ pub(crate) fn put_opt(kw: &mut Kwargs, name: &str, a: &Option<meshcast_protocol:
 /// An RGBA colour as it travels.
 pub(crate) fn rgba(c: [f32; 4]) -> Value {
     Value::List(c.iter().map(|&x| Value::Float(f64::from(x))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meshcast_protocol::SmplModelType;
+
+    #[test]
+    fn enum_defaults_are_the_kinds_tables() {
+        assert_eq!(LineMode::default().as_str(), NodeKind::Lines.default_str("mode"));
+        assert_eq!(Gender::default().as_str(), NodeKind::Smpl.default_str("gender"));
+        assert_eq!(
+            SmplOptions::default().model_type,
+            SmplModelType::parse(NodeKind::Smpl.default_str("model_type")).expect("a model type")
+        );
+    }
 }

@@ -25,7 +25,7 @@ handle_common!(RemoteNode);
 
 impl<V: Flavor> RemoteNode<V> {
     /// aitviewer's default node colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [0.5, 0.5, 0.5, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = NodeKind::Node.default_color();
 
     /// Creates the node (message NODE).
     pub fn new(viewer: &V, options: NodeOptions) -> V::Ret<Result<Self, ClientError>> {

@@ -3,8 +3,10 @@
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
 use super::options::node_setters;
-use super::{handle_common, put_array, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+
+const KIND: NodeKind = NodeKind::RigidBodies;
 
 /// Options of [`RemoteRigidBodies`], with aitviewer's names and defaults.
 ///
@@ -28,8 +30,8 @@ impl Default for RigidBodiesOptions {
     fn default() -> Self {
         Self {
             node: NodeOptions::default(),
-            radius: 0.02,
-            length: 0.2,
+            radius: const { KIND.default_number("radius") as f32 },
+            length: const { KIND.default_number("length") as f32 },
             radius_cylinder: None,
         }
     }
@@ -39,7 +41,7 @@ node_setters!(RigidBodiesOptions);
 
 impl RigidBodiesOptions {
     /// aitviewer's default rigid-body colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 1.0, 0.5, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets the sphere radius.
     pub fn radius(mut self, r: f32) -> Self {
@@ -70,13 +72,6 @@ impl RigidBodiesOptions {
     }
 }
 
-fn bodies_kw(rb_pos: impl IntoArray, rb_ori: impl IntoArray) -> Result<Kwargs, ClientError> {
-    let mut kw = Kwargs::new();
-    put_array(&mut kw, "rb_pos", rb_pos)?;
-    put_array(&mut kw, "rb_ori", rb_ori)?;
-    Ok(kw)
-}
-
 /// Rigid bodies on the viewer: aitviewer's `RemoteRigidBodies`. `rb_pos` is `(R,3)` or
 /// `(N,R,3)`; `rb_ori` rotation matrices `(R,3,3)` or `(N,R,3,3)` (`Mat3`s work).
 ///
@@ -102,25 +97,13 @@ impl<V: Flavor> RemoteRigidBodies<V> {
         rb_ori: impl IntoArray,
         options: RigidBodiesOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            kw.append(&mut bodies_kw(rb_pos, rb_ori)?);
-            Ok(kw)
-        });
-        NodeHandle::create(viewer, NodeKind::RigidBodies, kwargs, Self)
-    }
-
-    /// Appends frames: positions `(R,3)`/`(K,R,3)` and orientations `(R,3,3)`/`(K,R,3,3)`.
-    pub fn add_frames(&self, rb_pos: impl IntoArray, rb_ori: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(bodies_kw(rb_pos, rb_ori), None)
-    }
-
-    /// Overwrites `frames` with positions and orientations.
-    pub fn update_frames(
-        &self,
-        rb_pos: impl IntoArray,
-        rb_ori: impl IntoArray,
-        frames: impl Into<Frames>,
-    ) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(bodies_kw(rb_pos, rb_ori), Some(frames.into()))
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(rb_pos, rb_ori));
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
+
+frame_ops!(
+    RemoteRigidBodies(rb_pos, rb_ori),
+    add: "Appends frames: positions `(R,3)`/`(K,R,3)` and orientations `(R,3,3)`/`(K,R,3,3)`.",
+    update: "Overwrites `frames` with positions and orientations."
+);

@@ -2,10 +2,11 @@
 
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
-use super::meshes::kw1;
 use super::options::node_setters;
-use super::{handle_common, put_array, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+
+const KIND: NodeKind = NodeKind::Skeletons;
 
 /// Options of [`RemoteSkeletons`], with aitviewer's names and defaults.
 ///
@@ -24,7 +25,7 @@ impl Default for SkeletonsOptions {
     fn default() -> Self {
         Self {
             node: NodeOptions::default(),
-            radius: 0.01,
+            radius: const { KIND.default_number("radius") as f32 },
         }
     }
 }
@@ -33,7 +34,7 @@ node_setters!(SkeletonsOptions);
 
 impl SkeletonsOptions {
     /// aitviewer's default skeleton colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [1.0, 177.0 / 255.0, 1.0 / 255.0, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets the joint radius.
     pub fn radius(mut self, r: f32) -> Self {
@@ -73,26 +74,13 @@ impl<V: Flavor> RemoteSkeletons<V> {
         joint_connections: impl IntoArray,
         options: SkeletonsOptions,
     ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "joint_positions", joint_positions)?;
-            put_array(&mut kw, "joint_connections", joint_connections)?;
-            Ok(kw)
-        });
-        NodeHandle::create(viewer, NodeKind::Skeletons, kwargs, Self)
-    }
-
-    /// Appends frames: joint positions `(J,3)` or `(K,J,3)`.
-    pub fn add_frames(&self, joint_positions: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("joint_positions", joint_positions), None)
-    }
-
-    /// Overwrites `frames` with joint positions.
-    pub fn update_frames(
-        &self,
-        joint_positions: impl IntoArray,
-        frames: impl Into<Frames>,
-    ) -> V::Ret<Result<(), ClientError>> {
-        self.0
-            .frames_op(kw1("joint_positions", joint_positions), Some(frames.into()))
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(joint_positions, joint_connections));
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
+
+frame_ops!(
+    RemoteSkeletons(joint_positions),
+    add: "Appends frames: joint positions `(J,3)` or `(K,J,3)`.",
+    update: "Overwrites `frames` with joint positions."
+);

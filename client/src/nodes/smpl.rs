@@ -7,6 +7,8 @@ use super::{handle_common, put_opt, NodeHandle, NodeOptions};
 use crate::array::named;
 use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
 
+const KIND: NodeKind = NodeKind::Smpl;
+
 /// The body model's gender (which model file the viewer loads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Gender {
@@ -84,7 +86,7 @@ impl Default for SmplOptions {
             node: NodeOptions::default(),
             model_type: SmplModelType::Smpl,
             gender: Gender::Neutral,
-            num_betas: 10,
+            num_betas: const { KIND.default_int("num_betas") as u32 },
             poses_root: None,
             betas: None,
             trans: None,
@@ -94,11 +96,11 @@ impl Default for SmplOptions {
             poses_leye: None,
             poses_reye: None,
             expression: None,
-            include_root: true,
-            normalize_root: false,
-            is_rigged: true,
-            show_joint_angles: false,
-            z_up: false,
+            include_root: const { KIND.default_bool("include_root") },
+            normalize_root: const { KIND.default_bool("normalize_root") },
+            is_rigged: const { KIND.default_bool("is_rigged") },
+            show_joint_angles: const { KIND.default_bool("show_joint_angles") },
+            z_up: const { KIND.default_bool("z_up") },
         }
     }
 }
@@ -131,7 +133,7 @@ array_setters!(
 
 impl SmplOptions {
     /// aitviewer's default body colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [160.0 / 255.0, 160.0 / 255.0, 160.0 / 255.0, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets the body model.
     pub fn model_type(mut self, model_type: SmplModelType) -> Self {
@@ -286,7 +288,7 @@ impl<V: Flavor> RemoteSmplSequence<V> {
             kw.insert("poses_body".into(), Value::Array(named("poses_body", poses_body)?));
             Ok(kw)
         });
-        NodeHandle::create(viewer, NodeKind::Smpl, kwargs, Self)
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 
     /// Appends frames of body poses (root and translation become zeros, betas stay).

@@ -2,10 +2,11 @@
 
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
-use super::meshes::kw1;
 use super::options::node_setters;
-use super::{handle_common, put_array, put_opt, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
+use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
+use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+
+const KIND: NodeKind = NodeKind::Spheres;
 
 /// Options of [`RemoteSpheres`], with aitviewer's names and defaults.
 ///
@@ -33,11 +34,11 @@ impl Default for SpheresOptions {
     fn default() -> Self {
         Self {
             node: NodeOptions::default(),
-            radius: 0.01,
+            radius: const { KIND.default_number("radius") as f32 },
             colors: None,
-            rings: 16,
-            sectors: 32,
-            cast_shadow: false,
+            rings: const { KIND.default_int("rings") as u32 },
+            sectors: const { KIND.default_int("sectors") as u32 },
+            cast_shadow: const { KIND.default_bool("cast_shadow") },
         }
     }
 }
@@ -46,7 +47,7 @@ node_setters!(SpheresOptions);
 
 impl SpheresOptions {
     /// aitviewer's default sphere colour.
-    pub const DEFAULT_COLOR: [f32; 4] = [0.0, 0.0, 1.0, 1.0];
+    pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
 
     /// Sets the radius.
     pub fn radius(mut self, radius: f32) -> Self {
@@ -103,24 +104,13 @@ handle_common!(RemoteSpheres);
 impl<V: Flavor> RemoteSpheres<V> {
     /// Creates the spheres (message SPHERES).
     pub fn new(viewer: &V, positions: impl IntoArray, options: SpheresOptions) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = options.to_kwargs().and_then(|mut kw| {
-            put_array(&mut kw, "positions", positions)?;
-            Ok(kw)
-        });
-        NodeHandle::create(viewer, NodeKind::Spheres, kwargs, Self)
-    }
-
-    /// Appends frames: positions `(P,3)` or `(K,P,3)`.
-    pub fn add_frames(&self, positions: impl IntoArray) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("positions", positions), None)
-    }
-
-    /// Overwrites `frames` with `positions`.
-    pub fn update_frames(
-        &self,
-        positions: impl IntoArray,
-        frames: impl Into<Frames>,
-    ) -> V::Ret<Result<(), ClientError>> {
-        self.0.frames_op(kw1("positions", positions), Some(frames.into()))
+        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(positions));
+        NodeHandle::create(viewer, KIND, kwargs, Self)
     }
 }
+
+frame_ops!(
+    RemoteSpheres(positions),
+    add: "Appends frames: positions `(P,3)` or `(K,P,3)`.",
+    update: "Overwrites `frames` with `positions`."
+);
