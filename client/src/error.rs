@@ -69,6 +69,9 @@ pub enum ClientError {
         /// printed, or pass token=...`.
         reason: String,
     },
+    /// A recording file (`RemoteViewer::record`) could not be created or written.
+    #[error("recording: {0}")]
+    Recording(String),
     /// The TLS settings are unusable (for example a root certificate that is not PEM).
     #[error("TLS setup failed: {0}")]
     Tls(String),

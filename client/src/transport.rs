@@ -26,6 +26,8 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::{ClientError, ConnectOptions, RemoteError, ViewerMessage};
 
+mod record;
+
 /// Messages from viewers kept until read; older ones are dropped beyond this.
 const INBOX_CAPACITY: usize = 4096;
 /// Rejections kept until the next flush; later ones are only counted beyond this.

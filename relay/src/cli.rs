@@ -400,7 +400,10 @@ mod tests {
         let c = cli.config().unwrap();
         assert_eq!(c.data_dir, Some(PathBuf::from("/tmp/d")));
         assert_eq!(c.fsync, FsyncPolicy::Never);
-        assert_eq!(Cli::try_parse_from(["meshcast-relay"]).unwrap().fsync, FsyncPolicy::Flush);
+        assert_eq!(
+            Cli::try_parse_from(["meshcast-relay"]).unwrap().fsync,
+            FsyncPolicy::Flush
+        );
         assert!(Cli::try_parse_from(["meshcast-relay", "--record", "a", "--replay", "b"]).is_err());
         assert!(Cli::try_parse_from(["meshcast-relay", "--data-dir", "a", "--replay", "b"]).is_err());
     }

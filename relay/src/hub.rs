@@ -217,6 +217,7 @@ pub struct Hub {
 
 impl Hub {
     /// A hub with an empty scene and no log.
+    #[cfg(test)]
     pub fn new(config: Arc<Config>) -> Self {
         Self::with_scene(config, Scene::new(), None)
     }

@@ -63,7 +63,7 @@ pub enum LogError {
         /// The file.
         path: PathBuf,
         /// The error, with its byte offset.
-        source: RecordingError,
+        source: Box<RecordingError>,
     },
     /// Encoding the scene's snapshot failed.
     #[error("cannot encode a snapshot of the scene: {0}")]
@@ -154,7 +154,7 @@ fn load(path: &Path, cut_torn_tail: bool) -> Result<(Scene, ClientId, u64), LogE
     let len = file.metadata().map_err(file_error("cannot read", path))?.len();
     let loaded = load_recording(std::io::BufReader::new(file)).map_err(|source| LogError::Recording {
         path: path.to_owned(),
-        source,
+        source: Box::new(source),
     })?;
     for (offset, error) in &loaded.rejected {
         warn!(file = %path.display(), offset, %error, "a recorded message did not apply; skipped");
@@ -171,7 +171,8 @@ fn load(path: &Path, cut_torn_tail: bool) -> Result<(Scene, ClientId, u64), LogE
                 .write(true)
                 .open(path)
                 .map_err(file_error("cannot open", path))?;
-            f.set_len(loaded.valid_len).map_err(file_error("cannot truncate", path))?;
+            f.set_len(loaded.valid_len)
+                .map_err(file_error("cannot truncate", path))?;
             f.sync_all().map_err(file_error("cannot sync", path))?;
         }
     }
@@ -211,7 +212,7 @@ impl SceneLog {
         let writer = RecordWriter::new(BufWriter::with_capacity(1 << 20, file))
             .map_err(|source| LogError::Recording {
                 path: path.clone(),
-                source,
+                source: Box::new(source),
             })?
             .with_zstd(zstd);
         let mut log = Self {
@@ -294,12 +295,16 @@ impl SceneLog {
                 self.path.display()
             ));
         }
-        let synced = self.writer.flush().map_err(|e| e.to_string()).and_then(|()| match self.fsync {
-            FsyncPolicy::Flush | FsyncPolicy::Always => {
-                self.writer.get_ref().get_ref().sync_data().map_err(|e| e.to_string())
-            }
-            FsyncPolicy::Never => Ok(()),
-        });
+        let synced = self
+            .writer
+            .flush()
+            .map_err(|e| e.to_string())
+            .and_then(|()| match self.fsync {
+                FsyncPolicy::Flush | FsyncPolicy::Always => {
+                    self.writer.get_ref().get_ref().sync_data().map_err(|e| e.to_string())
+                }
+                FsyncPolicy::Never => Ok(()),
+            });
         if let Err(e) = synced {
             self.fail(e);
             return self.sync();
@@ -317,7 +322,7 @@ impl SceneLog {
     /// old log (`--data-dir`: written beside it, synced, renamed over it).
     pub fn snapshot(&mut self, scene: &Scene) {
         let result = match self.target {
-            Target::Record => write_snapshot(&mut self.writer, scene),
+            Target::Record => write_snapshot(&mut self.writer, scene, &self.path),
             Target::DataDir => self.compact(scene),
         };
         match result {
@@ -337,10 +342,10 @@ impl SceneLog {
         })?;
         let tmp = self.path.with_extension("mcrec.tmp");
         let mut fresh = Self::create(tmp.clone(), self.fsync, self.zstd, self.target)?;
-        write_snapshot(&mut fresh.writer, scene)?;
+        write_snapshot(&mut fresh.writer, scene, &tmp)?;
         fresh.writer.flush().map_err(|source| LogError::Recording {
             path: tmp.clone(),
-            source,
+            source: Box::new(source),
         })?;
         fresh
             .writer
@@ -361,7 +366,7 @@ impl SceneLog {
     }
 }
 
-fn write_snapshot(writer: &mut RecordWriter<BufWriter<File>>, scene: &Scene) -> Result<(), LogError> {
+fn write_snapshot(writer: &mut RecordWriter<BufWriter<File>>, scene: &Scene, path: &Path) -> Result<(), LogError> {
     let messages: Vec<Vec<u8>> = scene
         .snapshot()?
         .into_iter()
@@ -379,8 +384,8 @@ fn write_snapshot(writer: &mut RecordWriter<BufWriter<File>>, scene: &Scene) -> 
     writer
         .write_snapshot(messages.iter().map(Vec::as_slice), &end)
         .map_err(|source| LogError::Recording {
-            path: PathBuf::new(),
-            source,
+            path: path.to_owned(),
+            source: Box::new(source),
         })?;
     Ok(())
 }
@@ -396,7 +401,10 @@ mod tests {
             "positions",
             NdArray::from_f32(&[1, 1, 3], &[uid as f32, 0.0, 0.0]).unwrap(),
         );
-        Bytes::from(meshcast_protocol::encode(&RelayToViewer::Message { client, envelope: env }))
+        Bytes::from(meshcast_protocol::encode(&RelayToViewer::Message {
+            client,
+            envelope: env,
+        }))
     }
 
     fn tmp(name: &str) -> PathBuf {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Producer, MSG, f32 } from './send.mjs';
-import { startRelay, launch, openViewer, waitFor, nextFrames, shot, region } from './lib.mjs';
+import { allowPageErrors, startRelay, launch, openViewer, waitFor, nextFrames, shot, region } from './lib.mjs';
 import { makeModelsDir, randomBody, referenceVertices, maxAbsError } from './smpl.mjs';
 
 const BACKENDS = (process.env.MESHCAST_BACKENDS ?? 'webgl,webgpu').split(',');
@@ -103,6 +103,8 @@ describe('SMPL bodies', () => {
       it('says which model file is missing, in the page and to the client', async () => {
         // No --smpl-models: the body is accepted, the page says the file is missing.
         await fresh([]);
+        // The model file's fetch answers 404: the browser logs it.
+        allowPageErrors(page, /status of 404/);
         producer.send(MSG.SMPL, 1, { ...kwargsOf(params), name: 'body' });
         await producer.flush();
         await waitFor(page, () => (document.body.dataset.smplError ?? '') !== '', null, 60000);

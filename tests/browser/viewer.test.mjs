@@ -13,7 +13,7 @@ import { PNG } from 'pngjs';
 
 import { Producer, MSG, f32, i32, box } from './send.mjs';
 import {
-  startRelay, launch, openViewer, waitReady, waitFor, nextFrames, shot, region, px, hue, diffShare,
+  allowPageErrors, startRelay, launch, openViewer, waitReady, waitFor, nextFrames, shot, region, px, hue, diffShare,
 } from './lib.mjs';
 
 const BACKENDS = (process.env.MESHCAST_BACKENDS ?? 'webgl,webgpu').split(',');
@@ -328,6 +328,8 @@ for (const backend of BACKENDS) {
 
     it('reconnects after a relay restart and shows what is sent afterwards', async () => {
       await fresh();
+      // While the relay is down the browser logs each refused reconnection.
+      allowPageErrors(page, /ERR_CONNECTION_REFUSED/);
       sendKinds(producer);
       await producer.flush();
       await waitFor(page, () => window.__meshcast.nodes().length === 6);
@@ -714,6 +716,7 @@ for (const backend of BACKENDS) {
       if (backend === 'webgl') {
         // This browser has no WebGPU adapter: forcing it reports why on the page.
         const forced = await browser.context.newPage();
+        allowPageErrors(forced, /WebGPU was requested/);
         await forced.goto(`${relay.pageUrl}?backend=webgpu`);
         await forced.waitForFunction(() => document.body.dataset.error, null, { timeout: 30000 });
         assert.match(await forced.textContent('.mc-fatal'), /WebGPU/);
@@ -748,6 +751,8 @@ for (const backend of BACKENDS) {
       const guarded = await startRelay({ args: ['--require-token', '--token', token] });
       try {
         const denied = await browser.context.newPage();
+        // The refused page load (and its favicon) are logged.
+        allowPageErrors(denied, /status of 40[14]/);
         const resp = await denied.goto(guarded.pageUrl);
         assert.equal(resp.status(), 401, 'the page needs the token');
         await denied.close();

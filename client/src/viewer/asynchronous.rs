@@ -53,6 +53,14 @@ impl AsyncRemoteViewer {
         })
     }
 
+    /// Writes to a new recording file instead of a relay (see
+    /// [`RemoteViewer::record`](crate::RemoteViewer::record)); call it inside a tokio runtime.
+    pub fn record(path: impl AsRef<std::path::Path>) -> Result<Self, ClientError> {
+        Ok(Self {
+            core: Arc::new(Core::record(path.as_ref(), &ConnectOptions::default())?),
+        })
+    }
+
     /// The relay's WebSocket URL.
     pub fn url(&self) -> &str {
         self.core.url()

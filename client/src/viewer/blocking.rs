@@ -107,6 +107,43 @@ impl RemoteViewer {
         })
     }
 
+    /// Writes to a new recording file instead of a relay: every message is validated and
+    /// applied as the relay would apply it, and what applied is written to `path` (never
+    /// overwriting a file). [`flush`](Self::flush) returns once the file is on disk, with what
+    /// was rejected. Open the file later with `meshcast-relay --replay FILE` or in the page
+    /// ("Open recording"); see `docs/recording.md`.
+    ///
+    /// ```no_run
+    /// use meshcast_client::{RemoteViewer, RemoteSpheres, SpheresOptions};
+    /// let v = RemoteViewer::record("run.mcrec")?;
+    /// RemoteSpheres::new(&v, &[[0.0f32, 0.0, 0.0]], SpheresOptions::default())?;
+    /// v.close()?;
+    /// # Ok::<(), meshcast_client::ClientError>(())
+    /// ```
+    pub fn record(path: impl AsRef<std::path::Path>) -> Result<Self, ClientError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("meshcast-client")
+            .enable_all()
+            .build()
+            .map_err(|e| ClientError::Runtime(e.to_string()))?;
+        let path = path.as_ref().to_owned();
+        let opened = block_on(&rt, async move { Core::record(&path, &ConnectOptions::default()) })
+            .unwrap_or_else(|| Err(ClientError::Runtime("the runtime stopped while opening".into())));
+        match opened {
+            Ok(core) => Ok(Self {
+                inner: Arc::new(Inner {
+                    core: Arc::new(core),
+                    runtime: Some(rt),
+                }),
+            }),
+            Err(e) => {
+                rt.shutdown_background();
+                Err(e)
+            }
+        }
+    }
+
     fn core_arc(&self) -> Arc<Core> {
         Arc::clone(&self.inner.core)
     }

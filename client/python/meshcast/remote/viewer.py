@@ -96,7 +96,15 @@ class RemoteViewer:
         close_timeout: float = 60.0,
         token: Optional[str] = None,
         ssl_context: Any = None,
+        _connection: Any = None,
     ) -> None:
+        if _connection is not None:
+            # RemoteViewer.record(): a file instead of a relay.
+            self._init_common(_connection.url, host, port, timeout, verbose, close_timeout)
+            self._conn = _connection
+            with _OPEN_LOCK:
+                _OPEN_VIEWERS.add(self)
+            return
         if token is None:
             token = os.environ.get("MESHCAST_TOKEN") or None
         if host.startswith(("ws://", "wss://")):
@@ -105,16 +113,7 @@ class RemoteViewer:
             host_part = f"[{host}]" if ":" in host and not host.startswith("[") else host
             scheme = "wss" if ssl_context is not None else "ws"
             url = f"{scheme}://{host_part}:{port}"
-        self.url = shown_url(url)
-        self.host = host
-        self.port = port
-        self.timeout = timeout
-        self.verbose = verbose
-        self.close_timeout = close_timeout
-        self.process: Optional["subprocess.Popen[bytes]"] = None
-        self.process_log: Optional[Path] = None
-        self._nodes: Dict[int, _schema.NodeShape] = {}
-        self._lock = threading.Lock()
+        self._init_common(shown_url(url), host, port, timeout, verbose, close_timeout)
         if verbose:
             print(f"Connecting to remote viewer at {self.url}")
         self._conn = Connection(
@@ -131,6 +130,34 @@ class RemoteViewer:
         if self._conn.connected:
             with _OPEN_LOCK:
                 _OPEN_VIEWERS.add(self)
+
+    def _init_common(self, url: str, host: str, port: int, timeout: float, verbose: bool, close_timeout: float) -> None:
+        self.url = url
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.verbose = verbose
+        self.close_timeout = close_timeout
+        self.process: Optional["subprocess.Popen[bytes]"] = None
+        self.process_log: Optional[Path] = None
+        self._nodes: Dict[int, _schema.NodeShape] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def record(cls, path: Union[str, "os.PathLike[str]"], verbose: bool = False) -> "RemoteViewer":
+        """A viewer that writes to a new recording file instead of a relay (never overwriting a
+        file): a headless job saves what it would show and opens it later in the page ("Open
+        recording", or ``?recording=URL``) or with ``meshcast-relay --replay FILE``. Every node
+        class works with it as with a relay; ``flush()`` returns once the file is on disk.
+
+        :raises FileExistsError: ``path`` exists.
+        """
+        from .._recording import RecordingConnection
+
+        conn = RecordingConnection(path)
+        if verbose:
+            print(f"Recording to {conn.path}")
+        return cls(verbose=verbose, _connection=conn)
 
     # ---- aitviewer's API ---------------------------------------------------------------------
 
