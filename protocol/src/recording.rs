@@ -232,7 +232,10 @@ impl<W: Write> RecordWriter<W> {
             .filter(|l| *l <= MAX_RECORD_LEN)
             .ok_or_else(|| RecordingError::Corrupt {
                 offset: self.offset,
-                what: format!("a record of {} bytes is over the limit of {MAX_RECORD_LEN}", stored.len()),
+                what: format!(
+                    "a record of {} bytes is over the limit of {MAX_RECORD_LEN}",
+                    stored.len()
+                ),
             })?;
         let mut header = [0u8; RECORD_HEADER_LEN as usize];
         header[..4].copy_from_slice(&len.to_le_bytes());
@@ -372,11 +375,13 @@ impl<R: Read> RecordReader<R> {
                 "record length {len} is over the limit of {MAX_RECORD_LEN} bytes"
             )));
         }
-        let kind = RecordKind::from_code(h[4])
-            .ok_or_else(|| corrupt(format!("record kind {} (expected 0 to 3)", h[4])))?;
+        let kind =
+            RecordKind::from_code(h[4]).ok_or_else(|| corrupt(format!("record kind {} (expected 0 to 3)", h[4])))?;
         let encoding = h[5];
         if encoding > 1 {
-            return Err(corrupt(format!("payload encoding {encoding} (expected 0 raw or 1 zstd)")));
+            return Err(corrupt(format!(
+                "payload encoding {encoding} (expected 0 raw or 1 zstd)"
+            )));
         }
         if h[6] != 0 || h[7] != 0 {
             return Err(corrupt("reserved bytes 6..8 of the record header are not zero".into()));
@@ -533,9 +538,15 @@ mod tests {
 
     fn msg(uid: u64) -> RelayToViewer {
         let env = Envelope::new(3, Some(uid))
-            .with_kwarg("positions", NdArray::from_f32(&[1, 2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]).unwrap())
+            .with_kwarg(
+                "positions",
+                NdArray::from_f32(&[1, 2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]).unwrap(),
+            )
             .with_kwarg("name", Value::from("s"));
-        RelayToViewer::Message { client: 1, envelope: env }
+        RelayToViewer::Message {
+            client: 1,
+            envelope: env,
+        }
     }
 
     fn end() -> RelayToViewer {
@@ -569,7 +580,18 @@ mod tests {
                 .unwrap();
             let kinds: Vec<RecordKind> = records.iter().map(|r| r.kind).collect();
             use RecordKind::*;
-            assert_eq!(kinds, [Live, Live, SnapshotBegin, SnapshotMessage, SnapshotMessage, SnapshotEnd, Live]);
+            assert_eq!(
+                kinds,
+                [
+                    Live,
+                    Live,
+                    SnapshotBegin,
+                    SnapshotMessage,
+                    SnapshotMessage,
+                    SnapshotEnd,
+                    Live
+                ]
+            );
             assert_eq!(records[0].message().unwrap(), msg(1));
             assert_eq!(records[5].message().unwrap(), end());
             assert_eq!(records[6].message().unwrap(), msg(3));
@@ -590,7 +612,8 @@ mod tests {
         assert_eq!(first.kind, RecordKind::SnapshotBegin);
         // A snapshot without its end does not count.
         let mut w = RecordWriter::append(bytes.clone(), bytes.len() as u64);
-        w.write_message(RecordKind::SnapshotBegin, &RelayToViewer::SnapshotBegin).unwrap();
+        w.write_message(RecordKind::SnapshotBegin, &RelayToViewer::SnapshotBegin)
+            .unwrap();
         let more = w.into_inner();
         assert_eq!(last_snapshot(Cursor::new(&more)).unwrap().start, scan.start);
         // None at all: from the first record.
@@ -647,7 +670,10 @@ mod tests {
         let at = HEADER_LEN as usize + RECORD_HEADER_LEN as usize + 3;
         bad[at] ^= 0xff;
         let e = RecordReader::open(bad.as_slice()).unwrap().next_record().unwrap_err();
-        assert!(e.to_string().contains(&format!("offset {HEADER_LEN}")) && e.to_string().contains("checksum"), "{e}");
+        assert!(
+            e.to_string().contains(&format!("offset {HEADER_LEN}")) && e.to_string().contains("checksum"),
+            "{e}"
+        );
         // A hostile length allocates nothing big: it is just a truncation.
         let mut huge = sample(false)[..HEADER_LEN as usize].to_vec();
         huge.extend_from_slice(&(MAX_RECORD_LEN).to_le_bytes());
@@ -674,6 +700,32 @@ mod tests {
                 }
             }
             let _ = last_snapshot(Cursor::new(&b));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary bytes after a valid header, and arbitrary splices of a valid recording,
+        /// give records or errors with offsets, never a panic or an allocation beyond the data.
+        #[test]
+        fn hostile_input_never_panics(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+                                      cut in 0usize..2048, zstd in proptest::prelude::any::<bool>()) {
+            let mut bytes = sample(zstd);
+            bytes.truncate(cut.min(bytes.len()).max(HEADER_LEN as usize));
+            bytes.extend_from_slice(&tail);
+            if let Ok(reader) = RecordReader::open(bytes.as_slice()) {
+                for rec in reader {
+                    match rec {
+                        Ok(rec) => { let _ = rec.message(); }
+                        Err(e) => { proptest::prop_assert!(e.offset() <= bytes.len() as u64); break; }
+                    }
+                }
+            }
+            if let Ok(scan) = last_snapshot(Cursor::new(&bytes)) {
+                proptest::prop_assert!(scan.valid_len <= bytes.len() as u64);
+                proptest::prop_assert!(scan.start <= scan.valid_len.max(HEADER_LEN));
+            }
         }
     }
 }

@@ -48,10 +48,12 @@ pub struct LoadedRecording {
 /// tail is an error naming its offset.
 pub fn load_recording<R: Read + Seek>(mut input: R) -> Result<LoadedRecording, RecordingError> {
     let scan = last_snapshot(&mut input)?;
-    input.seek(SeekFrom::Start(scan.start)).map_err(|source| RecordingError::Io {
-        offset: scan.start,
-        source,
-    })?;
+    input
+        .seek(SeekFrom::Start(scan.start))
+        .map_err(|source| RecordingError::Io {
+            offset: scan.start,
+            source,
+        })?;
     let mut reader = RecordReader::resume(&mut input, scan.start);
     let mut scene = Scene::new();
     let mut applied = 0;
@@ -83,10 +85,8 @@ mod tests {
     use std::io::Cursor;
 
     fn spheres(client: ClientId, uid: u64, x: f32) -> RelayToViewer {
-        let env = Envelope::new(3, Some(uid)).with_kwarg(
-            "positions",
-            NdArray::from_f32(&[1, 1, 3], &[x, 0.0, 0.0]).unwrap(),
-        );
+        let env =
+            Envelope::new(3, Some(uid)).with_kwarg("positions", NdArray::from_f32(&[1, 1, 3], &[x, 0.0, 0.0]).unwrap());
         RelayToViewer::Message { client, envelope: env }
     }
 
