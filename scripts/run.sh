@@ -58,13 +58,15 @@ trap 'log "stopping"; exit 143' TERM
 "$BIN/meshcast-relay" --port "$PORT" --dist "$ROOT/dist" "${relay_args[@]}" >"$RELAY_LOG" 2>&1 &
 pids+=($!)
 relay_pid=$!
-# Waits up to 30 s for /healthz; the relay's log explains a failure.
+# Waits up to 30 s for this relay to listen (its own log says so: another program answering on
+# the port does not count) and to answer /healthz; its log explains a failure.
 for _ in $(seq 300); do
-  curl -fsSk "${URL}healthz" >/dev/null 2>&1 && break
-  if ! kill -0 "$relay_pid" 2>/dev/null; then break; fi
+  kill -0 "$relay_pid" 2>/dev/null || break
+  grep -q "^meshcast relay:" "$RELAY_LOG" && curl -fsSk "${URL}healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-if ! curl -fsSk "${URL}healthz" >/dev/null 2>&1; then
+if ! kill -0 "$relay_pid" 2>/dev/null || ! grep -q "^meshcast relay:" "$RELAY_LOG" ||
+  ! curl -fsSk "${URL}healthz" >/dev/null 2>&1; then
   printf '\033[1;31merror:\033[0m meshcast-relay does not answer at %shealthz. Its log:\n' "$URL" >&2
   cat "$RELAY_LOG" >&2
   exit 1
