@@ -18,9 +18,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use meshcast_protocol::{Envelope, Value};
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::{scene_bounds, ViewOptions};
+use meshcast_viewer::render::scene_bounds;
 use support::{arr, ints, kind, SceneBuilder};
 
 /// Grid size: 130 × 53 = 6,890 vertices (SMPL's count), 13,416 triangles.

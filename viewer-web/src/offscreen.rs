@@ -7,8 +7,9 @@
 
 use meshcast_scene::Scene;
 
-use crate::camera::Camera;
-use crate::render::{Caps, Renderer, ViewOptions};
+use crate::core::camera::Camera;
+use crate::core::ViewOptions;
+use crate::render::{Caps, Renderer};
 use crate::smpl_bodies::SmplBodies;
 
 /// The offscreen target's default format: plain RGBA8, so pixels hold the shader's output as is.

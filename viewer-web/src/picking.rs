@@ -6,10 +6,10 @@ use glam::{Mat4, Vec3};
 use meshcast_protocol::NodeKind;
 use meshcast_scene::{Node, NodeKey, Scene};
 
+use crate::core::ViewOptions;
 use crate::render::mesh_data::{ray_triangle, MeshTopology};
 use crate::render::node_data::{frame_points, instance_transforms, is_pickable, model_matrix};
 use crate::render::primitives::{cylinders, spheres};
-use crate::render::ViewOptions;
 use crate::smpl_bodies::SmplBodies;
 
 /// The node hit first by the world-space ray `origin + t·dir` (t > 0) at scene frame `frame`.

@@ -42,7 +42,7 @@ pub use model_file::{Gender, ModelFile};
 use body::Body;
 use loaded::LoadedModel;
 
-use crate::render::{Aabb, ViewOptions};
+use crate::core::{Aabb, NodeBounds, ViewOptions};
 
 /// Where an SMPL node's body stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,7 +339,7 @@ impl SmplBodies {
     }
 
     /// World-space bounds of a body's mesh at scene frame `frame`.
-    pub fn node_bounds(&self, scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
+    pub fn body_bounds(&self, scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
         let node = scene.node(&key)?;
         let i = node.data_frame(frame)?;
         let mesh = self.mesh_node(&key)?;
@@ -354,7 +354,7 @@ impl SmplBodies {
             .bodies
             .keys()
             .filter(|k| !opts.is_hidden(k))
-            .filter_map(|k| self.node_bounds(scene, *k, frame))
+            .filter_map(|k| self.body_bounds(scene, *k, frame))
             .fold(Aabb::EMPTY, Aabb::union);
         b.is_valid().then_some(b)
     }
@@ -385,6 +385,14 @@ impl SmplBodies {
             }
         }
         best
+    }
+}
+
+/// Node bounds for the viewer core: each node's own geometry, SMPL bodies from their evaluated
+/// mesh.
+impl NodeBounds for SmplBodies {
+    fn node_bounds(&self, scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
+        crate::render::node_bounds(scene, key, frame).or_else(|| self.body_bounds(scene, key, frame))
     }
 }
 

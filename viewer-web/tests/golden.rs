@@ -17,9 +17,9 @@ use std::sync::{Mutex, OnceLock};
 
 use glam::Vec3;
 use meshcast_protocol::Value;
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::ViewOptions;
 use support::{arr, cube, ints, kind, rgba, uv_sphere, SceneBuilder};
 
 const W: u32 = 128;

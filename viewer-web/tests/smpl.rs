@@ -18,9 +18,9 @@ use glam::Vec3;
 use meshcast_protocol::{Envelope, SmplModelType, Value};
 use meshcast_scene::NodeKey;
 use meshcast_smpl::npy::{write_npy_f32, NpzArchive};
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::ViewOptions;
 use meshcast_viewer::smpl_bodies::{BodyStatus, Gender, ModelFile, SmplBodies};
 use support::{arr, kind, rgba, SceneBuilder};
 

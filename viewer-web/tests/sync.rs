@@ -9,9 +9,9 @@ mod support;
 
 use glam::Vec3;
 use meshcast_protocol::{Envelope, Value};
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::ViewOptions;
 use support::{arr, cube, ints, kind, SceneBuilder};
 
 const W: u32 = 96;

@@ -9,12 +9,12 @@ use glam::Mat4;
 use meshcast_protocol::{FieldRole, NodeKind};
 use meshcast_scene::{Node, NodeKey, Scene};
 
-use super::bounds::Aabb;
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
 use super::mesh::MeshGpu;
 use super::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
 use super::primitives::{colors_translucent, cylinders, spheres};
 use super::{cylinders as cyl, spheres as sph};
+use crate::core::Aabb;
 use crate::smpl_bodies::SmplBodies;
 
 /// One node's GPU resources.

@@ -7,11 +7,11 @@ use glam::{Mat4, Vec3};
 use meshcast_scene::Node;
 use wgpu::util::DeviceExt;
 
-use super::bounds::Aabb;
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
 use super::mesh_data::{vertex_normals, MeshTopology};
 use super::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
+use crate::core::Aabb;
 
 /// Bytes per GPU vertex: position `f32×3` + normal `snorm8×4`.
 const VERTEX_BYTES: u64 = 16;

@@ -26,10 +26,10 @@
 //! `cylinders`, `floor`, `outline`), `pipelines` + [`shaders`] (pipeline state and WGSL),
 //! `uniforms` (uniform-buffer layouts), `renderer` (the frame: passes, sorting, draw calls).
 //!
-//! [`Camera::forward`]: crate::camera::Camera::forward
-//! [`Camera::right`]: crate::camera::Camera::right
-//! [`Camera::up`]: crate::camera::Camera::up
-//! [`Camera::world_per_pixel`]: crate::camera::Camera::world_per_pixel
+//! [`Camera::forward`]: crate::core::camera::Camera::forward
+//! [`Camera::right`]: crate::core::camera::Camera::right
+//! [`Camera::up`]: crate::core::camera::Camera::up
+//! [`Camera::world_per_pixel`]: crate::core::camera::Camera::world_per_pixel
 
 mod bounds;
 mod cylinders;
@@ -39,7 +39,6 @@ mod gpu_scene;
 mod mesh;
 pub(crate) mod mesh_data;
 pub(crate) mod node_data;
-mod options;
 mod outline;
 mod pipelines;
 pub(crate) mod primitives;
@@ -49,8 +48,7 @@ mod spheres;
 mod uniforms;
 
 pub(crate) use bounds::local_bounds;
-pub use bounds::{node_bounds, scene_bounds, Aabb};
-pub use options::{LightMode, ViewOptions};
+pub use bounds::{node_bounds, scene_bounds};
 pub use renderer::Renderer;
 
 /// What the device can do, decided once by whoever created it.

@@ -11,8 +11,9 @@ use super::mesh::{identity_instance, MeshPipelines};
 use super::outline::{self, Mask};
 use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
 use super::uniforms::{DrawUniforms, FrameUniforms};
-use super::{floor, spheres as sph, Caps, RenderStats, ViewOptions};
-use crate::camera::Camera;
+use super::{floor, spheres as sph, Caps, RenderStats};
+use crate::core::camera::Camera;
+use crate::core::ViewOptions;
 use crate::smpl_bodies::SmplBodies;
 
 /// Size-dependent render targets.

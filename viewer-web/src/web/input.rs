@@ -15,12 +15,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
 
-use crate::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
+use crate::core::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
 use crate::picking;
 
-use super::actions::{self, Action};
+use super::actions::{self, Command};
 use super::dom::{on, on_active};
 use super::Shared;
+use crate::core::Action;
 
 /// How far a press may move and still count as a click.
 const CLICK_SLOP_PX: f64 = 4.0;
@@ -111,10 +112,12 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             let h = f64::from(c.client_height()).max(1.0) as f32;
             if s.active.len() >= 2 {
                 if let (Some((d0, mx0, my0)), Some((d1, mx1, my1))) = (s.pinch, s.two()) {
-                    a.camera_moved_by_user();
-                    a.camera.zoom(((d0 - d1) * PINCH_GAIN) as f32);
-                    a.camera.pan((mx1 - mx0) as f32, (my1 - my0) as f32, h);
-                    a.dirty.redraw = true;
+                    a.act(Action::Pinch {
+                        zoom: ((d0 - d1) * PINCH_GAIN) as f32,
+                        dx: (mx1 - mx0) as f32,
+                        dy: (my1 - my0) as f32,
+                        viewport_h: h,
+                    });
                 }
                 s.pinch = s.two();
                 return;
@@ -124,13 +127,11 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 s.dragged = true;
             }
             if s.dragged {
-                a.camera_moved_by_user();
                 let (dx, dy) = ((x - px) as f32, (y - py) as f32);
-                match mode {
-                    Drag::Orbit => a.camera.orbit(dx, dy),
-                    Drag::Pan => a.camera.pan(dx, dy, h),
-                }
-                a.dirty.redraw = true;
+                a.act(match mode {
+                    Drag::Orbit => Action::Orbit { dx, dy },
+                    Drag::Pan => Action::Pan { dx, dy, viewport_h: h },
+                });
             }
         })?;
     }
@@ -170,9 +171,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             // Shift+wheel may arrive as horizontal scrolling (some platforms swap the axes).
             let delta = if w.delta_y() == 0.0 { w.delta_x() } else { w.delta_y() };
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.camera_moved_by_user();
-                a.camera.zoom((delta * scale) as f32 * speed);
-                a.dirty.redraw = true;
+                a.act(Action::Zoom((delta * scale) as f32 * speed));
             }
         })?;
     }
@@ -207,9 +206,9 @@ fn pick_at(app: &Shared, canvas: &Element, x: f64, y: f64) {
     );
     let ndc_x = (x / w * 2.0 - 1.0) as f32;
     let ndc_y = (1.0 - y / h * 2.0) as f32;
-    let (origin, dir) = a.camera.ray(ndc_x, ndc_y, (w / h) as f32);
-    let hit = picking::pick_with_bodies(&a.scene, &a.smpl.bodies, a.frame(), &a.opts, origin, dir);
-    a.select(hit);
+    let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
+    let hit = picking::pick_with_bodies(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir);
+    a.act(Action::Select(hit));
 }
 
 fn typing_in_field(ev: &Event) -> bool {
@@ -233,12 +232,10 @@ fn on_key(app: &Shared, ev: &Event) {
     }
     let key = k.key();
     if let Ok(mut a) = app.try_borrow_mut() {
-        if a.camera.mode == CameraMode::FirstPerson {
+        if a.core.camera().mode == CameraMode::FirstPerson {
             if let Some((forward, right, up)) = actions::walk_for_key(&key) {
                 ev.prevent_default();
-                a.camera_moved_by_user();
-                a.camera.walk(forward, right, up);
-                a.dirty.redraw = true;
+                a.act(Action::Walk(forward, right, up));
                 return;
             }
         }
@@ -247,7 +244,7 @@ fn on_key(app: &Shared, ev: &Event) {
     // Space on a focused button would click it as well: handle it here only.
     ev.prevent_default();
     actions::run(app, action);
-    if action == Action::Escape {
+    if action == Command::Escape {
         ev.stop_propagation();
     }
 }

@@ -21,7 +21,7 @@ mod actions;
 mod app;
 mod custom;
 mod dom;
-mod edits;
+
 mod frame_loop;
 mod gpu;
 mod input;

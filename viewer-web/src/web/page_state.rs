@@ -29,6 +29,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Document;
 
 use super::{actions, Shared};
+use crate::core::Action;
 use crate::smpl_bodies::BodyStatus;
 
 /// Sets `data-<name>` on `<body>` (camelCase names become kebab-case) when it differs.
@@ -111,15 +112,15 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         func0(app, |app| {
             let Ok(a) = app.try_borrow() else { return JsValue::NULL };
             let out = Array::new();
-            for n in a.scene.nodes() {
+            for n in a.core.scene().nodes() {
                 out.push(&obj(&[
                     ("client", JsValue::from_f64(n.key.client as f64)),
                     ("uid", JsValue::from_f64(n.key.uid as f64)),
                     ("kind", JsValue::from_str(n.kind.name())),
                     ("name", JsValue::from_str(n.name())),
                     ("frames", JsValue::from_f64(n.n_frames() as f64)),
-                    ("visible", JsValue::from_bool(!a.opts.hidden.contains(&n.key))),
-                    ("selected", JsValue::from_bool(a.opts.selected == Some(n.key))),
+                    ("visible", JsValue::from_bool(!a.core.view().is_hidden(&n.key))),
+                    ("selected", JsValue::from_bool(a.core.selected() == Some(n.key))),
                 ]));
             }
             out.into()
@@ -136,21 +137,21 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "nFrames",
         func0(app, |app| {
             app.try_borrow()
-                .map_or(JsValue::NULL, |a| JsValue::from_f64(a.scene.n_frames() as f64))
+                .map_or(JsValue::NULL, |a| JsValue::from_f64(a.core.scene().n_frames() as f64))
         }),
     )?;
     put(
         "playing",
         func0(app, |app| {
             app.try_borrow()
-                .map_or(JsValue::NULL, |a| JsValue::from_bool(a.playback.playing()))
+                .map_or(JsValue::NULL, |a| JsValue::from_bool(a.core.playback().playing()))
         }),
     )?;
     put(
         "fps",
         func0(app, |app| {
             app.try_borrow()
-                .map_or(JsValue::NULL, |a| JsValue::from_f64(a.playback.fps()))
+                .map_or(JsValue::NULL, |a| JsValue::from_f64(a.core.playback().fps()))
         }),
     )?;
     put(
@@ -164,14 +165,14 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "connection",
         func0(app, |app| {
             app.try_borrow()
-                .map_or(JsValue::NULL, |a| JsValue::from_str(a.conn.name()))
+                .map_or(JsValue::NULL, |a| JsValue::from_str(a.core.connection().name()))
         }),
     )?;
     put(
         "stats",
         func0(app, |app| {
             let Ok(a) = app.try_borrow() else { return JsValue::NULL };
-            let s = &a.stats;
+            let s = a.core.stats();
             let r = a.renderer.stats();
             let avg = if s.cpu_frames > 0 {
                 s.cpu_ms_sum / s.cpu_frames as f64
@@ -203,8 +204,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "resetStats",
         func0(app, |app| {
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.stats.cpu_ms_sum = 0.0;
-                a.stats.cpu_frames = 0;
+                a.act(Action::ResetCpuStats);
             }
             JsValue::UNDEFINED
         }),
@@ -213,7 +213,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "play",
         func0(app, |app| {
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.set_playing(true);
+                a.act(Action::SetPlaying(true));
             }
             JsValue::UNDEFINED
         }),
@@ -222,7 +222,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "pause",
         func0(app, |app| {
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.set_playing(false);
+                a.act(Action::SetPlaying(false));
             }
             JsValue::UNDEFINED
         }),
@@ -239,14 +239,14 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
     put(
         "fit",
         func0(app, |app| {
-            actions::run(app, actions::Action::FitScene);
+            actions::run(app, actions::Command::FitScene);
             JsValue::UNDEFINED
         }),
     )?;
     put(
         "screenshot",
         func0(app, |app| {
-            actions::run(app, actions::Action::Screenshot);
+            actions::run(app, actions::Command::Screenshot);
             JsValue::UNDEFINED
         }),
     )?;
@@ -262,13 +262,13 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
                 arr.into()
             };
             obj(&[
-                ("eye", v3(a.camera.eye())),
-                ("target", v3(a.camera.target)),
-                ("up", v3(a.camera.up())),
-                ("mode", JsValue::from_str(a.camera.mode.name())),
-                ("fov", JsValue::from_f64(f64::from(a.camera.fov_y.to_degrees()))),
-                ("distance", JsValue::from_f64(f64::from(a.camera.distance))),
-                ("orthographic", JsValue::from_bool(a.camera.orthographic)),
+                ("eye", v3(a.core.camera().eye())),
+                ("target", v3(a.core.camera().target)),
+                ("up", v3(a.core.camera().up())),
+                ("mode", JsValue::from_str(a.core.camera().mode.name())),
+                ("fov", JsValue::from_f64(f64::from(a.core.camera().fov_y.to_degrees()))),
+                ("distance", JsValue::from_f64(f64::from(a.core.camera().distance))),
+                ("orthographic", JsValue::from_bool(a.core.camera().orthographic)),
             ])
         }),
     )?;
@@ -276,14 +276,14 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "cameraAnimating",
         func0(app, |app| {
             app.try_borrow()
-                .map_or(JsValue::NULL, |a| JsValue::from_bool(a.camera_anim.is_some()))
+                .map_or(JsValue::NULL, |a| JsValue::from_bool(a.core.camera_animating()))
         }),
     )?;
     put(
         "setFrame",
         func_args(app, |app, args| {
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.set_frame(arg_f64(&args, 0) as i64);
+                a.act(Action::SetFrame(arg_f64(&args, 0) as i64));
             }
             JsValue::UNDEFINED
         }),
@@ -292,7 +292,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "select",
         func_args(app, |app, args| {
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.select(key_of(arg_f64(&args, 0), arg_f64(&args, 1)));
+                a.act(Action::Select(key_of(arg_f64(&args, 0), arg_f64(&args, 1))));
             }
             JsValue::UNDEFINED
         }),
@@ -301,7 +301,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "setVisible",
         func_args(app, |app, args| {
             if let (Ok(mut a), Some(key)) = (app.try_borrow_mut(), key_of(arg_f64(&args, 0), arg_f64(&args, 1))) {
-                a.set_visible(key, args.get(2).is_truthy());
+                a.act(Action::SetVisible(key, args.get(2).is_truthy()));
             }
             JsValue::UNDEFINED
         }),

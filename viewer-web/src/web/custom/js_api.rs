@@ -73,13 +73,13 @@ fn node_to_js(app: &App, n: &Node) -> JsValue {
         ("kind", JsValue::from_str(n.kind.name())),
         ("name", JsValue::from_str(n.name())),
         ("frames", num(n.n_frames() as f64)),
-        ("visible", JsValue::from_bool(!app.opts.hidden.contains(&n.key))),
-        ("selected", JsValue::from_bool(app.opts.selected == Some(n.key))),
+        ("visible", JsValue::from_bool(!app.core.view().is_hidden(&n.key))),
+        ("selected", JsValue::from_bool(app.core.selected() == Some(n.key))),
         (
             "color",
-            crate::web::edits::color(n).map_or(JsValue::NULL, |c| floats(&c)),
+            crate::core::edits::color(n).map_or(JsValue::NULL, |c| floats(&c)),
         ),
-        ("position", floats(&crate::web::edits::position(n, frame))),
+        ("position", floats(&crate::core::edits::position(n, frame))),
     ])
 }
 
@@ -217,7 +217,8 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
     put(
         "nodes",
         &query(app, |a, _| {
-            Ok(a.scene
+            Ok(a.core
+                .scene()
                 .nodes()
                 .into_iter()
                 .map(|n| node_to_js(a, n))
@@ -229,7 +230,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
         "node",
         &query(app, |a, args| {
             let (key, _) = key_arg(args, 0)?;
-            Ok(a.scene.node(&key).map_or(JsValue::NULL, |n| node_to_js(a, n)))
+            Ok(a.core.scene().node(&key).map_or(JsValue::NULL, |n| node_to_js(a, n)))
         }),
     )?;
     put(
@@ -238,10 +239,10 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
             let uid = id_of(&args.get(0)).ok_or_else(|| type_error("nodeByRemoteUid(uid, client) needs a uid"))?;
             let client = args.get(1);
             let node = if client.is_null() || client.is_undefined() {
-                a.scene.nodes().into_iter().find(|n| n.key.uid == uid)
+                a.core.scene().nodes().into_iter().find(|n| n.key.uid == uid)
             } else {
                 let client = id_of(&client).ok_or_else(|| type_error("client must be a client id"))?;
-                a.scene.node(&NodeKey { client, uid })
+                a.core.scene().node(&NodeKey { client, uid })
             };
             Ok(node.map_or(JsValue::NULL, |n| node_to_js(a, n)))
         }),
@@ -249,23 +250,28 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
     put(
         "selected",
         &query(app, |a, _| {
-            Ok(a.opts
+            Ok(a.core
+                .view()
                 .selected
-                .and_then(|k| a.scene.node(&k))
+                .and_then(|k| a.core.scene().node(&k))
                 .map_or(JsValue::NULL, |n| node_to_js(a, n)))
         }),
     )?;
     put("currentFrame", &query(app, |a, _| Ok(num(a.frame() as f64))))?;
-    put("nFrames", &query(app, |a, _| Ok(num(a.scene.n_frames() as f64))))?;
+    put("nFrames", &query(app, |a, _| Ok(num(a.core.scene().n_frames() as f64))))?;
     put(
         "playing",
-        &query(app, |a, _| Ok(JsValue::from_bool(a.playback.playing()))),
+        &query(app, |a, _| Ok(JsValue::from_bool(a.core.playback().playing()))),
     )?;
-    put("connection", &query(app, |a, _| Ok(JsValue::from_str(a.conn.name()))))?;
+    put(
+        "connection",
+        &query(app, |a, _| Ok(JsValue::from_str(a.core.connection().name()))),
+    )?;
     put(
         "clients",
         &query(app, |a, _| {
-            Ok(a.clients
+            Ok(a.core
+                .clients()
                 .values()
                 .map(|c| {
                     obj(&[

@@ -10,7 +10,8 @@ use glam::Vec3;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::camera::{Camera, FOV_RANGE_DEG};
+use crate::core::camera::{Camera, FOV_RANGE_DEG};
+use crate::core::Action;
 use crate::web::app::App;
 use crate::web::dom::{child, input, is_focused, on, set_text, set_value};
 use crate::web::Shared;
@@ -117,8 +118,7 @@ impl CameraPanel {
         let (a, fov) = (app.clone(), self.fov.clone());
         on(&self.fov, "input", move |_| {
             if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), fov.value().parse::<f32>()) {
-                app.camera.set_fov_deg(v);
-                app.dirty.redraw = true;
+                app.act(Action::SetFov(v));
             }
         })?;
         for (row, fields) in [(Row::Eye, &self.eye), (Row::Target, &self.target)] {
@@ -134,15 +134,13 @@ impl CameraPanel {
     fn on_edit(&self, app: &Shared, row: Row) {
         let Ok(mut a) = app.try_borrow_mut() else { return };
         let (eye, target) = match row {
-            Row::Eye => (read(&self.eye), Some(a.camera.target)),
-            Row::Target => (Some(a.camera.eye()), read(&self.target)),
+            Row::Eye => (read(&self.eye), Some(a.core.camera().target)),
+            Row::Target => (Some(a.core.camera().eye()), read(&self.target)),
         };
         let (Some(eye), Some(target)) = (eye, target) else {
             return;
         };
-        a.camera_moved_by_user();
-        a.camera.look_from(eye, target);
-        a.dirty.redraw = true;
+        a.act(Action::LookFrom { eye, target });
         // Show what the camera made of it (clamped pitch, rejected values).
         self.shown.set(None);
     }
@@ -156,7 +154,7 @@ fn values(c: &Camera) -> [f32; 10] {
 /// Shows the camera's state; touches the DOM only when it changed.
 pub fn refresh(app: &mut App) {
     let p = &app.ui.camera;
-    let now = values(&app.camera);
+    let now = values(app.core.camera());
     if p.shown.get() == Some(now) {
         return;
     }

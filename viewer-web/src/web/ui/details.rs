@@ -3,7 +3,7 @@
 //!
 //! The panel's structure is built when the selection changes; values are refreshed in place
 //! (never in the field being typed in). Inputs carry `data-edit`; one delegated listener applies
-//! edits through [`crate::web::edits`].
+//! edits through [`crate::core::edits`].
 
 use meshcast_protocol::NodeKind;
 use meshcast_scene::NodeKey;
@@ -11,9 +11,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlInputElement};
 
+use crate::core::{edits, Action, Edit};
 use crate::web::app::App;
 use crate::web::dom::{child, clear, input, on, set_text, set_value};
-use crate::web::{edits, Shared};
+use crate::web::Shared;
 
 /// The panel.
 #[derive(Clone)]
@@ -66,7 +67,7 @@ impl Details {
                 return;
             };
             if t.get_attribute("data-edit").as_deref() == Some("center") {
-                crate::web::actions::run(&a, crate::web::actions::Action::CenterSelection);
+                crate::web::actions::run(&a, crate::web::actions::Command::CenterSelection);
             }
         })?;
         Ok(())
@@ -92,41 +93,35 @@ fn on_edit(app: &Shared, ev: &Event, live: bool) {
     let Ok(mut a) = app.try_borrow_mut() else { return };
     let Some(view) = a.ui.details.view.clone() else { return };
     let key = view.key;
-    let frame = a.frame();
-    match what.as_str() {
-        "visible" => a.set_visible(key, t.checked()),
-        "flat" | "edges" => {
-            let edges = what == "edges";
-            let map = if edges {
-                &mut a.opts.draw_edges_override
-            } else {
-                &mut a.opts.flat_shading_override
-            };
-            map.insert(key, t.checked());
-        }
-        "position" => {
-            let p = view.position.each_ref().map(|i| num(i).unwrap_or(0.0));
-            edits::set_position(&mut a.scene, &key, frame, p);
-        }
-        "rotation" => {
-            let r = view.rotation.each_ref().map(|i| num(i).unwrap_or(0.0));
-            edits::set_rotation_euler_deg(&mut a.scene, &key, frame, r);
-        }
-        "scale" => {
-            if let Some(s) = num(&view.scale) {
-                edits::set_scale(&mut a.scene, &key, frame, s);
-            }
-        }
-        "color" | "alpha" => {
-            if let Some([r, g, b]) = edits::from_hex(&view.color.value()) {
+    let action = match what.as_str() {
+        "visible" => Action::SetVisible(key, t.checked()),
+        "flat" | "edges" => Action::SetMeshFlag {
+            key,
+            edges: what == "edges",
+            on: t.checked(),
+        },
+        "position" => Action::Edit(
+            key,
+            Edit::Position(view.position.each_ref().map(|i| num(i).unwrap_or(0.0))),
+        ),
+        "rotation" => Action::Edit(
+            key,
+            Edit::RotationEulerDeg(view.rotation.each_ref().map(|i| num(i).unwrap_or(0.0))),
+        ),
+        "scale" => match num(&view.scale) {
+            Some(s) => Action::Edit(key, Edit::Scale(s)),
+            None => return,
+        },
+        "color" | "alpha" => match edits::from_hex(&view.color.value()) {
+            Some([r, g, b]) => {
                 let alpha = num(&view.alpha).unwrap_or(1.0).clamp(0.0, 1.0);
-                edits::set_color(&mut a.scene, &key, [r, g, b, alpha]);
+                Action::Edit(key, Edit::Color([r, g, b, alpha]))
             }
-        }
+            None => return,
+        },
         _ => return,
-    }
-    a.dirty.details = true;
-    a.dirty.redraw = true;
+    };
+    a.act(action);
 }
 
 fn labelled_input(
@@ -141,7 +136,7 @@ fn labelled_input(
 }
 
 fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result<View, JsValue> {
-    let node = app.scene.node(&key).ok_or("selected node is gone")?;
+    let node = app.core.scene().node(&key).ok_or("selected node is gone")?;
     clear(body);
     child(
         doc,
@@ -270,7 +265,7 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
 pub fn refresh(app: &mut App) {
     let doc = app.ui.doc.clone();
     let body = app.ui.details.body.clone();
-    let Some(key) = app.opts.selected.filter(|k| app.scene.node(k).is_some()) else {
+    let Some(key) = app.core.selected().filter(|k| app.core.scene().node(k).is_some()) else {
         app.ui.details.view = None;
         clear(&body);
         let _ = child(
@@ -285,11 +280,14 @@ pub fn refresh(app: &mut App) {
     if app.ui.details.view.as_ref().map(|v| v.key) != Some(key) {
         app.ui.details.view = build_view(&doc, &body, app, key).ok();
     }
-    let (Some(view), Some(node)) = (app.ui.details.view.clone(), app.scene.node(&key)) else {
+    let (Some(view), Some(node)) = (app.ui.details.view.clone(), app.core.scene().node(&key)) else {
         return;
     };
     let frame = app.frame();
-    let client = match (app.clients.get(&key.client), app.known_clients.get(&key.client)) {
+    let client = match (
+        app.core.clients().get(&key.client),
+        app.core.known_clients().get(&key.client),
+    ) {
         (Some(c), _) => format!("from client #{} {} ({})", c.id, c.addr, c.format),
         (None, Some(c)) => format!("from client #{} {} (disconnected)", c.id, c.addr),
         (None, None) => format!("from client #{}", key.client),
@@ -300,12 +298,12 @@ pub fn refresh(app: &mut App) {
         let _ = child(&doc, &view.stats, "dt", &[], Some(label));
         let _ = child(&doc, &view.stats, "dd", &[("data-stat", label)], Some(&value));
     }
-    view.visible.set_checked(!app.opts.hidden.contains(&key));
+    view.visible.set_checked(!app.core.view().is_hidden(&key));
     if let Some(f) = &view.flat {
-        f.set_checked(app.mesh_flag(&key, false));
+        f.set_checked(app.core.mesh_flag(&key, false));
     }
     if let Some(e) = &view.edges {
-        e.set_checked(app.mesh_flag(&key, true));
+        e.set_checked(app.core.mesh_flag(&key, true));
     }
     let p = edits::position(node, frame);
     let r = edits::rotation_euler_deg(node, frame);

@@ -4,8 +4,9 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::playback::{MAX_FPS, MIN_FPS};
-use crate::web::actions::{self, Action};
+use crate::core::playback::{MAX_FPS, MIN_FPS};
+use crate::core::Action;
+use crate::web::actions::{self, Command};
 use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_attr, set_text, set_value};
 use crate::web::Shared;
@@ -126,27 +127,28 @@ impl PlaybackBar {
     /// Attaches the controls' handlers.
     pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
         let a = app.clone();
-        on(&self.play, "click", move |_| actions::run(&a, Action::TogglePlay))?;
+        on(&self.play, "click", move |_| actions::run(&a, Command::TogglePlay))?;
         let a = app.clone();
         on(&self.prev, "click", move |_| {
-            pause_then(&a, |app| app.step(false));
+            pause_then(&a, Action::Step { forward: false });
         })?;
         let a = app.clone();
         on(&self.next, "click", move |_| {
-            pause_then(&a, |app| app.step(true));
+            pause_then(&a, Action::Step { forward: true });
         })?;
         let a = app.clone();
         let slider = self.slider.clone();
         on(&self.slider, "input", move |_| {
             if let (Ok(mut app), Ok(f)) = (a.try_borrow_mut(), slider.value().parse::<i64>()) {
-                app.set_frame(f);
+                app.act(Action::SetFrame(f));
             }
         })?;
         let a = app.clone();
         let fps = self.fps.clone();
         on(&self.fps, "change", move |_| {
             if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), fps.value().parse::<f64>()) {
-                let used = app.playback.set_fps(v);
+                app.act(Action::SetFps(v));
+                let used = app.core.playback().fps();
                 fps.set_value(&used.to_string());
             }
         })?;
@@ -154,7 +156,7 @@ impl PlaybackBar {
         let looping = self.looping.clone();
         on(&self.looping, "change", move |_| {
             if let Ok(mut app) = a.try_borrow_mut() {
-                app.playback.set_looping(looping.checked());
+                app.act(Action::SetLooping(looping.checked()));
             }
         })?;
         Ok(())
@@ -162,19 +164,19 @@ impl PlaybackBar {
 }
 
 /// The step buttons pause first (stepping only applies while paused, as in aitviewer).
-fn pause_then(app: &Shared, f: impl FnOnce(&mut App)) {
+fn pause_then(app: &Shared, step: Action) {
     if let Ok(mut a) = app.try_borrow_mut() {
-        a.set_playing(false);
-        f(&mut a);
+        a.act(Action::SetPlaying(false));
+        a.act(step);
     }
 }
 
 /// Updates the bar from the playback state.
 pub fn refresh(app: &mut App) {
     let b = &app.ui.playback;
-    let n = app.scene.n_frames();
+    let n = app.core.scene().n_frames();
     let f = app.frame();
-    let playing = app.playback.playing();
+    let playing = app.core.playback().playing();
     set_text(&b.play, if playing { "Pause" } else { "Play" });
     set_attr(&b.play, "aria-pressed", if playing { "true" } else { "false" });
     set_attr(&b.slider, "max", &(n - 1).to_string());
@@ -183,9 +185,9 @@ pub fn refresh(app: &mut App) {
         b.slider.set_value(&fs);
     }
     set_text(&b.label, &format!("{f} / {}", n - 1));
-    set_value(&b.fps, &app.playback.fps().to_string());
-    if b.looping.checked() != app.playback.looping() {
-        b.looping.set_checked(app.playback.looping());
+    set_value(&b.fps, &app.core.playback().fps().to_string());
+    if b.looping.checked() != app.core.playback().looping() {
+        b.looping.set_checked(app.core.playback().looping());
     }
     let doc = &app.ui.doc;
     crate::web::page_state::set(doc, "currentFrame", &f.to_string());

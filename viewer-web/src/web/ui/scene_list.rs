@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement};
 
+use crate::core::Action;
 use crate::web::app::App;
 use crate::web::dom::{child, clear, closest_with, on};
 use crate::web::Shared;
@@ -65,8 +66,8 @@ impl SceneList {
             }
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
                 if let Ok(mut app) = a.try_borrow_mut() {
-                    let already = app.opts.selected == Some(key);
-                    app.select(if already { None } else { Some(key) });
+                    let already = app.core.selected() == Some(key);
+                    app.act(Action::Select(if already { None } else { Some(key) }));
                 }
             }
         })?;
@@ -77,7 +78,7 @@ impl SceneList {
             };
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
                 if let Ok(mut app) = a.try_borrow_mut() {
-                    app.set_visible(key, cb.checked());
+                    app.act(Action::SetVisible(key, cb.checked()));
                 }
             }
         })?;
@@ -91,7 +92,7 @@ impl SceneList {
             }
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
                 if let Ok(mut app) = a.try_borrow_mut() {
-                    app.select(Some(key));
+                    app.act(Action::Select(Some(key)));
                 }
             }
         })?;
@@ -111,11 +112,12 @@ pub fn refresh(app: &mut App) {
     let doc = app.ui.doc.clone();
     let sl = app.ui.scene_list.clone();
     clear(&sl.list);
-    sl.count.set_text_content(Some(&format!("({})", app.scene.len())));
-    for node in app.scene.nodes() {
+    sl.count
+        .set_text_content(Some(&format!("({})", app.core.scene().len())));
+    for node in app.core.scene().nodes() {
         let key = node.key;
-        let visible = !app.opts.hidden.contains(&key);
-        let selected = app.opts.selected == Some(key);
+        let visible = !app.core.view().is_hidden(&key);
+        let selected = app.core.selected() == Some(key);
         let client = key.client.to_string();
         let uid = key.uid.to_string();
         let Ok(row) = child(
