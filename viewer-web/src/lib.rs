@@ -11,7 +11,7 @@
 //! - `offscreen` (native only): render a scene to an RGBA image.
 
 pub mod core;
-pub mod picking;
+pub mod geometry;
 pub mod render;
 pub mod smpl_bodies;
 

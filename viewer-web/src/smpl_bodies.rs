@@ -32,7 +32,6 @@ mod model_file;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use glam::Vec3;
 use meshcast_protocol::NodeKind;
 use meshcast_scene::{Node, NodeKey, Scene};
 use meshcast_smpl::{SmplError, SmplModel};
@@ -42,7 +41,7 @@ pub use model_file::{Gender, ModelFile};
 use body::Body;
 use loaded::LoadedModel;
 
-use crate::core::{Aabb, NodeBounds, ViewOptions};
+use crate::geometry::{DerivedNodes, Drawn};
 
 /// Where an SMPL node's body stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,62 +336,19 @@ impl SmplBodies {
     pub(crate) fn drawn_version(&self, key: &NodeKey) -> Option<u64> {
         self.bodies.get(key).map(|e| e.body.version)
     }
-
-    /// World-space bounds of a body's mesh at scene frame `frame`.
-    pub fn body_bounds(&self, scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
-        let node = scene.node(&key)?;
-        let i = node.data_frame(frame)?;
-        let mesh = self.mesh_node(&key)?;
-        let b = crate::render::local_bounds(mesh, i).transformed(&crate::render::node_data::model_matrix(mesh, i));
-        b.is_valid().then_some(b)
-    }
-
-    /// World-space bounds of every body shown at scene frame `frame` (union it with
-    /// [`crate::render::scene_bounds`] to fit the camera).
-    pub fn bounds(&self, scene: &Scene, frame: usize, opts: &ViewOptions) -> Option<Aabb> {
-        let b = self
-            .bodies
-            .keys()
-            .filter(|k| !opts.is_hidden(k))
-            .filter_map(|k| self.body_bounds(scene, *k, frame))
-            .fold(Aabb::EMPTY, Aabb::union);
-        b.is_valid().then_some(b)
-    }
-
-    /// The nearest hit of the world ray `origin + t·dir` with a body's mesh at scene frame
-    /// `frame`: `(t, key)`.
-    pub(crate) fn pick(
-        &self,
-        scene: &Scene,
-        frame: usize,
-        opts: &ViewOptions,
-        o: Vec3,
-        d: Vec3,
-    ) -> Option<(f32, NodeKey)> {
-        let mut best: Option<(f32, NodeKey)> = None;
-        for key in self.bodies.keys().filter(|k| !opts.is_hidden(k)) {
-            let (Some(node), Some(mesh)) = (scene.node(key), self.mesh_node(key)) else {
-                continue;
-            };
-            if !crate::render::node_data::is_pickable(node) {
-                continue;
-            }
-            let Some(i) = node.data_frame(frame) else { continue };
-            if let Some(t) = crate::picking::hit_node(mesh, i, o, d) {
-                if best.is_none_or(|(bt, _)| t < bt) {
-                    best = Some((t, *key));
-                }
-            }
-        }
-        best
-    }
 }
 
-/// Node bounds for the viewer core: each node's own geometry, SMPL bodies from their evaluated
-/// mesh.
-impl NodeBounds for SmplBodies {
-    fn node_bounds(&self, scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
-        crate::render::node_bounds(scene, key, frame).or_else(|| self.body_bounds(scene, key, frame))
+/// SMPL bodies enter the geometry layer as ordinary nodes: the evaluated mesh, and the skeleton
+/// when rigged.
+impl DerivedNodes for SmplBodies {
+    fn derived(&self, key: &NodeKey) -> Option<Drawn<'_>> {
+        let mesh = self.mesh_node(key)?;
+        Some(Drawn {
+            base: mesh,
+            mesh: Some(mesh),
+            prims: self.skeleton_node(key),
+            version: self.drawn_version(key)?,
+        })
     }
 }
 
@@ -400,6 +356,7 @@ impl NodeBounds for SmplBodies {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use glam::Vec3;
     use meshcast_protocol::{Command, Envelope, NdArray, SmplModelType, Value};
     use meshcast_smpl::{ModelParts, Rows, SequenceOptions, SequenceParams};
 
@@ -650,19 +607,19 @@ mod tests {
         assert_eq!(mesh.statics["color"].to_f32_vec(), default_color_smpl());
         assert_eq!(mesh.name(), "walker");
         // z_up: the node rotation maps +Z to +Y.
-        let m = crate::render::node_data::model_matrix(mesh, 0);
+        let m = crate::geometry::node_data::model_matrix(mesh, 0);
         assert!((m.transform_vector3(Vec3::Z) - Vec3::Y).length() < 1e-6);
         let sk = bodies.skeleton_node(&key(1)).unwrap();
         assert_eq!(sk.series["joint_positions"].frame_shape(), &[24, 3]);
         assert_eq!(sk.statics["joint_connections"].shape(), &[23, 2]);
         let bones = sk.statics["joint_connections"].to_i64_vec();
         assert_eq!(&bones[..6], &[0, 1, 0, 2, 0, 3]);
-        let spheres = crate::render::primitives::spheres(sk, 1);
+        let spheres = crate::geometry::primitives::spheres(sk, 1);
         assert_eq!(spheres.len(), 24);
         assert_eq!(spheres[0].radius, 0.05);
         let j = bodies.joints(&key(1), 1).unwrap();
         assert_eq!(spheres[5].center, Vec3::new(j[15], j[16], j[17]));
-        assert_eq!(crate::render::primitives::cylinders(sk, 0).len(), 23);
+        assert_eq!(crate::geometry::primitives::cylinders(sk, 0).len(), 23);
 
         let unrigged = scene_with(1, &[("is_rigged", Value::Bool(false))]);
         bodies.sync(&unrigged);

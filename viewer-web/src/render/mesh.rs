@@ -8,10 +8,10 @@ use meshcast_scene::Node;
 use wgpu::util::DeviceExt;
 
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
-use super::mesh_data::{vertex_normals, MeshTopology};
-use super::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
 use crate::core::Aabb;
+use crate::geometry::mesh_data::{vertex_normals, MeshTopology};
+use crate::geometry::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
 
 /// Bytes per GPU vertex: position `f32×3` + normal `snorm8×4`.
 const VERTEX_BYTES: u64 = 16;
@@ -206,7 +206,7 @@ impl MeshGpu {
                 })
                 .collect();
             inst.update(up, keys, &mut |i, out| {
-                let mats = super::node_data::instance_transforms(node, i).unwrap_or_default();
+                let mats = crate::geometry::node_data::instance_transforms(node, i).unwrap_or_default();
                 for m in mats {
                     out.extend_from_slice(cast_slice(&m.to_cols_array()));
                 }

@@ -11,7 +11,7 @@ use meshcast_smpl::{rotation, Evaluator, FrameParams, SmplError};
 
 use super::derived;
 use super::loaded::LoadedModel;
-use crate::render::node_data::{frame_f32, opt_bool, opt_f32, series_len};
+use crate::geometry::node_data::{frame_f32, opt_bool, opt_f32, series_len};
 
 /// Frames evaluated per `Evaluator::evaluate_many` call (bounds the scratch memory).
 const CHUNK: usize = 64;

@@ -4,7 +4,7 @@
 use meshcast_protocol::{NdArray, NodeKind};
 use meshcast_smpl::{SmplError, SmplModel};
 
-use crate::render::node_data::default_color;
+use crate::geometry::node_data::default_color;
 
 /// A model ready to evaluate and draw.
 pub(crate) struct LoadedModel {

@@ -3,6 +3,7 @@
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
 use crate::core::{Action, Changed, ViewerState};
+use crate::geometry::Geometry;
 use crate::render::Renderer;
 
 use super::gpu::Gpu;
@@ -88,7 +89,7 @@ impl App {
 
     /// Applies a user action to the core and notes what to refresh.
     pub fn act(&mut self, action: Action) -> Changed {
-        let c = self.core.apply(action, &self.smpl.bodies);
+        let c = self.core.apply(action, &Geometry(&self.smpl.bodies));
         self.dirty.note(c);
         c
     }
@@ -103,10 +104,10 @@ impl App {
         let frame = self.frame();
         let smpl_message = self.smpl.sync(self.core.scene());
         super::models::show_message(self, smpl_message);
-        let c = self.core.auto_target(&self.smpl.bodies);
+        let c = self.core.auto_target(&Geometry(&self.smpl.bodies));
         self.dirty.note(c);
         self.renderer
-            .sync_with_bodies(&self.gpu.device, &self.gpu.queue, self.core.scene(), &self.smpl.bodies);
+            .sync(&self.gpu.device, &self.gpu.queue, self.core.scene(), &self.smpl.bodies);
         let Some(tex) = self.gpu.acquire() else {
             return false;
         };

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
 
 use crate::core::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
-use crate::picking;
+use crate::geometry::picking;
 
 use super::actions::{self, Command};
 use super::dom::{on, on_active};
@@ -207,7 +207,7 @@ fn pick_at(app: &Shared, canvas: &Element, x: f64, y: f64) {
     let ndc_x = (x / w * 2.0 - 1.0) as f32;
     let ndc_y = (1.0 - y / h * 2.0) as f32;
     let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
-    let hit = picking::pick_with_bodies(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir);
+    let hit = picking::pick(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir);
     a.act(Action::Select(hit));
 }
 

@@ -3,6 +3,7 @@
 use meshcast_protocol::NodeKind;
 use meshcast_scene::{Node, NodeKey, Scene};
 
+use super::drawn::{drawn, DerivedNodes};
 use super::node_data::{frame_points, instance_transforms, model_matrix};
 use super::primitives::{cylinders, spheres};
 use crate::core::{Aabb, ViewOptions};
@@ -31,24 +32,26 @@ pub(crate) fn local_bounds(node: &Node, i: usize) -> Aabb {
     }
 }
 
-/// World-space bounds of a node's geometry at scene frame `frame`; `None` when the node does
-/// not exist, is not shown at that frame or has no geometry.
-pub fn node_bounds(scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
+/// World-space bounds of what a node draws at scene frame `frame` (an SMPL body's mesh from
+/// `derived`); `None` when the node does not exist, is not shown at that frame or has no
+/// geometry.
+pub fn node_bounds(scene: &Scene, derived: &dyn DerivedNodes, key: NodeKey, frame: usize) -> Option<Aabb> {
     let node = scene.node(&key)?;
     let i = node.data_frame(frame)?;
-    let b = local_bounds(node, i).transformed(&model_matrix(node, i));
+    let base = drawn(node, derived)?.base;
+    let b = local_bounds(base, i).transformed(&model_matrix(base, i));
     b.is_valid().then_some(b)
 }
 
 /// World-space bounds of every node shown at scene frame `frame` (hidden nodes skipped).
 /// This walks the nodes' current geometry on the CPU: call it on user actions (fit), not per
 /// rendered frame.
-pub fn scene_bounds(scene: &Scene, frame: usize, opts: &ViewOptions) -> Option<Aabb> {
+pub fn scene_bounds(scene: &Scene, derived: &dyn DerivedNodes, frame: usize, opts: &ViewOptions) -> Option<Aabb> {
     let b = scene
         .nodes()
         .into_iter()
         .filter(|n| !opts.is_hidden(&n.key))
-        .filter_map(|n| node_bounds(scene, n.key, frame))
+        .filter_map(|n| node_bounds(scene, derived, n.key, frame))
         .fold(Aabb::EMPTY, Aabb::union);
     b.is_valid().then_some(b)
 }
@@ -57,6 +60,7 @@ pub fn scene_bounds(scene: &Scene, frame: usize, opts: &ViewOptions) -> Option<A
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::geometry::NoDerived;
     use glam::{Mat4, Vec3};
     use meshcast_protocol::{Command, Envelope, NdArray, Value};
 
@@ -86,7 +90,7 @@ mod tests {
                 ("position", arr(&[3], &[0., 10., 0.])),
             ],
         );
-        let b = node_bounds(&s, k, 0).unwrap();
+        let b = node_bounds(&s, &NoDerived, k, 0).unwrap();
         assert!((b.min - Vec3::new(-0.5, 9.5, -0.5)).length() < 1e-6);
         assert!((b.max - Vec3::new(1.5, 10.5, 0.5)).length() < 1e-6);
     }
@@ -101,18 +105,18 @@ mod tests {
         let faces: Value = NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap().into();
         let m = add(&mut s, 2, 1, vec![("vertices", verts), ("faces", faces)]);
         let sp = add(&mut s, 3, 2, vec![("positions", arr(&[1, 3], &[-4., 0., 0.]))]);
-        assert_eq!(node_bounds(&s, m, 0).unwrap().max.z, 0.0);
-        assert_eq!(node_bounds(&s, m, 1).unwrap().max.z, 5.0);
+        assert_eq!(node_bounds(&s, &NoDerived, m, 0).unwrap().max.z, 0.0);
+        assert_eq!(node_bounds(&s, &NoDerived, m, 1).unwrap().max.z, 5.0);
         // Past its end the mesh holds its last frame.
-        assert_eq!(node_bounds(&s, m, 9).unwrap().max.z, 5.0);
+        assert_eq!(node_bounds(&s, &NoDerived, m, 9).unwrap().max.z, 5.0);
         let mut opts = ViewOptions::default();
-        let all = scene_bounds(&s, 0, &opts).unwrap();
+        let all = scene_bounds(&s, &NoDerived, 0, &opts).unwrap();
         assert!(all.min.x < -3.9);
         opts.hidden.insert(sp);
-        let some = scene_bounds(&s, 0, &opts).unwrap();
+        let some = scene_bounds(&s, &NoDerived, 0, &opts).unwrap();
         assert_eq!(some.min.x, 0.0);
         opts.hidden.insert(m);
-        assert_eq!(scene_bounds(&s, 0, &opts), None);
+        assert_eq!(scene_bounds(&s, &NoDerived, 0, &opts), None);
     }
 
     #[test]
