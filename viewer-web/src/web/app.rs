@@ -58,6 +58,8 @@ pub struct App {
     pub dirty: Dirty,
     /// Help overlay shown.
     pub help_open: bool,
+    /// PNG downloads made (`data-screenshots`).
+    pub screenshots: u64,
     /// SMPL bodies and their model files.
     pub smpl: super::models::Smpl,
     /// Custom message handlers and the outbox to clients (`custom`).
@@ -76,6 +78,7 @@ impl App {
             ui,
             dirty: Dirty::all(),
             help_open: false,
+            screenshots: 0,
             smpl: super::models::Smpl::default(),
             ext: super::custom::Extensions::default(),
             params,

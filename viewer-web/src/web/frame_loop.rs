@@ -57,24 +57,8 @@ fn tick(app: &Shared, ts_ms: f64) {
     let now = now_ms();
     ui::refresh(&mut a, now);
     let end = now_ms();
-    let doc = a.ui.doc.clone();
-    let s = a.core.stats_mut();
-    let first = s.frame_done(presented, end - t0, end);
-    if presented {
-        page_state::set(&doc, "framesRendered", &s.frames_rendered.to_string());
-        if first {
-            page_state::set(&doc, "firstFrameMs", &format!("{end:.0}"));
-            page_state::set(&doc, "firstFrame", "1");
-        }
-    }
-    let nodes = a.core.scene().len().to_string();
-    page_state::set(&doc, "nodes", &nodes);
-    let sel = a
-        .core
-        .selected()
-        .map(|k| format!("{}:{}", k.client, k.uid))
-        .unwrap_or_default();
-    page_state::set(&doc, "selected", &sel);
+    a.core.stats_mut().frame_done(presented, end - t0, end);
+    page_state::sync(&a);
     drop(a);
     super::models::spawn_fetches(app);
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::smpl_bodies::{ModelFile, SmplBodies};
 
-use super::{net::now_ms, page_state, Shared};
+use super::{net::now_ms, Shared};
 
 /// The page's SMPL state.
 #[derive(Default)]
@@ -108,6 +108,5 @@ pub fn show_message(app: &mut super::app::App, message: Option<String>) {
         let c = app.core.set_error(message.clone());
         app.note(c);
     }
-    page_state::set(&app.ui.doc, "smplError", message.as_deref().unwrap_or(""));
     app.smpl.message = message;
 }

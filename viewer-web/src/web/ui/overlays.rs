@@ -132,7 +132,6 @@ pub fn toggle_help(app: &Shared, show: Option<bool>) {
     let open = show.unwrap_or(!a.help_open);
     a.help_open = open;
     set_hidden(&a.ui.overlays.help, !open);
-    crate::web::page_state::set(&a.ui.doc, "help", if open { "1" } else { "0" });
 }
 
 /// Opens the go-to-frame box with the current frame and focuses it.

@@ -189,8 +189,4 @@ pub fn refresh(app: &mut App) {
     if b.looping.checked() != app.core.playback().looping() {
         b.looping.set_checked(app.core.playback().looping());
     }
-    let doc = &app.ui.doc;
-    crate::web::page_state::set(doc, "currentFrame", &f.to_string());
-    crate::web::page_state::set(doc, "nFrames", &n.to_string());
-    crate::web::page_state::set(doc, "playing", if playing { "1" } else { "0" });
 }

@@ -7,7 +7,7 @@ use crate::core::ConnState;
 use crate::web::actions::{self, Command};
 use crate::web::app::App;
 use crate::web::dom::{child, on, set_attr, set_text};
-use crate::web::{page_state, Shared};
+use crate::web::Shared;
 
 /// Tool buttons: (id, label, shortcut, action).
 const TOOLS: &[(&str, &str, &str, Command)] = &[
@@ -125,7 +125,6 @@ pub fn refresh(app: &mut App, now_ms: f64) {
         "title",
         crate::web::params::display_url(&app.params.relay_url),
     );
-    page_state::set(&app.ui.doc, "connection", state);
     set_text(&t.error, app.core.last_error().unwrap_or(""));
     let fps = if app.core.stats().fps > 0.0 {
         format!(
