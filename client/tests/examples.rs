@@ -148,5 +148,5 @@ fn two_way_example_answers_with_a_cube() {
     drop(child);
     assert_eq!(node.kind, NodeKind::Meshes);
     assert_eq!(frame(&node, "position", 0), vec![1.0, 2.0, 3.0]);
-    assert_eq!(node.options.get("flat_shading"), Some(&Value::Bool(true)));
+    assert_eq!(node.option("flat_shading"), Some(&Value::Bool(true)));
 }

@@ -409,7 +409,7 @@ async fn slow_viewer_is_resynced_and_blocks_nobody() {
     let node = scene.node(&NodeKey { client: 1, uid: 1 }).unwrap();
     assert_eq!(node.n_frames(), 1);
     assert_eq!(
-        node.series["positions"].frame_array(0).unwrap().to_f32_vec(),
+        node.series("positions").unwrap().frame_array(0).unwrap().to_f32_vec(),
         floats(POINTS * 3, 7)
     );
 }

@@ -9,8 +9,10 @@ mod error;
 mod node;
 mod scene;
 mod series;
+mod views;
 
 pub use error::SceneError;
 pub use node::{Node, NodeKey};
 pub use scene::{Applied, Change, Scene};
 pub use series::FrameSeries;
+pub use views::{field, opt, ArrowsView, LinesView, MeshView, RigidBodiesView, SkeletonsView, SmplView, SpheresView};

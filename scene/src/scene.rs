@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use meshcast_protocol::{ClientId, Command, Envelope, FrameData, MessageType, ProtocolError};
+use meshcast_protocol::{ClientId, Command, Envelope, FrameData, MessageType, NdArray, ProtocolError};
 
 use crate::{Node, NodeKey, SceneError};
 
@@ -59,9 +59,38 @@ impl Scene {
         self.nodes.get(key)
     }
 
-    /// A node by key, mutably (for viewer-side edits such as visibility).
-    pub fn node_mut(&mut self, key: &NodeKey) -> Option<&mut Node> {
-        self.nodes.get_mut(key)
+    /// A local edit (a viewer's properties panel): overwrites the data frame of the series
+    /// `name` shown at scene frame `frame` with `batch` (shape `[1, ..frame shape]`), or makes
+    /// `batch` the whole series when the node has none of that shape. Bumps the node's version.
+    /// False when there is no such node.
+    pub fn edit_series_frame(&mut self, key: &NodeKey, name: &str, frame: usize, batch: &NdArray) -> bool {
+        let Some(node) = self.nodes.get_mut(key) else {
+            return false;
+        };
+        node.write_shown_frame(name, frame, batch);
+        true
+    }
+
+    /// A local edit: sets the static array `name` of a node (a uniform colour). Bumps the
+    /// node's version. False when there is no such node.
+    pub fn edit_static(&mut self, key: &NodeKey, name: &str, array: NdArray) -> bool {
+        let Some(node) = self.nodes.get_mut(key) else {
+            return false;
+        };
+        node.set_static(name, array);
+        true
+    }
+
+    /// Puts back a copy of a node taken earlier with [`Scene::node`] (the relay undoes a message
+    /// that would exceed its memory limit). False when no node has its key now.
+    pub fn restore(&mut self, node: Node) -> bool {
+        match self.nodes.get_mut(&node.key) {
+            Some(slot) => {
+                *slot = node;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every node, in creation order.

@@ -42,6 +42,7 @@ use body::Body;
 use loaded::LoadedModel;
 
 use crate::geometry::{DerivedNodes, Drawn};
+use meshcast_scene::field;
 
 /// Where an SMPL node's body stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,12 +232,12 @@ impl SmplBodies {
                 Some(ModelSlot::Loaded { generation, .. }) => *generation,
                 _ => 0,
             };
-            let first = node.series.get("poses_body").and_then(|s| s.frame(0)).cloned();
+            let first = node.series(field::POSES_BODY).and_then(|s| s.frame(0)).cloned();
             let same_first = |a: &Option<bytes::Bytes>| match (a, &first) {
                 (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                 (a, b) => a.is_none() && b.is_none(),
             };
-            if matches!(&entry.synced, Some((v, g, f)) if *v == node.version && *g == generation && same_first(f)) {
+            if matches!(&entry.synced, Some((v, g, f)) if *v == node.version() && *g == generation && same_first(f)) {
                 continue;
             }
             stats.bodies += 1;
@@ -268,7 +269,7 @@ impl SmplBodies {
                     }
                 },
             };
-            entry.synced = Some((node.version, generation, first));
+            entry.synced = Some((node.version(), generation, first));
         }
         stats
     }
@@ -358,6 +359,7 @@ mod tests {
     use super::*;
     use glam::Vec3;
     use meshcast_protocol::{Command, Envelope, NdArray, SmplModelType, Value};
+    use meshcast_scene::opt;
     use meshcast_smpl::{ModelParts, Rows, SequenceOptions, SequenceParams};
 
     const SMPL_PARENTS: [i64; 24] = [
@@ -431,7 +433,7 @@ mod tests {
     fn scene_with(n: usize, extra: &[(&str, Value)]) -> Scene {
         let mut scene = Scene::new();
         let mut env = Envelope::new(10, Some(1))
-            .with_kwarg("poses_body", arr(&[n, 69], &values(n * 69, 0.5, 1)))
+            .with_kwarg(field::POSES_BODY, arr(&[n, 69], &values(n * 69, 0.5, 1)))
             .with_kwarg("poses_root", arr(&[n, 3], &values(n * 3, 1.0, 2)))
             .with_kwarg("trans", arr(&[n, 3], &values(n * 3, 1.0, 3)))
             .with_kwarg("betas", arr(&[1, 4], &values(4, 1.0, 4)));
@@ -446,8 +448,7 @@ mod tests {
     fn direct(scene: &Scene, model: &SmplModel, opts: SequenceOptions) -> Vec<f32> {
         let n = scene.node(&key(1)).unwrap();
         let all = |name: &str| {
-            n.series
-                .get(name)
+            n.series(name)
                 .map(|s| s.to_batch().unwrap().to_f32_vec())
                 .unwrap_or_default()
         };
@@ -455,7 +456,7 @@ mod tests {
         let out = model
             .evaluate_sequence(
                 &SequenceParams {
-                    poses_body: &all("poses_body"),
+                    poses_body: &all(field::POSES_BODY),
                     poses_root: &all("poses_root"),
                     trans: &all("trans"),
                     betas: Rows::new(&betas, 4),
@@ -519,7 +520,7 @@ mod tests {
         // add_frames: only the two new frames.
         apply(
             &mut scene,
-            Envelope::new(101, Some(1)).with_kwarg("poses_body", arr(&[2, 69], &values(138, 0.5, 9))),
+            Envelope::new(101, Some(1)).with_kwarg(field::POSES_BODY, arr(&[2, 69], &values(138, 0.5, 9))),
         );
         assert_eq!(bodies.sync(&scene).frames, 2);
         assert_eq!(bodies.body_frame_ptr(0), first, "frame 0 kept, not recomputed");
@@ -527,13 +528,13 @@ mod tests {
         let opts = SequenceOptions::default();
         assert!(max_err(&ours(&bodies, 5), &direct(&scene, &model, opts)) < 1e-6);
         let mesh = bodies.mesh_node(&key(1)).unwrap();
-        assert_eq!(mesh.series["vertices"].len(), 5);
+        assert_eq!(mesh.series(field::VERTICES).unwrap().len(), 5);
 
         // update_frames of frame 1: one frame.
         apply(
             &mut scene,
             Envelope::new(102, Some(1))
-                .with_kwarg("poses_body", arr(&[1, 69], &values(69, 0.5, 11)))
+                .with_kwarg(field::POSES_BODY, arr(&[1, 69], &values(69, 0.5, 11)))
                 .with_kwarg("frames", Value::Int(1)),
         );
         assert_eq!(bodies.sync(&scene).frames, 1);
@@ -574,7 +575,7 @@ mod tests {
         apply(
             &mut scene,
             Envelope::new(102, Some(1))
-                .with_kwarg("poses_body", arr(&[1, 69], &values(69, 0.5, 21)))
+                .with_kwarg(field::POSES_BODY, arr(&[1, 69], &values(69, 0.5, 21)))
                 .with_kwarg("poses_root", arr(&[1, 3], &[0.3, -0.2, 1.0]))
                 .with_kwarg("frames", Value::Int(0)),
         );
@@ -603,16 +604,19 @@ mod tests {
         bodies.sync(&scene);
         let mesh = bodies.mesh_node(&key(1)).unwrap();
         assert_eq!(mesh.kind, NodeKind::Meshes);
-        assert_eq!(mesh.statics["faces"].shape(), &[46, 3]);
-        assert_eq!(mesh.statics["color"].to_f32_vec(), default_color_smpl());
+        assert_eq!(mesh.static_array(field::FACES).unwrap().shape(), &[46, 3]);
+        assert_eq!(
+            mesh.static_array(opt::COLOR).unwrap().to_f32_vec(),
+            default_color_smpl()
+        );
         assert_eq!(mesh.name(), "walker");
         // z_up: the node rotation maps +Z to +Y.
         let m = crate::geometry::node_data::model_matrix(mesh, 0);
         assert!((m.transform_vector3(Vec3::Z) - Vec3::Y).length() < 1e-6);
         let sk = bodies.skeleton_node(&key(1)).unwrap();
-        assert_eq!(sk.series["joint_positions"].frame_shape(), &[24, 3]);
-        assert_eq!(sk.statics["joint_connections"].shape(), &[23, 2]);
-        let bones = sk.statics["joint_connections"].to_i64_vec();
+        assert_eq!(sk.series(field::JOINT_POSITIONS).unwrap().frame_shape(), &[24, 3]);
+        assert_eq!(sk.static_array(field::JOINT_CONNECTIONS).unwrap().shape(), &[23, 2]);
+        let bones = sk.static_array(field::JOINT_CONNECTIONS).unwrap().to_i64_vec();
         assert_eq!(&bones[..6], &[0, 1, 0, 2, 0, 3]);
         let spheres = crate::geometry::primitives::spheres(sk, 1);
         assert_eq!(spheres.len(), 24);
@@ -670,8 +674,8 @@ mod tests {
         apply(
             &mut scene,
             Envelope::new(10, Some(1))
-                .with_kwarg("poses_body", arr(&[1, 63], &[0.0; 63]))
-                .with_kwarg("model_type", Value::from("smplx")),
+                .with_kwarg(field::POSES_BODY, arr(&[1, 63], &[0.0; 63]))
+                .with_kwarg(opt::MODEL_TYPE, Value::from("smplx")),
         );
         let mut bodies = SmplBodies::new();
         let f = ModelFile::new(SmplModelType::SmplX, Gender::Neutral);
@@ -679,7 +683,7 @@ mod tests {
         bodies.insert_model(f, tiny_smpl()).unwrap();
         bodies.sync(&scene);
         match bodies.status(&key(1)).unwrap() {
-            BodyStatus::Failed { reason } => assert!(reason.contains("poses_body"), "{reason}"),
+            BodyStatus::Failed { reason } => assert!(reason.contains(field::POSES_BODY), "{reason}"),
             other => panic!("{other:?}"),
         }
     }

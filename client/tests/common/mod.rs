@@ -109,8 +109,7 @@ pub fn options(relay: &RelayProcess) -> meshcast_client::ConnectOptions {
 
 /// Frame `i` of series `name` of a node, as f32.
 pub fn frame(node: &Node, name: &str, i: usize) -> Vec<f32> {
-    node.series
-        .get(name)
+    node.series(name)
         .unwrap_or_else(|| panic!("node {} has no series {name}", node.key.uid))
         .frame_array(i)
         .unwrap_or_else(|| panic!("node {} series {name} has no frame {i}", node.key.uid))

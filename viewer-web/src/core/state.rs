@@ -14,6 +14,7 @@ use super::edits;
 use super::playback::Playback;
 use super::view::{LightMode, ViewOptions, DARK_BACKGROUND, LIGHT_BACKGROUND};
 use super::Aabb;
+use meshcast_scene::opt;
 
 /// Where node bounds come from: the geometry layer knows how to measure every node kind (SMPL
 /// bodies included); the core only asks.
@@ -149,14 +150,14 @@ impl ViewerState {
     /// edges when `edges`.
     pub fn mesh_flag(&self, key: &NodeKey, edges: bool) -> bool {
         let (option, map) = if edges {
-            ("draw_edges", &self.view.draw_edges_override)
+            (opt::DRAW_EDGES, &self.view.draw_edges_override)
         } else {
-            ("flat_shading", &self.view.flat_shading_override)
+            (opt::FLAT_SHADING, &self.view.flat_shading_override)
         };
         map.get(key).copied().unwrap_or_else(|| {
             self.scene
                 .node(key)
-                .and_then(|n| n.options.get(option))
+                .and_then(|n| n.option(option))
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false)
         })

@@ -8,6 +8,7 @@ use meshcast_protocol::{ClientInfo, Envelope, NdArray, RelayToViewer, Value};
 use meshcast_scene::{NodeKey, Scene};
 
 use super::*;
+use meshcast_scene::{field, opt};
 
 /// Bounds of a node: a unit box at the node's id along +X (enough for the camera rules).
 struct UnitBoxes;
@@ -32,7 +33,7 @@ fn arr(shape: &[usize], v: &[f32]) -> Value {
 /// Spheres with `frames` frames of one sphere each.
 fn spheres(uid: u64, frames: usize) -> Envelope {
     let pos: Vec<f32> = (0..frames).flat_map(|i| [i as f32, 0.0, 0.0]).collect();
-    Envelope::new(3, Some(uid)).with_kwarg("positions", arr(&[frames, 1, 3], &pos))
+    Envelope::new(3, Some(uid)).with_kwarg(field::POSITIONS, arr(&[frames, 1, 3], &pos))
 }
 
 fn relay_msg(state: &mut ViewerState, envelope: Envelope) -> Changed {
@@ -142,7 +143,7 @@ fn a_snapshot_keeps_view_state_only_for_nodes_that_came_back() {
 fn rejected_messages_are_counted_and_shown() {
     let mut s = ViewerState::new(false);
     // A mesh without faces.
-    let bad = Envelope::new(2, Some(1)).with_kwarg("vertices", arr(&[1, 3, 3], &[0.0; 9]));
+    let bad = Envelope::new(2, Some(1)).with_kwarg(field::VERTICES, arr(&[1, 3, 3], &[0.0; 9]));
     let err = s.apply_client(CLIENT, bad).unwrap_err();
     assert_eq!(err.client, CLIENT);
     assert_eq!(s.stats().rejected, 1);
@@ -212,11 +213,11 @@ fn selection_only_takes_existing_nodes_and_reports_real_changes() {
 fn edits_change_the_node_at_the_frame_shown() {
     let mut s = paused_with_frames();
     s.apply(Action::SetFrame(2), &UnitBoxes);
-    let version = s.scene().node(&key(1)).unwrap().version;
+    let version = s.scene().node(&key(1)).unwrap().version();
     let c = s.apply(Action::Edit(key(1), Edit::Position([1.0, 2.0, 3.0])), &UnitBoxes);
     assert_eq!(c, Changed::NODE_DATA);
     let node = s.scene().node(&key(1)).unwrap();
-    assert!(node.version > version, "the renderer sees the edit");
+    assert!(node.version() > version, "the renderer sees the edit");
     assert_eq!(edits::position(node, 2), [1.0, 2.0, 3.0]);
     s.apply(Action::Edit(key(1), Edit::Color([2.0, 0.5, -1.0, 1.0])), &UnitBoxes);
     assert_eq!(
@@ -326,9 +327,12 @@ fn mesh_flags_toggle_on_selected_meshes_only() {
         Changed::NONE
     );
     let mesh = Envelope::new(2, Some(2))
-        .with_kwarg("vertices", arr(&[1, 3, 3], &[0., 0., 0., 1., 0., 0., 0., 1., 0.]))
-        .with_kwarg("faces", Value::from(NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap()))
-        .with_kwarg("draw_edges", Value::Bool(true));
+        .with_kwarg(field::VERTICES, arr(&[1, 3, 3], &[0., 0., 0., 1., 0., 0., 0., 1., 0.]))
+        .with_kwarg(
+            field::FACES,
+            Value::from(NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap()),
+        )
+        .with_kwarg(opt::DRAW_EDGES, Value::Bool(true));
     relay_msg(&mut s, mesh);
     assert!(s.mesh_flag(&key(2), true));
     s.apply(Action::Select(Some(key(2))), &UnitBoxes);

@@ -7,6 +7,7 @@ use super::drawn::{drawn, DerivedNodes};
 use super::node_data::{frame_points, instance_transforms, model_matrix};
 use super::primitives::{cylinders, spheres};
 use crate::core::{Aabb, ViewOptions};
+use meshcast_scene::field;
 
 /// Bounds of a node's geometry at data frame `i` in its local space (before the model matrix);
 /// mesh instance transforms are applied. `EMPTY` for nodes without geometry (plain nodes,
@@ -14,7 +15,7 @@ use crate::core::{Aabb, ViewOptions};
 pub(crate) fn local_bounds(node: &Node, i: usize) -> Aabb {
     match node.kind {
         NodeKind::Meshes => {
-            let verts = Aabb::from_points(frame_points(node, "vertices", i).unwrap_or_default());
+            let verts = Aabb::from_points(frame_points(node, field::VERTICES, i).unwrap_or_default());
             match instance_transforms(node, i) {
                 Some(inst) => inst.iter().fold(Aabb::EMPTY, |b, m| b.union(verts.transformed(m))),
                 None => verts,
@@ -85,9 +86,9 @@ mod tests {
             3,
             1,
             vec![
-                ("positions", arr(&[2, 3], &[0., 0., 0., 1., 0., 0.])),
+                (field::POSITIONS, arr(&[2, 3], &[0., 0., 0., 1., 0., 0.])),
                 ("radius", Value::Float(0.5)),
-                ("position", arr(&[3], &[0., 10., 0.])),
+                (field::POSITION, arr(&[3], &[0., 10., 0.])),
             ],
         );
         let b = node_bounds(&s, &NoDerived, k, 0).unwrap();
@@ -103,8 +104,8 @@ mod tests {
             &[0., 0., 0., 1., 0., 0., 0., 1., 0., 0., 0., 5., 1., 0., 5., 0., 1., 5.],
         );
         let faces: Value = NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap().into();
-        let m = add(&mut s, 2, 1, vec![("vertices", verts), ("faces", faces)]);
-        let sp = add(&mut s, 3, 2, vec![("positions", arr(&[1, 3], &[-4., 0., 0.]))]);
+        let m = add(&mut s, 2, 1, vec![(field::VERTICES, verts), (field::FACES, faces)]);
+        let sp = add(&mut s, 3, 2, vec![(field::POSITIONS, arr(&[1, 3], &[-4., 0., 0.]))]);
         assert_eq!(node_bounds(&s, &NoDerived, m, 0).unwrap().max.z, 0.0);
         assert_eq!(node_bounds(&s, &NoDerived, m, 1).unwrap().max.z, 5.0);
         // Past its end the mesh holds its last frame.

@@ -44,14 +44,14 @@ pub fn drawn<'a>(node: &'a Node, derived: &'a dyn DerivedNodes) -> Option<Drawn<
             base: node,
             mesh: Some(node),
             prims: None,
-            version: node.version,
+            version: node.version(),
         }),
         NodeKind::Spheres | NodeKind::Lines | NodeKind::Arrows | NodeKind::RigidBodies | NodeKind::Skeletons => {
             Some(Drawn {
                 base: node,
                 mesh: None,
                 prims: Some(node),
-                version: node.version,
+                version: node.version(),
             })
         }
     }

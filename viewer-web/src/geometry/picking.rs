@@ -11,6 +11,7 @@ use super::mesh_data::{ray_triangle, MeshTopology};
 use super::node_data::{frame_points, instance_transforms, is_pickable, model_matrix};
 use super::primitives::{cylinders, spheres};
 use crate::core::ViewOptions;
+use meshcast_scene::field;
 
 /// The node hit first by the world-space ray `origin + t·dir` (t > 0) at scene frame `frame`;
 /// an SMPL body is hit on its mesh from `derived`.
@@ -47,7 +48,7 @@ pub(crate) fn hit_node(node: &Node, i: usize, o: Vec3, d: Vec3) -> Option<f32> {
     match node.kind {
         NodeKind::Meshes => {
             let topo = MeshTopology::of(node)?;
-            let verts = frame_points(node, "vertices", i)?;
+            let verts = frame_points(node, field::VERTICES, i)?;
             let instances = instance_transforms(node, i).unwrap_or_else(|| vec![Mat4::IDENTITY]);
             instances
                 .iter()
@@ -171,7 +172,10 @@ mod tests {
             scene,
             3,
             uid,
-            vec![("positions", arr(&[1, 3], &[0., 0., z])), ("radius", Value::Float(0.2))],
+            vec![
+                (field::POSITIONS, arr(&[1, 3], &[0., 0., z])),
+                ("radius", Value::Float(0.2)),
+            ],
         )
     }
 
@@ -218,7 +222,7 @@ mod tests {
             3,
             3,
             vec![
-                ("positions", arr(&[1, 3], &[0., 0., 2.])),
+                (field::POSITIONS, arr(&[1, 3], &[0., 0., 2.])),
                 ("is_selectable", Value::Bool(false)),
             ],
         );
@@ -235,9 +239,9 @@ mod tests {
             2,
             1,
             vec![
-                ("vertices", verts),
-                ("faces", faces),
-                ("position", arr(&[3], &[5., 0., 0.])),
+                (field::VERTICES, verts),
+                (field::FACES, faces),
+                (field::POSITION, arr(&[3], &[5., 0., 0.])),
             ],
         );
         let line = add(
@@ -245,7 +249,7 @@ mod tests {
             4,
             2,
             vec![
-                ("lines", arr(&[2, 3], &[-1., 3., 0., 1., 3., 0.])),
+                (field::LINES, arr(&[2, 3], &[-1., 3., 0., 1., 3., 0.])),
                 ("r_base", Value::Float(0.1)),
             ],
         );

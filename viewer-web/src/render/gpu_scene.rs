@@ -16,6 +16,7 @@ use crate::core::Aabb;
 use crate::geometry::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
 use crate::geometry::primitives::{colors_translucent, cylinders, spheres};
 use crate::geometry::{drawn, DerivedNodes, Drawn};
+use meshcast_scene::opt;
 
 /// One node's GPU resources.
 pub(crate) struct GpuNode {
@@ -84,9 +85,9 @@ impl GpuNode {
             spheres,
             cylinders,
             translucent: colors_translucent(&colors(node)),
-            flat_shading: opt_bool(node, "flat_shading", false),
-            draw_edges: opt_bool(node, "draw_edges", false),
-            draw_outline: opt_bool(node, "draw_outline", false),
+            flat_shading: opt_bool(node, opt::FLAT_SHADING, false),
+            draw_edges: opt_bool(node, opt::DRAW_EDGES, false),
+            draw_outline: opt_bool(node, opt::DRAW_OUTLINE, false),
             ..GpuNode::empty(&parts)
         })
     }
@@ -214,12 +215,12 @@ fn signature(node: &Node) -> Signature {
         kind: node.kind,
         seq: node.seq,
         statics: node
-            .statics
+            .all_statics()
             .values()
             .map(|a| (a.data().as_ptr() as usize, a.data().len()))
             .collect(),
         shapes: node
-            .series
+            .all_series()
             .iter()
             .map(|(k, s)| (k.clone(), s.frame_shape().to_vec()))
             .collect(),
@@ -232,7 +233,7 @@ fn primary_key(node: &Node, i: usize) -> FrameKey {
         .own_fields()
         .iter()
         .filter(|f| f.role == FieldRole::Primary)
-        .filter_map(|f| node.series.get(f.name).and_then(|s| s.frame(i)).cloned())
+        .filter_map(|f| node.series(f.name).and_then(|s| s.frame(i)).cloned())
         .collect()
 }
 

@@ -2,6 +2,7 @@
 //! `<root>/<model_type>/<MODEL>_<GENDER>.npz` (SMPL-H has no neutral model: female, as smplx does).
 
 use meshcast_protocol::{SmplModelType, Value};
+use meshcast_scene::opt;
 use meshcast_scene::Node;
 
 /// A body model's gender (the `gender` option).
@@ -63,13 +64,12 @@ impl ModelFile {
             return None;
         }
         let opt = |name: &str, default: &'static str| {
-            node.options
-                .get(name)
+            node.option(name)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| default.to_owned())
         };
-        let model_type = SmplModelType::parse(&opt("model_type", "smpl"))?;
+        let model_type = SmplModelType::parse(&opt(opt::MODEL_TYPE, "smpl"))?;
         let gender = Gender::parse(&opt("gender", "neutral"))?;
         Some(ModelFile::new(model_type, gender))
     }
