@@ -4,7 +4,8 @@
 //! - `params`: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
 //! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2.
 //! - `net`: the WebSocket to the relay, reconnecting with backoff.
-//! - `actions`: the user's commands (keyboard shortcuts and buttons).
+//! - `actions`: the user's commands (keyboard shortcuts and buttons); `emit`: the `Emitter`
+//!   through which panels and input hand `core::Action`s to the viewer.
 //! - `app`: the viewer's state (scene, playback, camera, view options) and what changes it.
 //! - `frame_loop`: `requestAnimationFrame`: advance playback, upload, render, refresh the UI.
 //! - `input`: mouse, touch and keyboard.
@@ -20,6 +21,7 @@ mod actions;
 mod app;
 mod custom;
 mod dom;
+mod emit;
 
 mod frame_loop;
 mod gpu;

@@ -7,6 +7,8 @@
 
 use meshcast_protocol::NodeKind;
 use meshcast_scene::NodeKey;
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlInputElement};
@@ -14,13 +16,14 @@ use web_sys::{Document, Element, Event, HtmlInputElement};
 use crate::core::{edits, Action, Edit};
 use crate::web::app::App;
 use crate::web::dom::{child, clear, input, on, set_text, set_value};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// The panel.
 #[derive(Clone)]
 pub struct Details {
     body: Element,
-    view: Option<View>,
+    /// The inputs built for the selected node (rebuilt when the selection changes).
+    view: RefCell<Option<View>>,
 }
 
 /// The inputs of one selected node.
@@ -52,22 +55,25 @@ impl Details {
         )?;
         child(doc, &sec, "h2", &[("id", "mc-details-title")], Some("Properties"))?;
         let body = child(doc, &sec, "div", &[("id", "mc-details")], None)?;
-        Ok(Details { body, view: None })
+        Ok(Details {
+            body,
+            view: RefCell::new(None),
+        })
     }
 
     /// Delegated handlers for every input of the panel.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
         for event in ["change", "input"] {
-            let a = app.clone();
+            let a = emit.clone();
             on(&self.body, event, move |ev| on_edit(&a, &ev, event == "input"))?;
         }
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.body, "click", move |ev| {
             let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
                 return;
             };
             if t.get_attribute("data-edit").as_deref() == Some("center") {
-                crate::web::actions::run(&a, crate::web::actions::Command::CenterSelection);
+                a.command(crate::web::actions::Command::CenterSelection);
             }
         })?;
         Ok(())
@@ -78,7 +84,7 @@ fn num(i: &HtmlInputElement) -> Option<f32> {
     i.value().trim().parse::<f32>().ok().filter(|v| v.is_finite())
 }
 
-fn on_edit(app: &Shared, ev: &Event, live: bool) {
+fn on_edit(emit: &Emitter, ev: &Event, live: bool) {
     let Some(t) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
         return;
     };
@@ -90,8 +96,9 @@ fn on_edit(app: &Shared, ev: &Event, live: bool) {
     if live && !is_live_kind {
         return;
     }
-    let Ok(mut a) = app.try_borrow_mut() else { return };
-    let Some(view) = a.ui.details.view.clone() else { return };
+    let Some(Some(view)) = emit.read(|app| app.ui.details.view.borrow().clone()) else {
+        return;
+    };
     let key = view.key;
     let action = match what.as_str() {
         "visible" => Action::SetVisible(key, t.checked()),
@@ -121,7 +128,7 @@ fn on_edit(app: &Shared, ev: &Event, live: bool) {
         },
         _ => return,
     };
-    a.act(action);
+    emit.emit(action);
 }
 
 fn labelled_input(
@@ -262,11 +269,11 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
 }
 
 /// Rebuilds or refreshes the panel for the current selection.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let body = app.ui.details.body.clone();
     let Some(key) = app.core.selected().filter(|k| app.core.scene().node(k).is_some()) else {
-        app.ui.details.view = None;
+        *app.ui.details.view.borrow_mut() = None;
         clear(&body);
         let _ = child(
             &doc,
@@ -277,10 +284,13 @@ pub fn refresh(app: &mut App) {
         );
         return;
     };
-    if app.ui.details.view.as_ref().map(|v| v.key) != Some(key) {
-        app.ui.details.view = build_view(&doc, &body, app, key).ok();
+    let shown = app.ui.details.view.borrow().as_ref().map(|v| v.key);
+    if shown != Some(key) {
+        let built = build_view(&doc, &body, app, key).ok();
+        *app.ui.details.view.borrow_mut() = built;
     }
-    let (Some(view), Some(node)) = (app.ui.details.view.clone(), app.core.scene().node(&key)) else {
+    let view = app.ui.details.view.borrow().clone();
+    let (Some(view), Some(node)) = (view, app.core.scene().node(&key)) else {
         return;
     };
     let frame = app.frame();

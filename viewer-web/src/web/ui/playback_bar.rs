@@ -6,10 +6,10 @@ use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::core::playback::{MAX_FPS, MIN_FPS};
 use crate::core::Action;
-use crate::web::actions::{self, Command};
+use crate::web::actions::Command;
 use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_attr, set_text, set_value};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// The bar's controls.
 #[derive(Clone)]
@@ -125,54 +125,51 @@ impl PlaybackBar {
     }
 
     /// Attaches the controls' handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let a = app.clone();
-        on(&self.play, "click", move |_| actions::run(&a, Command::TogglePlay))?;
-        let a = app.clone();
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let a = emit.clone();
+        on(&self.play, "click", move |_| a.command(Command::TogglePlay))?;
+        let a = emit.clone();
         on(&self.prev, "click", move |_| {
             pause_then(&a, Action::Step { forward: false });
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.next, "click", move |_| {
             pause_then(&a, Action::Step { forward: true });
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         let slider = self.slider.clone();
         on(&self.slider, "input", move |_| {
-            if let (Ok(mut app), Ok(f)) = (a.try_borrow_mut(), slider.value().parse::<i64>()) {
-                app.act(Action::SetFrame(f));
+            if let Ok(f) = slider.value().parse::<i64>() {
+                a.emit(Action::SetFrame(f));
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         let fps = self.fps.clone();
         on(&self.fps, "change", move |_| {
-            if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), fps.value().parse::<f64>()) {
-                app.act(Action::SetFps(v));
-                let used = app.core.playback().fps();
-                fps.set_value(&used.to_string());
+            if let Ok(v) = fps.value().parse::<f64>() {
+                a.emit(Action::SetFps(v));
+                if let Some(used) = a.read(|app| app.core.playback().fps()) {
+                    fps.set_value(&used.to_string());
+                }
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         let looping = self.looping.clone();
         on(&self.looping, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.act(Action::SetLooping(looping.checked()));
-            }
+            a.emit(Action::SetLooping(looping.checked()));
         })?;
         Ok(())
     }
 }
 
 /// The step buttons pause first (stepping only applies while paused, as in aitviewer).
-fn pause_then(app: &Shared, step: Action) {
-    if let Ok(mut a) = app.try_borrow_mut() {
-        a.act(Action::SetPlaying(false));
-        a.act(step);
-    }
+fn pause_then(emit: &Emitter, step: Action) {
+    emit.emit(Action::SetPlaying(false));
+    emit.emit(step);
 }
 
 /// Updates the bar from the playback state.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let b = &app.ui.playback;
     let n = app.core.scene().n_frames();
     let f = app.frame();

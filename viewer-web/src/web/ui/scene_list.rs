@@ -11,7 +11,7 @@ use web_sys::{Document, Element, HtmlInputElement};
 use crate::core::Action;
 use crate::web::app::App;
 use crate::web::dom::{child, clear, closest_with, on};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// The list element.
 #[derive(Clone)]
@@ -53,8 +53,8 @@ impl SceneList {
     }
 
     /// One listener for selection clicks, one for the checkboxes.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let a = app.clone();
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let a = emit.clone();
         on(&self.list, "click", move |ev| {
             // Clicks on the checkbox only toggle visibility.
             if ev
@@ -65,24 +65,21 @@ impl SceneList {
                 return;
             }
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                if let Ok(mut app) = a.try_borrow_mut() {
-                    let already = app.core.selected() == Some(key);
-                    app.act(Action::Select(if already { None } else { Some(key) }));
-                }
+                // A click on the selected row clears the selection.
+                let already = a.read(|app| app.core.selected() == Some(key)).unwrap_or(false);
+                a.emit(Action::Select(if already { None } else { Some(key) }));
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.list, "change", move |ev| {
             let Some(cb) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
                 return;
             };
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                if let Ok(mut app) = a.try_borrow_mut() {
-                    app.act(Action::SetVisible(key, cb.checked()));
-                }
+                a.emit(Action::SetVisible(key, cb.checked()));
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.list, "keydown", move |ev| {
             let Some(kev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
                 return;
@@ -91,9 +88,7 @@ impl SceneList {
                 return;
             }
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                if let Ok(mut app) = a.try_borrow_mut() {
-                    app.act(Action::Select(Some(key)));
-                }
+                a.emit(Action::Select(Some(key)));
             }
         })?;
         Ok(())
@@ -108,7 +103,7 @@ fn row_key(row: &Element) -> Option<NodeKey> {
 }
 
 /// Rebuilds the rows.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let sl = app.ui.scene_list.clone();
     clear(&sl.list);

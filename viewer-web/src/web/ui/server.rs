@@ -38,7 +38,7 @@ impl Server {
 }
 
 /// Rebuilds the client list.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let s = app.ui.server.clone();
     let url = display_url(&app.params.relay_url);

@@ -4,10 +4,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::core::ConnState;
-use crate::web::actions::{self, Command};
+use crate::web::actions::Command;
 use crate::web::app::App;
 use crate::web::dom::{child, on, set_attr, set_text};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// Tool buttons: (id, label, shortcut, action).
 const TOOLS: &[(&str, &str, &str, Command)] = &[
@@ -96,18 +96,18 @@ impl TopBar {
     }
 
     /// Attaches the buttons' handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
         for (b, action) in &self.tools {
-            let app = app.clone();
+            let emit = emit.clone();
             let action = *action;
-            on(b, "click", move |_| actions::run(&app, action))?;
+            on(b, "click", move |_| emit.command(action))?;
         }
         Ok(())
     }
 }
 
 /// Updates status, FPS, info and the pressed state of toggles.
-pub fn refresh(app: &mut App, now_ms: f64) {
+pub fn refresh(app: &App, now_ms: f64) {
     let t = &app.ui.top;
     let (text, state) = match app.core.connection() {
         ConnState::Connecting { attempt } if *attempt > 1 => (format!("connecting (attempt {attempt})…"), "connecting"),

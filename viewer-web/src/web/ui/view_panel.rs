@@ -11,7 +11,7 @@ use crate::core::edits;
 use crate::core::{Action, LightMode};
 use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_value};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// The panel's controls.
 #[derive(Clone)]
@@ -107,39 +107,35 @@ impl ViewPanel {
     }
 
     /// Attaches the handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let (a, light) = (app.clone(), self.light.clone());
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let (a, light) = (emit.clone(), self.light.clone());
         on(&self.light, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.act(Action::SetLightMode(match light.value().as_str() {
-                    "dark" => LightMode::Dark,
-                    "diffuse" => LightMode::Diffuse,
-                    _ => LightMode::Default,
-                }));
-            }
+            a.emit(Action::SetLightMode(match light.value().as_str() {
+                "dark" => LightMode::Dark,
+                "diffuse" => LightMode::Diffuse,
+                _ => LightMode::Default,
+            }));
         })?;
-        let (a, ambient) = (app.clone(), self.ambient.clone());
+        let (a, ambient) = (emit.clone(), self.ambient.clone());
         on(&self.ambient, "change", move |_| {
-            if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), ambient.value().parse::<f32>()) {
-                app.act(Action::SetAmbient(v));
+            if let Ok(v) = ambient.value().parse::<f32>() {
+                a.emit(Action::SetAmbient(v));
             }
         })?;
-        let (a, bg) = (app.clone(), self.background.clone());
+        let (a, bg) = (emit.clone(), self.background.clone());
         on(&self.background, "input", move |_| {
-            if let (Ok(mut app), Some([r, g, b])) = (a.try_borrow_mut(), edits::from_hex(&bg.value())) {
-                app.act(Action::SetBackground([r, g, b]));
+            if let Some([r, g, b]) = edits::from_hex(&bg.value()) {
+                a.emit(Action::SetBackground([r, g, b]));
             }
         })?;
-        let (a, floor) = (app.clone(), self.floor.clone());
+        let (a, floor) = (emit.clone(), self.floor.clone());
         on(&self.floor, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.act(Action::SetFloor(floor.checked()));
-            }
+            a.emit(Action::SetFloor(floor.checked()));
         })?;
-        let (a, camera_mode) = (app.clone(), self.camera_mode.clone());
+        let (a, camera_mode) = (emit.clone(), self.camera_mode.clone());
         on(&self.camera_mode, "change", move |_| {
-            if let (Ok(mut app), Some(m)) = (a.try_borrow_mut(), CameraMode::from_name(&camera_mode.value())) {
-                app.act(Action::SetCameraMode(m));
+            if let Some(m) = CameraMode::from_name(&camera_mode.value()) {
+                a.emit(Action::SetCameraMode(m));
             }
         })?;
         Ok(())
@@ -147,7 +143,7 @@ impl ViewPanel {
 }
 
 /// Shows the current view options.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let v = &app.ui.view;
     let mode = mode_name(app.core.view().light_mode);
     if v.light.value() != mode {
