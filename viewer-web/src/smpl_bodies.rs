@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use meshcast_protocol::NodeKind;
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{field, Node, NodeKey, Scene};
 use meshcast_smpl::{SmplError, SmplModel};
 
 pub use model_file::{Gender, ModelFile};
@@ -42,7 +42,6 @@ use body::Body;
 use loaded::LoadedModel;
 
 use crate::geometry::{DerivedNodes, Drawn};
-use meshcast_scene::field;
 
 /// Where an SMPL node's body stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,21 +5,10 @@
 //! is bumped so the renderer re-uploads it. They are not sent to the relay: a reload or a
 //! reconnect shows the clients' values again.
 
+use super::defaults;
 use glam::{EulerRot, Mat3};
 use meshcast_protocol::{NdArray, NodeKind};
 use meshcast_scene::{field, opt, FrameSeries, Node, NodeKey, Scene};
-
-/// The colour a node of `kind` has when the client sent none (aitviewer's defaults).
-pub fn default_color(kind: NodeKind) -> [f32; 4] {
-    match kind {
-        NodeKind::Spheres | NodeKind::Lines => [0.0, 0.0, 1.0, 1.0],
-        NodeKind::Arrows => [0.0, 0.0, 0.5, 1.0],
-        NodeKind::RigidBodies => [0.0, 1.0, 0.5, 1.0],
-        NodeKind::Skeletons => [1.0, 177.0 / 255.0, 1.0 / 255.0, 1.0],
-        NodeKind::Smpl => [160.0 / 255.0, 160.0 / 255.0, 160.0 / 255.0, 1.0],
-        NodeKind::Node | NodeKind::Meshes => [0.5, 0.5, 0.5, 1.0],
-    }
-}
 
 fn f32s(bytes: &[u8]) -> Vec<f32> {
     bytes
@@ -79,7 +68,7 @@ pub fn color(node: &Node) -> Option<[f32; 4]> {
             _ => None,
         },
         Some(_) => None,
-        None => Some(default_color(node.kind)),
+        None => Some(defaults::color(node.kind)),
     }
 }
 

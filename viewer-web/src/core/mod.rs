@@ -8,7 +8,8 @@
 //! - [`action`]: the user's commands; [`changed`]: the change set.
 //! - [`playback`] and [`camera`]: the frame clock and the camera, with aitviewer's rules.
 //! - [`view`]: display options; [`edits`]: local edits of a node; [`Aabb`]: bounds.
-//! - [`connection`]: the relay connection's state and the counters.
+//! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
+//!   options a client left out.
 //!
 //! The core asks for node bounds through [`NodeBounds`], which the geometry layer implements.
 
@@ -17,6 +18,7 @@ pub mod action;
 pub mod camera;
 pub mod changed;
 pub mod connection;
+pub mod defaults;
 pub mod edits;
 pub mod playback;
 mod relay;

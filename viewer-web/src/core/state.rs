@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use meshcast_protocol::{ClientId, ClientInfo, NodeKind};
-use meshcast_scene::{NodeKey, Scene};
+use meshcast_scene::{opt, NodeKey, Scene};
 
 use super::action::{Action, Edit};
 use super::camera::{Camera, CameraTween, CENTER_ANIM_MS};
@@ -14,7 +14,6 @@ use super::edits;
 use super::playback::Playback;
 use super::view::{LightMode, ViewOptions, DARK_BACKGROUND, LIGHT_BACKGROUND};
 use super::Aabb;
-use meshcast_scene::opt;
 
 /// Where node bounds come from: the geometry layer knows how to measure every node kind (SMPL
 /// bodies included); the core only asks.

@@ -5,10 +5,9 @@
 
 use glam::Vec3;
 use meshcast_protocol::{ClientInfo, Envelope, NdArray, RelayToViewer, Value};
-use meshcast_scene::{NodeKey, Scene};
+use meshcast_scene::{field, opt, NodeKey, Scene};
 
 use super::*;
-use meshcast_scene::{field, opt};
 
 /// Bounds of a node: a unit box at the node's id along +X (enough for the camera rules).
 struct UnitBoxes;

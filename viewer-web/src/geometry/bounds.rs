@@ -1,13 +1,12 @@
 //! Axis-aligned bounds of nodes and of the scene, on the CPU (used to fit the camera).
 
 use meshcast_protocol::NodeKind;
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{field, Node, NodeKey, Scene};
 
 use super::drawn::{drawn, DerivedNodes};
 use super::node_data::{frame_points, instance_transforms, model_matrix};
 use super::primitives::{cylinders, spheres};
 use crate::core::{Aabb, ViewOptions};
-use meshcast_scene::field;
 
 /// Bounds of a node's geometry at data frame `i` in its local space (before the model matrix);
 /// mesh instance transforms are applied. `EMPTY` for nodes without geometry (plain nodes,

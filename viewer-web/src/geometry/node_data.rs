@@ -7,8 +7,9 @@
 use bytes::Bytes;
 use glam::{Mat3, Mat4, Vec3};
 use meshcast_protocol::{NodeKind, Value};
-use meshcast_scene::Node;
-use meshcast_scene::{field, opt};
+use meshcast_scene::{field, opt, Node};
+
+use crate::core::defaults;
 
 /// aitviewer's `z_up` rotation, pre-multiplied into the node's rotation: (x, y, z) → (x, z, −y).
 const Z_UP: Mat3 = Mat3::from_cols(Vec3::X, Vec3::new(0.0, 0.0, -1.0), Vec3::Y);
@@ -51,16 +52,10 @@ pub(crate) fn opt_str<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
     node.option(name).and_then(Value::as_str)
 }
 
-/// aitviewer's default `color` of each kind.
-pub(crate) fn default_color(kind: NodeKind) -> [f32; 4] {
-    match kind {
-        NodeKind::Spheres | NodeKind::Lines => [0.0, 0.0, 1.0, 1.0],
-        NodeKind::Arrows => [0.0, 0.0, 0.5, 1.0],
-        NodeKind::RigidBodies => [0.0, 1.0, 0.5, 1.0],
-        NodeKind::Skeletons => [1.0, 177.0 / 255.0, 1.0 / 255.0, 1.0],
-        NodeKind::Smpl => [160.0 / 255.0, 160.0 / 255.0, 160.0 / 255.0, 1.0],
-        NodeKind::Node | NodeKind::Meshes => [0.5, 0.5, 0.5, 1.0],
-    }
+/// A numeric option, or its default for the node's kind ([`defaults::number`]; 0 for options
+/// without one).
+pub(crate) fn opt_num(node: &Node, name: &str) -> f32 {
+    opt_f32(node, name, defaults::number(node.kind, name).unwrap_or(0.0))
 }
 
 /// A node's `color`: one RGBA for all, or one per element (spheres, lines).
@@ -94,7 +89,7 @@ pub(crate) fn colors(node: &Node) -> Colors {
             Colors::Uniform([v[0], v[1], v[2], v[3]])
         }
         Some(a) if a.ndim() == 2 => Colors::PerElement(rgba_rows(&a.to_f32_vec())),
-        _ => Colors::Uniform(default_color(node.kind)),
+        _ => Colors::Uniform(defaults::color(node.kind)),
     }
 }
 
@@ -198,7 +193,7 @@ mod tests {
     fn colours_default_per_kind() {
         let n = node_with(&[]);
         assert_eq!(colors(&n), Colors::Uniform([0.5, 0.5, 0.5, 1.0]));
-        assert_eq!(default_color(NodeKind::Arrows), [0.0, 0.0, 0.5, 1.0]);
+        assert_eq!(defaults::color(NodeKind::Arrows), [0.0, 0.0, 0.5, 1.0]);
         let per = Colors::PerElement(vec![[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0]]);
         assert_eq!(per.get(1), [0.0, 1.0, 0.0, 1.0]);
         assert_eq!(per.get(7), [0.0, 1.0, 0.0, 1.0]);

@@ -4,14 +4,13 @@
 
 use glam::{Mat4, Vec3};
 use meshcast_protocol::NodeKind;
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{field, Node, NodeKey, Scene};
 
 use super::drawn::{drawn, DerivedNodes};
 use super::mesh_data::{ray_triangle, MeshTopology};
 use super::node_data::{frame_points, instance_transforms, is_pickable, model_matrix};
 use super::primitives::{cylinders, spheres};
 use crate::core::ViewOptions;
-use meshcast_scene::field;
 
 /// The node hit first by the world-space ray `origin + t·dir` (t > 0) at scene frame `frame`;
 /// an SMPL body is hit on its mesh from `derived`.

@@ -4,10 +4,9 @@
 
 use glam::Vec3;
 use meshcast_protocol::NodeKind;
-use meshcast_scene::Node;
+use meshcast_scene::{field, opt, Node};
 
-use super::node_data::{colors, frame_f32, frame_points, opt_f32, opt_str, Colors};
-use meshcast_scene::{field, opt};
+use super::node_data::{colors, frame_f32, frame_points, opt_f32, opt_num, opt_str, Colors};
 
 /// Below this tip radius a line segment is a cone (aitviewer).
 pub(crate) const CONE_EPS: f32 = 1e-5;
@@ -41,9 +40,9 @@ pub(crate) struct CylinderInstance {
 /// The spheres of data frame `i` (empty for kinds without spheres).
 pub(crate) fn spheres(node: &Node, i: usize) -> Vec<SphereInstance> {
     let (name, radius) = match node.kind {
-        NodeKind::Spheres => (field::POSITIONS, opt_f32(node, "radius", 0.01)),
-        NodeKind::RigidBodies => (field::RB_POS, opt_f32(node, "radius", 0.02)),
-        NodeKind::Skeletons => (field::JOINT_POSITIONS, opt_f32(node, "radius", 0.01)),
+        NodeKind::Spheres => (field::POSITIONS, opt_num(node, "radius")),
+        NodeKind::RigidBodies => (field::RB_POS, opt_num(node, "radius")),
+        NodeKind::Skeletons => (field::JOINT_POSITIONS, opt_num(node, "radius")),
         _ => return Vec::new(),
     };
     let col = colors(node);
@@ -85,7 +84,7 @@ pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
     match node.kind {
         NodeKind::Lines => {
             let pts = frame_points(node, field::LINES, i).unwrap_or_default();
-            let r_base = opt_f32(node, "r_base", 0.01);
+            let r_base = opt_num(node, "r_base");
             let r_tip = opt_f32(node, "r_tip", r_base);
             let r_tip = if r_tip < CONE_EPS { 0.0 } else { r_tip };
             let col = colors(node);
@@ -105,9 +104,9 @@ pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
         NodeKind::Arrows => {
             let origins = frame_points(node, field::ORIGINS, i).unwrap_or_default();
             let tips = frame_points(node, field::TIPS, i).unwrap_or_default();
-            let r_base = opt_f32(node, "r_base", 0.01);
-            let r_head = opt_f32(node, "r_head", 0.02);
-            let p = opt_f32(node, "p", 0.1).clamp(0.0, 1.0);
+            let r_base = opt_num(node, "r_base");
+            let r_head = opt_num(node, "r_head");
+            let p = opt_num(node, "p").clamp(0.0, 1.0);
             let col = colors(node);
             for (k, (o, t)) in origins.iter().zip(&tips).enumerate() {
                 push_arrow(&mut out, *o, *t, r_base, r_head, p, col.get(k));
@@ -116,7 +115,7 @@ pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
         NodeKind::RigidBodies => {
             let pos = frame_points(node, field::RB_POS, i).unwrap_or_default();
             let ori = frame_f32(node, field::RB_ORI, i).unwrap_or_default();
-            let length = opt_f32(node, "length", 0.2);
+            let length = opt_num(node, "length");
             let r_base = opt_f32(node, "radius_cylinder", length / 50.0);
             let axis_colors = [[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]];
             for (k, p) in pos.iter().enumerate() {
@@ -130,7 +129,7 @@ pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
         }
         NodeKind::Skeletons => {
             let joints = frame_points(node, field::JOINT_POSITIONS, i).unwrap_or_default();
-            let radius = opt_f32(node, "radius", 0.01);
+            let radius = opt_num(node, "radius");
             let c = colors(node).get(0);
             let conn = node
                 .static_array(field::JOINT_CONNECTIONS)

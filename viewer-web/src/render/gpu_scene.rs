@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use glam::Mat4;
 use meshcast_protocol::{FieldRole, NodeKind};
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{opt, Node, NodeKey, Scene};
 
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
 use super::mesh::MeshGpu;
@@ -16,7 +16,6 @@ use crate::core::Aabb;
 use crate::geometry::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
 use crate::geometry::primitives::{colors_translucent, cylinders, spheres};
 use crate::geometry::{drawn, DerivedNodes, Drawn};
-use meshcast_scene::opt;
 
 /// One node's GPU resources.
 pub(crate) struct GpuNode {

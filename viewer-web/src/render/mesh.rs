@@ -4,7 +4,7 @@
 
 use bytemuck::cast_slice;
 use glam::{Mat4, Vec3};
-use meshcast_scene::Node;
+use meshcast_scene::{field, Node};
 use wgpu::util::DeviceExt;
 
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
@@ -12,7 +12,6 @@ use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
 use crate::core::Aabb;
 use crate::geometry::mesh_data::{vertex_normals, MeshTopology};
 use crate::geometry::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
-use meshcast_scene::field;
 
 /// Bytes per GPU vertex: position `f32×3` + normal `snorm8×4`.
 const VERTEX_BYTES: u64 = 16;

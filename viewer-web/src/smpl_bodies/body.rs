@@ -6,13 +6,12 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use meshcast_protocol::NdArray;
-use meshcast_scene::Node;
+use meshcast_scene::{field, Node};
 use meshcast_smpl::{rotation, Evaluator, FrameParams, SmplError};
 
 use super::derived;
 use super::loaded::LoadedModel;
-use crate::geometry::node_data::{frame_f32, opt_bool, opt_f32, series_len};
-use meshcast_scene::field;
+use crate::geometry::node_data::{frame_f32, opt_bool, opt_num, series_len};
 
 /// Frames evaluated per `Evaluator::evaluate_many` call (bounds the scratch memory).
 const CHUNK: usize = 64;
@@ -153,7 +152,7 @@ impl Body {
         ));
         let previous = self.skeleton.take();
         self.skeleton = opt_bool(node, "is_rigged", true).then(|| {
-            let radius = opt_f32(node, "skeleton_radius", 0.01);
+            let radius = opt_num(node, "skeleton_radius");
             derived::skeleton_node(node, lm, previous, &old_skeleton, &new_skeleton, radius, self.version)
         });
         Ok(Evaluated { frames: dirty.len() })
