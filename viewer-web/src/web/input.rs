@@ -20,6 +20,7 @@ use crate::geometry::picking;
 
 use super::actions::{self, Command};
 use super::dom::{on, on_active};
+use super::emit::Emitter;
 use super::Shared;
 use crate::core::Action;
 
@@ -72,6 +73,8 @@ fn offset(canvas: &Element, ev: &PointerEvent) -> (f64, f64) {
 /// Attaches the canvas and keyboard handlers.
 pub fn wire(app: &Shared) -> Result<(), JsValue> {
     let canvas = app.borrow().ui.canvas.clone();
+    let doc = app.borrow().ui.doc.clone();
+    let app = &Emitter::new(app);
     let state = Rc::new(RefCell::new(Pointers::default()));
 
     {
@@ -108,11 +111,11 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 p.1 = x;
                 p.2 = y;
             }
-            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let a = &app;
             let h = f64::from(c.client_height()).max(1.0) as f32;
             if s.active.len() >= 2 {
                 if let (Some((d0, mx0, my0)), Some((d1, mx1, my1))) = (s.pinch, s.two()) {
-                    a.act(Action::Pinch {
+                    a.emit(Action::Pinch {
                         zoom: ((d0 - d1) * PINCH_GAIN) as f32,
                         dx: (mx1 - mx0) as f32,
                         dy: (my1 - my0) as f32,
@@ -128,7 +131,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             }
             if s.dragged {
                 let (dx, dy) = ((x - px) as f32, (y - py) as f32);
-                a.act(match mode {
+                a.emit(match mode {
                     Drag::Orbit => Action::Orbit { dx, dy },
                     Drag::Pan => Action::Pan { dx, dy, viewport_h: h },
                 });
@@ -170,14 +173,11 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             let speed = wheel_speed(w.shift_key(), w.ctrl_key());
             // Shift+wheel may arrive as horizontal scrolling (some platforms swap the axes).
             let delta = if w.delta_y() == 0.0 { w.delta_x() } else { w.delta_y() };
-            if let Ok(mut a) = app.try_borrow_mut() {
-                a.act(Action::Zoom((delta * scale) as f32 * speed));
-            }
+            app.emit(Action::Zoom((delta * scale) as f32 * speed));
         })?;
     }
     on(&canvas, "contextmenu", |ev| ev.prevent_default())?;
 
-    let doc = app.borrow().ui.doc.clone();
     let a = app.clone();
     on_active(&doc, "keydown", move |ev| on_key(&a, &ev))?;
     Ok(())
@@ -198,17 +198,20 @@ fn wheel_speed(shift: bool, ctrl: bool) -> f32 {
 
 /// Casts a ray through (x, y) (CSS px in the canvas) and selects what it hits, or clears the
 /// selection on empty space.
-fn pick_at(app: &Shared, canvas: &Element, x: f64, y: f64) {
-    let Ok(mut a) = app.try_borrow_mut() else { return };
+fn pick_at(emit: &Emitter, canvas: &Element, x: f64, y: f64) {
     let (w, h) = (
         f64::from(canvas.client_width()).max(1.0),
         f64::from(canvas.client_height()).max(1.0),
     );
     let ndc_x = (x / w * 2.0 - 1.0) as f32;
     let ndc_y = (1.0 - y / h * 2.0) as f32;
-    let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
-    let hit = picking::pick(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir);
-    a.act(Action::Select(hit));
+    let Some(hit) = emit.read(|a| {
+        let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
+        picking::pick(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir)
+    }) else {
+        return;
+    };
+    emit.emit(Action::Select(hit));
 }
 
 fn typing_in_field(ev: &Event) -> bool {
@@ -225,25 +228,24 @@ fn typing_in_field(ev: &Event) -> bool {
         || t.dyn_ref::<HtmlElement>().is_some_and(|h| h.is_content_editable())
 }
 
-fn on_key(app: &Shared, ev: &Event) {
+fn on_key(emit: &Emitter, ev: &Event) {
     let Some(k) = ev.dyn_ref::<KeyboardEvent>() else { return };
     if k.ctrl_key() || k.meta_key() || k.alt_key() || typing_in_field(ev) {
         return;
     }
     let key = k.key();
-    if let Ok(mut a) = app.try_borrow_mut() {
-        if a.core.camera().mode == CameraMode::FirstPerson {
-            if let Some((forward, right, up)) = actions::walk_for_key(&key) {
-                ev.prevent_default();
-                a.act(Action::Walk(forward, right, up));
-                return;
-            }
+    let first_person = emit.read(|a| a.core.camera().mode == CameraMode::FirstPerson);
+    if first_person == Some(true) {
+        if let Some((forward, right, up)) = actions::walk_for_key(&key) {
+            ev.prevent_default();
+            emit.emit(Action::Walk(forward, right, up));
+            return;
         }
     }
     let Some(action) = actions::for_key(&key) else { return };
     // Space on a focused button would click it as well: handle it here only.
     ev.prevent_default();
-    actions::run(app, action);
+    emit.command(action);
     if action == Command::Escape {
         ev.stop_propagation();
     }
