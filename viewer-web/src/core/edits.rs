@@ -5,10 +5,11 @@
 //! is bumped so the renderer re-uploads it. They are not sent to the relay: a reload or a
 //! reconnect shows the clients' values again.
 
-use super::defaults;
 use glam::{EulerRot, Mat3};
-use meshcast_protocol::{NdArray, NodeKind};
+use meshcast_protocol::NdArray;
 use meshcast_scene::{field, opt, FrameSeries, Node, NodeKey, Scene};
+
+use super::defaults;
 
 fn f32s(bytes: &[u8]) -> Vec<f32> {
     bytes
@@ -136,51 +137,50 @@ pub fn from_hex(s: &str) -> Option<[f32; 3]> {
     Some([p(0)?, p(2)?, p(4)?])
 }
 
-/// Element counts of a node for the properties panel, as (label, value) pairs.
+/// Rows of one frame of a per-frame array (its first axis), 0 when absent.
+fn rows(series: Option<&FrameSeries>) -> usize {
+    series.and_then(|s| s.frame_shape().first().copied()).unwrap_or(0)
+}
+
+/// Rows of a static array (its first axis), 0 when absent.
+fn static_rows(array: Option<&NdArray>) -> usize {
+    array.and_then(|a| a.shape().first().copied()).unwrap_or(0)
+}
+
+/// Element counts of a node for the properties panel, as (label, value) pairs, read through the
+/// node's typed view.
 pub fn stats(node: &Node) -> Vec<(&'static str, String)> {
-    let first = |name: &str| -> Option<usize> {
-        node.series(name)
-            .and_then(|s| s.frame_shape().first().copied())
-            .or_else(|| node.static_array(name).and_then(|a| a.shape().first().copied()))
-    };
     let mut out = vec![("Frames", node.n_frames().to_string())];
-    match node.kind {
-        NodeKind::Meshes => {
-            out.push(("Vertices", first(field::VERTICES).unwrap_or(0).to_string()));
-            out.push(("Faces", first(field::FACES).unwrap_or(0).to_string()));
-            if let Some(i) = first(field::INSTANCE_TRANSFORMS) {
-                out.push(("Instances", i.to_string()));
-            }
-            let colours = if node.series(field::FACE_COLORS).is_some() {
-                "per face"
-            } else if node.series(field::VERTEX_COLORS).is_some() {
-                "per vertex"
-            } else {
-                "uniform"
-            };
-            out.push(("Colours", colours.into()));
+    if let Some(m) = node.mesh() {
+        out.push(("Vertices", rows(m.vertices()).to_string()));
+        out.push(("Faces", static_rows(m.faces()).to_string()));
+        if let Some(i) = m.instance_transforms().and_then(|s| s.frame_shape().first().copied()) {
+            out.push(("Instances", i.to_string()));
         }
-        NodeKind::Spheres => out.push(("Spheres", first(field::POSITIONS).unwrap_or(0).to_string())),
-        NodeKind::Lines => {
-            let l = first(field::LINES).unwrap_or(0);
-            let strip = node.option(opt::MODE).and_then(|v| v.as_str()) != Some("lines");
-            out.push(("Points", l.to_string()));
-            out.push((
-                "Segments",
-                (if strip { l.saturating_sub(1) } else { l / 2 }).to_string(),
-            ));
-        }
-        NodeKind::Arrows => out.push(("Arrows", first(field::ORIGINS).unwrap_or(0).to_string())),
-        NodeKind::RigidBodies => out.push(("Bodies", first(field::RB_POS).unwrap_or(0).to_string())),
-        NodeKind::Skeletons => {
-            out.push(("Joints", first(field::JOINT_POSITIONS).unwrap_or(0).to_string()));
-            out.push(("Bones", first(field::JOINT_CONNECTIONS).unwrap_or(0).to_string()));
-        }
-        NodeKind::Smpl => {
-            let model = node.option(opt::MODEL_TYPE).and_then(|v| v.as_str()).unwrap_or("smpl");
-            out.push(("Model", model.to_owned()));
-        }
-        NodeKind::Node => {}
+        let colours = if m.face_colors().is_some() {
+            "per face"
+        } else if m.vertex_colors().is_some() {
+            "per vertex"
+        } else {
+            "uniform"
+        };
+        out.push(("Colours", colours.into()));
+    } else if let Some(s) = node.spheres() {
+        out.push(("Spheres", rows(s.positions()).to_string()));
+    } else if let Some(l) = node.lines() {
+        let n = rows(l.lines());
+        out.push(("Points", n.to_string()));
+        let segments = if l.is_strip() { n.saturating_sub(1) } else { n / 2 };
+        out.push(("Segments", segments.to_string()));
+    } else if let Some(a) = node.arrows() {
+        out.push(("Arrows", rows(a.origins()).to_string()));
+    } else if let Some(r) = node.rigid_bodies() {
+        out.push(("Bodies", rows(r.positions()).to_string()));
+    } else if let Some(k) = node.skeletons() {
+        out.push(("Joints", rows(k.joint_positions()).to_string()));
+        out.push(("Bones", static_rows(k.joint_connections()).to_string()));
+    } else if let Some(b) = node.smpl() {
+        out.push(("Model", b.model_type().to_owned()));
     }
     out.push(("Data", format_bytes(node.nbytes())));
     out

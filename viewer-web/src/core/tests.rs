@@ -344,3 +344,26 @@ fn mesh_flags_toggle_on_selected_meshes_only() {
     s.apply(Action::ToggleMeshFlag { edges: false }, &UnitBoxes);
     assert!(s.mesh_flag(&key(2), false));
 }
+
+#[test]
+fn panel_stats_read_the_typed_views() {
+    let mut s = paused_with_frames();
+    let mesh = Envelope::new(2, Some(2))
+        .with_kwarg(field::VERTICES, arr(&[1, 3, 3], &[0., 0., 0., 1., 0., 0., 0., 1., 0.]))
+        .with_kwarg(
+            field::FACES,
+            Value::from(NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap()),
+        );
+    relay_msg(&mut s, mesh);
+    let lines = Envelope::new(4, Some(3))
+        .with_kwarg(field::LINES, arr(&[1, 4, 3], &[0.0; 12]))
+        .with_kwarg(opt::MODE, Value::from("lines"));
+    relay_msg(&mut s, lines);
+    let get = |uid: u64| edits::stats(s.scene().node(&key(uid)).unwrap());
+    let m = get(2);
+    assert!(m.contains(&("Vertices", "3".to_owned())) && m.contains(&("Faces", "1".to_owned())));
+    assert!(m.contains(&("Colours", "uniform".to_owned())));
+    let l = get(3);
+    assert!(l.contains(&("Points", "4".to_owned())) && l.contains(&("Segments", "2".to_owned())));
+    assert!(get(1).contains(&("Spheres", "1".to_owned())));
+}
