@@ -552,11 +552,11 @@ async fn two_clients_may_use_the_same_uid() {
     let scene = snap.scene();
     assert_eq!(scene.len(), 2);
     assert_eq!(
-        scene.node(&NodeKey { client: 1, uid: 1 }).map(|n| n.kind.name()),
+        scene.node(&NodeKey { client: 1, uid: 1 }).map(|n| n.kind().name()),
         Some("MESHES")
     );
     assert_eq!(
-        scene.node(&NodeKey { client: 2, uid: 1 }).map(|n| n.kind.name()),
+        scene.node(&NodeKey { client: 2, uid: 1 }).map(|n| n.kind().name()),
         Some("SPHERES")
     );
     a.send(&delete(1)).await;

@@ -21,9 +21,9 @@ pub struct NodeKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Its identity.
-    pub key: NodeKey,
+    key: NodeKey,
     /// Its kind.
-    pub kind: NodeKind,
+    kind: NodeKind,
     /// Non-array options (name, radius, flags, ...).
     options: Kwargs,
     /// Per-frame arrays by argument name.
@@ -34,12 +34,27 @@ pub struct Node {
     /// compare it to know what to re-upload.
     version: u64,
     /// Creation order in the scene.
-    pub seq: u64,
+    seq: u64,
 }
 
 const MESH_NORMALS: [&str; 2] = ["vertex_normals", "face_normals"];
 
 impl Node {
+    /// Its identity: the client that made it and that client's uid.
+    pub fn key(&self) -> NodeKey {
+        self.key
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> NodeKind {
+        self.kind
+    }
+
+    /// Its creation order in the scene.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     /// Bumped on every change of the node's data; renderers compare it to know what to
     /// re-upload.
     pub fn version(&self) -> u64 {

@@ -84,7 +84,7 @@ impl Scene {
     /// Puts back a copy of a node taken earlier with [`Scene::node`] (the relay undoes a message
     /// that would exceed its memory limit). False when no node has its key now.
     pub fn restore(&mut self, node: Node) -> bool {
-        match self.nodes.get_mut(&node.key) {
+        match self.nodes.get_mut(&node.key()) {
             Some(slot) => {
                 *slot = node;
                 true
@@ -96,7 +96,7 @@ impl Scene {
     /// Every node, in creation order.
     pub fn nodes(&self) -> Vec<&Node> {
         let mut v: Vec<&Node> = self.nodes.values().collect();
-        v.sort_by_key(|n| n.seq);
+        v.sort_by_key(|n| n.seq());
         v
     }
 
@@ -179,10 +179,10 @@ impl Scene {
             }
             Command::AddFrames { uid, args, kwargs } => {
                 let node = self.existing(MessageType::AddFrames, client, uid)?;
-                let data = FrameData::parse_add(node.kind, &args, &kwargs)?;
+                let data = FrameData::parse_add(node.kind(), &args, &kwargs)?;
                 node.add_frames(&data)?;
                 (
-                    Change::Frames(node.key),
+                    Change::Frames(node.key()),
                     Some(Command::AddFrames {
                         uid,
                         args: Vec::new(),
@@ -192,13 +192,13 @@ impl Scene {
             }
             Command::UpdateFrames { uid, args, kwargs } => {
                 let node = self.existing(MessageType::UpdateFrames, client, uid)?;
-                let (data, frames) = FrameData::parse_update(node.kind, &args, &kwargs)?;
+                let (data, frames) = FrameData::parse_update(node.kind(), &args, &kwargs)?;
                 let indices = node.resolve("UPDATE_FRAMES", &frames, false)?;
                 node.update_frames(&indices, &data)?;
                 let mut kw = data.to_kwargs();
                 kw.insert("frames".into(), resolved(&indices));
                 (
-                    Change::Frames(node.key),
+                    Change::Frames(node.key()),
                     Some(Command::UpdateFrames {
                         uid,
                         args: Vec::new(),
@@ -211,7 +211,7 @@ impl Scene {
                 let indices = node.resolve("REMOVE_FRAMES", &frames, true)?;
                 node.remove_frames(&indices)?;
                 let frames = meshcast_protocol::FrameSelection::List(indices.iter().map(|&i| i as i64).collect());
-                (Change::Frames(node.key), Some(Command::RemoveFrames { uid, frames }))
+                (Change::Frames(node.key()), Some(Command::RemoveFrames { uid, frames }))
             }
             Command::Delete { uid } => {
                 let key = NodeKey { client, uid };
@@ -242,7 +242,7 @@ impl Scene {
     pub fn snapshot(&self) -> Result<Vec<(ClientId, Command)>, ProtocolError> {
         let mut out = Vec::with_capacity(self.nodes.len() + 1);
         for node in self.nodes() {
-            out.push((node.key.client, Command::Create(node.to_create()?)));
+            out.push((node.key().client, Command::Create(node.to_create()?)));
         }
         out.push((0, Command::SetFrame(self.current_frame() as i64)));
         Ok(out)

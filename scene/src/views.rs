@@ -198,31 +198,31 @@ fn flag(node: &Node, name: &str) -> bool {
 impl Node {
     /// The node as a mesh, if it is one.
     pub fn mesh(&self) -> Option<MeshView<'_>> {
-        (self.kind == NodeKind::Meshes).then_some(MeshView(self))
+        (self.kind() == NodeKind::Meshes).then_some(MeshView(self))
     }
     /// The node as spheres, if it is.
     pub fn spheres(&self) -> Option<SpheresView<'_>> {
-        (self.kind == NodeKind::Spheres).then_some(SpheresView(self))
+        (self.kind() == NodeKind::Spheres).then_some(SpheresView(self))
     }
     /// The node as lines, if it is.
     pub fn lines(&self) -> Option<LinesView<'_>> {
-        (self.kind == NodeKind::Lines).then_some(LinesView(self))
+        (self.kind() == NodeKind::Lines).then_some(LinesView(self))
     }
     /// The node as arrows, if it is.
     pub fn arrows(&self) -> Option<ArrowsView<'_>> {
-        (self.kind == NodeKind::Arrows).then_some(ArrowsView(self))
+        (self.kind() == NodeKind::Arrows).then_some(ArrowsView(self))
     }
     /// The node as rigid bodies, if it is.
     pub fn rigid_bodies(&self) -> Option<RigidBodiesView<'_>> {
-        (self.kind == NodeKind::RigidBodies).then_some(RigidBodiesView(self))
+        (self.kind() == NodeKind::RigidBodies).then_some(RigidBodiesView(self))
     }
     /// The node as skeletons, if it is.
     pub fn skeletons(&self) -> Option<SkeletonsView<'_>> {
-        (self.kind == NodeKind::Skeletons).then_some(SkeletonsView(self))
+        (self.kind() == NodeKind::Skeletons).then_some(SkeletonsView(self))
     }
     /// The node as an SMPL body, if it is.
     pub fn smpl(&self) -> Option<SmplView<'_>> {
-        (self.kind == NodeKind::Smpl).then_some(SmplView(self))
+        (self.kind() == NodeKind::Smpl).then_some(SmplView(self))
     }
     /// The static `color`: one RGBA (shape `[4]`) or one per element; `None` when the client
     /// sent none.

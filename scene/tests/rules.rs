@@ -512,8 +512,8 @@ fn snapshot_rebuilds_the_scene() {
     assert_eq!(copy.len(), 2);
     for (a, b) in s.nodes().iter().zip(copy.nodes()) {
         assert_eq!(
-            (a.key, &a.all_series(), &a.all_statics(), &a.options()),
-            (b.key, &b.all_series(), &b.all_statics(), &b.options())
+            (a.key(), &a.all_series(), &a.all_statics(), &a.options()),
+            (b.key(), &b.all_series(), &b.all_statics(), &b.options())
         );
     }
     assert_eq!(copy.current_frame(), 1);

@@ -208,12 +208,12 @@ impl SmplBodies {
         self.bodies.retain(|k, e| {
             scene
                 .node(k)
-                .is_some_and(|n| n.kind == NodeKind::Smpl && n.seq == e.seq)
+                .is_some_and(|n| n.kind() == NodeKind::Smpl && n.seq() == e.seq)
         });
-        for node in nodes.into_iter().filter(|n| n.kind == NodeKind::Smpl) {
+        for node in nodes.into_iter().filter(|n| n.kind() == NodeKind::Smpl) {
             let file = ModelFile::of(node);
-            let entry = self.bodies.entry(node.key).or_insert_with(|| Entry {
-                seq: node.seq,
+            let entry = self.bodies.entry(node.key()).or_insert_with(|| Entry {
+                seq: node.seq(),
                 synced: None,
                 file,
                 status: BodyStatus::Waiting {
@@ -262,7 +262,11 @@ impl SmplBodies {
                         }
                     }
                     Err(e) => {
-                        tracing::warn!(client = node.key.client, uid = node.key.uid, "SMPL body not drawn: {e}");
+                        tracing::warn!(
+                            client = node.key().client,
+                            uid = node.key().uid,
+                            "SMPL body not drawn: {e}"
+                        );
                         entry.body = Body::default();
                         BodyStatus::Failed { reason: e.to_string() }
                     }
@@ -602,7 +606,7 @@ mod tests {
         bodies.insert_model(file(), tiny_smpl()).unwrap();
         bodies.sync(&scene);
         let mesh = bodies.mesh_node(&key(1)).unwrap();
-        assert_eq!(mesh.kind, NodeKind::Meshes);
+        assert_eq!(mesh.kind(), NodeKind::Meshes);
         assert_eq!(mesh.static_array(field::FACES).unwrap().shape(), &[46, 3]);
         assert_eq!(
             mesh.static_array(opt::COLOR).unwrap().to_f32_vec(),

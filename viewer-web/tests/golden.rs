@@ -254,7 +254,7 @@ fn mesh_flat_vs_smooth() {
     assert!(cb * 2 < ca, "flat {cb} vs smooth {ca} distinct colours");
     // The override in ViewOptions switches the same node to flat shading.
     let mut opts = no_floor();
-    let key = smooth.scene.nodes()[0].key;
+    let key = smooth.scene.nodes()[0].key();
     opts.flat_shading_override.insert(key, true);
     let img = with_renderer(|r| r.render(&smooth.scene, &NoDerived, 0, &Camera::default(), &opts))
         .unwrap()
@@ -281,7 +281,7 @@ fn mesh_draw_edges() {
     assert!(b.count(dark) > 200, "only {} edge pixels", b.count(dark));
     // The override turns them off again.
     let mut opts = no_floor();
-    opts.draw_edges_override.insert(edged.scene.nodes()[0].key, false);
+    opts.draw_edges_override.insert(edged.scene.nodes()[0].key(), false);
     let img = with_renderer(|r| r.render(&edged.scene, &NoDerived, 0, &Camera::default(), &opts))
         .unwrap()
         .unwrap();

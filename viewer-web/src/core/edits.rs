@@ -69,7 +69,7 @@ pub fn color(node: &Node) -> Option<[f32; 4]> {
             _ => None,
         },
         Some(_) => None,
-        None => Some(defaults::color(node.kind)),
+        None => Some(defaults::color(node.kind())),
     }
 }
 

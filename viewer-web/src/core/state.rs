@@ -343,8 +343,8 @@ impl ViewerState {
             .scene
             .nodes()
             .into_iter()
-            .filter(|n| !self.view.is_hidden(&n.key))
-            .filter_map(|n| bounds.node_bounds(&self.scene, n.key, frame))
+            .filter(|n| !self.view.is_hidden(&n.key()))
+            .filter_map(|n| bounds.node_bounds(&self.scene, n.key(), frame))
             .map(|b| b.center())
             .collect();
         if self.camera.auto_target(&centres) {
@@ -422,7 +422,7 @@ impl ViewerState {
         let Some(key) = self.view.selected else {
             return Changed::NONE;
         };
-        if self.scene.node(&key).is_none_or(|n| n.kind != NodeKind::Meshes) {
+        if self.scene.node(&key).is_none_or(|n| n.kind() != NodeKind::Meshes) {
             return Changed::NONE;
         }
         let current = self.mesh_flag(&key, edges);
@@ -456,8 +456,8 @@ impl ViewerState {
             .scene
             .nodes()
             .into_iter()
-            .filter(|n| !self.view.is_hidden(&n.key))
-            .filter_map(|n| bounds.node_bounds(&self.scene, n.key, frame))
+            .filter(|n| !self.view.is_hidden(&n.key()))
+            .filter_map(|n| bounds.node_bounds(&self.scene, n.key(), frame))
             .fold(Aabb::EMPTY, Aabb::union);
         if !all.is_valid() {
             return Changed::NONE;

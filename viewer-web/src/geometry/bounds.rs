@@ -12,7 +12,7 @@ use crate::core::{Aabb, ViewOptions};
 /// mesh instance transforms are applied. `EMPTY` for nodes without geometry (plain nodes,
 /// SMPL until it is rendered).
 pub(crate) fn local_bounds(node: &Node, i: usize) -> Aabb {
-    match node.kind {
+    match node.kind() {
         NodeKind::Meshes => {
             let verts = Aabb::from_points(frame_points(node, field::VERTICES, i).unwrap_or_default());
             match instance_transforms(node, i) {
@@ -50,8 +50,8 @@ pub fn scene_bounds(scene: &Scene, derived: &dyn DerivedNodes, frame: usize, opt
     let b = scene
         .nodes()
         .into_iter()
-        .filter(|n| !opts.is_hidden(&n.key))
-        .filter_map(|n| node_bounds(scene, derived, n.key, frame))
+        .filter(|n| !opts.is_hidden(&n.key()))
+        .filter_map(|n| node_bounds(scene, derived, n.key(), frame))
         .fold(Aabb::EMPTY, Aabb::union);
     b.is_valid().then_some(b)
 }

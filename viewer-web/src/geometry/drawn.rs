@@ -37,9 +37,9 @@ impl DerivedNodes for NoDerived {
 
 /// What `node` draws; `None` for plain nodes and SMPL nodes without an evaluated body.
 pub fn drawn<'a>(node: &'a Node, derived: &'a dyn DerivedNodes) -> Option<Drawn<'a>> {
-    match node.kind {
+    match node.kind() {
         NodeKind::Node => None,
-        NodeKind::Smpl => derived.derived(&node.key),
+        NodeKind::Smpl => derived.derived(&node.key()),
         NodeKind::Meshes => Some(Drawn {
             base: node,
             mesh: Some(node),

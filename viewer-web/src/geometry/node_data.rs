@@ -55,7 +55,7 @@ pub(crate) fn opt_str<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
 /// A numeric option, or its default for the node's kind ([`defaults::number`]; 0 for options
 /// without one).
 pub(crate) fn opt_num(node: &Node, name: &str) -> f32 {
-    opt_f32(node, name, defaults::number(node.kind, name).unwrap_or(0.0))
+    opt_f32(node, name, defaults::number(node.kind(), name).unwrap_or(0.0))
 }
 
 /// A node's `color`: one RGBA for all, or one per element (spheres, lines).
@@ -89,7 +89,7 @@ pub(crate) fn colors(node: &Node) -> Colors {
             Colors::Uniform([v[0], v[1], v[2], v[3]])
         }
         Some(a) if a.ndim() == 2 => Colors::PerElement(rgba_rows(&a.to_f32_vec())),
-        _ => Colors::Uniform(defaults::color(node.kind)),
+        _ => Colors::Uniform(defaults::color(node.kind())),
     }
 }
 
@@ -122,7 +122,7 @@ pub(crate) fn model_matrix(node: &Node, i: usize) -> Mat4 {
     let s = frame_f32(node, field::SCALE, i)
         .and_then(|v| v.first().copied())
         .unwrap_or(1.0);
-    if node.kind == NodeKind::Meshes && opt_bool(node, "z_up", false) {
+    if node.kind() == NodeKind::Meshes && opt_bool(node, "z_up", false) {
         r = Z_UP * r;
     }
     Mat4::from_translation(t) * Mat4::from_mat3(r) * Mat4::from_scale(Vec3::splat(s))

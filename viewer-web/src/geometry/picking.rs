@@ -27,14 +27,14 @@ pub fn pick(
     }
     let mut best: Option<(f32, NodeKey)> = None;
     for node in scene.nodes() {
-        if opts.is_hidden(&node.key) || !is_pickable(node) {
+        if opts.is_hidden(&node.key()) || !is_pickable(node) {
             continue;
         }
         let Some(i) = node.data_frame(frame) else { continue };
         let Some(d) = drawn(node, derived) else { continue };
         if let Some(t) = hit_node(d.base, i, ray_origin, ray_dir) {
             if best.is_none_or(|(bt, _)| t < bt) {
-                best = Some((t, node.key));
+                best = Some((t, node.key()));
             }
         }
     }
@@ -44,7 +44,7 @@ pub fn pick(
 /// The world ray parameter of the node's nearest hit at data frame `i`.
 pub(crate) fn hit_node(node: &Node, i: usize, o: Vec3, d: Vec3) -> Option<f32> {
     let model = model_matrix(node, i);
-    match node.kind {
+    match node.kind() {
         NodeKind::Meshes => {
             let topo = MeshTopology::of(node)?;
             let verts = frame_points(node, field::VERTICES, i)?;

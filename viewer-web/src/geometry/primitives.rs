@@ -39,7 +39,7 @@ pub(crate) struct CylinderInstance {
 
 /// The spheres of data frame `i` (empty for kinds without spheres).
 pub(crate) fn spheres(node: &Node, i: usize) -> Vec<SphereInstance> {
-    let (name, radius) = match node.kind {
+    let (name, radius) = match node.kind() {
         NodeKind::Spheres => (field::POSITIONS, opt_num(node, "radius")),
         NodeKind::RigidBodies => (field::RB_POS, opt_num(node, "radius")),
         NodeKind::Skeletons => (field::JOINT_POSITIONS, opt_num(node, "radius")),
@@ -81,7 +81,7 @@ fn push_arrow(out: &mut Vec<CylinderInstance>, origin: Vec3, tip: Vec3, r_base: 
 /// The cylinders and cones of data frame `i` (empty for kinds without any).
 pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
     let mut out = Vec::new();
-    match node.kind {
+    match node.kind() {
         NodeKind::Lines => {
             let pts = frame_points(node, field::LINES, i).unwrap_or_default();
             let r_base = opt_num(node, "r_base");

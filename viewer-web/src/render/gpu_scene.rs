@@ -94,7 +94,7 @@ impl GpuNode {
     /// A node that draws nothing.
     fn empty(parts: &Drawn<'_>) -> GpuNode {
         GpuNode {
-            seq: parts.base.seq,
+            seq: parts.base.seq(),
             version: 0,
             signature: parts_signature(parts),
             first: None,
@@ -211,8 +211,8 @@ struct Signature {
 
 fn signature(node: &Node) -> Signature {
     Signature {
-        kind: node.kind,
-        seq: node.seq,
+        kind: node.kind(),
+        seq: node.seq(),
         statics: node
             .all_statics()
             .values()
@@ -228,7 +228,7 @@ fn signature(node: &Node) -> Signature {
 
 /// The frames of the node's primary arrays at data frame `i` (what its instances derive from).
 fn primary_key(node: &Node, i: usize) -> FrameKey {
-    node.kind
+    node.kind()
         .own_fields()
         .iter()
         .filter(|f| f.role == FieldRole::Primary)
@@ -265,35 +265,35 @@ impl GpuScene {
             let Some(parts) = drawn(node, derived) else {
                 // Nothing to draw (a plain node, or an SMPL body without its model); drop what
                 // an earlier node with this key had.
-                self.nodes.remove(&node.key);
+                self.nodes.remove(&node.key());
                 continue;
             };
             let unchanged = |g: &GpuNode| {
-                g.seq == node.seq
+                g.seq == node.seq()
                     && g.version == parts.version
                     && match (&g.first, first(&parts)) {
                         (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                         (a, b) => a.is_none() && b.is_none(),
                     }
             };
-            let rebuild = match self.nodes.get(&node.key) {
+            let rebuild = match self.nodes.get(&node.key()) {
                 Some(g) if unchanged(g) => continue,
                 Some(g) => g.signature != parts_signature(&parts),
                 None => true,
             };
             if rebuild {
-                self.nodes.remove(&node.key);
+                self.nodes.remove(&node.key());
             }
-            let g = match self.nodes.get_mut(&node.key) {
+            let g = match self.nodes.get_mut(&node.key()) {
                 Some(g) => g,
                 None => match GpuNode::new(device, &limits, parts) {
-                    Ok(g) => self.nodes.entry(node.key).or_insert(g),
+                    Ok(g) => self.nodes.entry(node.key()).or_insert(g),
                     Err(e) => {
                         // Remember the node (drawing nothing) so this is not retried every frame.
-                        tracing::warn!(client = node.key.client, uid = node.key.uid, "not drawn: {e}");
+                        tracing::warn!(client = node.key().client, uid = node.key().uid, "not drawn: {e}");
                         let mut g = GpuNode::empty(&parts);
                         g.version = parts.version;
-                        self.nodes.insert(node.key, g);
+                        self.nodes.insert(node.key(), g);
                         continue;
                     }
                 },

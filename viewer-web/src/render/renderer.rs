@@ -401,7 +401,7 @@ impl Renderer {
         let mut items = Vec::new();
         let mut slots = Vec::new();
         for node in scene.nodes() {
-            let key = node.key;
+            let key = node.key();
             if opts.is_hidden(&key) {
                 continue;
             }

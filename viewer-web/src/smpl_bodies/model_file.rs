@@ -60,7 +60,7 @@ impl ModelFile {
     /// The file an SMPL node needs (its `model_type` and `gender` options, defaults "smpl" and
     /// "neutral"); `None` for other kinds or values the protocol would have rejected.
     pub fn of(node: &Node) -> Option<ModelFile> {
-        if node.kind != meshcast_protocol::NodeKind::Smpl {
+        if node.kind() != meshcast_protocol::NodeKind::Smpl {
             return None;
         }
         let opt = |name: &str, default: &'static str| {

@@ -67,13 +67,13 @@ pub fn message_to_js(m: &ClientMessage) -> JsValue {
 pub(super) fn node_to_js(app: &App, n: &Node) -> JsValue {
     let frame = app.frame();
     obj(&[
-        ("client", num(n.key.client as f64)),
-        ("uid", num(n.key.uid as f64)),
-        ("kind", JsValue::from_str(n.kind.name())),
+        ("client", num(n.key().client as f64)),
+        ("uid", num(n.key().uid as f64)),
+        ("kind", JsValue::from_str(n.kind().name())),
         ("name", JsValue::from_str(n.name())),
         ("frames", num(n.n_frames() as f64)),
-        ("visible", JsValue::from_bool(!app.core.view().is_hidden(&n.key))),
-        ("selected", JsValue::from_bool(app.core.selected() == Some(n.key))),
+        ("visible", JsValue::from_bool(!app.core.view().is_hidden(&n.key()))),
+        ("selected", JsValue::from_bool(app.core.selected() == Some(n.key()))),
         (
             "color",
             crate::core::edits::color(n).map_or(JsValue::NULL, |c| floats(&c)),

@@ -170,7 +170,7 @@ fn node_by_remote_uid(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
     let a = read(app)?;
     let scene = a.core.scene();
     let node = match client {
-        None => scene.nodes().into_iter().find(|n| n.key.uid == uid),
+        None => scene.nodes().into_iter().find(|n| n.key().uid == uid),
         Some(client) => scene.node(&NodeKey { client, uid }),
     };
     Ok(node.map_or(JsValue::NULL, |n| node_to_js(&a, n)))

@@ -149,8 +149,8 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
         doc,
         body,
         "h3",
-        &[("id", "mc-details-name"), ("data-kind", node.kind.name())],
-        Some(&format!("{} · {}", node.name(), node.kind.class_name())),
+        &[("id", "mc-details-name"), ("data-kind", node.kind().name())],
+        Some(&format!("{} · {}", node.name(), node.kind().class_name())),
     )?;
     let client = child(
         doc,
@@ -167,7 +167,7 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
         None,
     )?;
     let visible = labelled_input(doc, body, "Visible", &[("type", "checkbox"), ("data-edit", "visible")])?;
-    let (flat, edges) = if node.kind == NodeKind::Meshes {
+    let (flat, edges) = if node.kind() == NodeKind::Meshes {
         (
             Some(labelled_input(
                 doc,

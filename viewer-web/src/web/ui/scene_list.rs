@@ -110,7 +110,7 @@ pub fn refresh(app: &App) {
     sl.count
         .set_text_content(Some(&format!("({})", app.core.scene().len())));
     for node in app.core.scene().nodes() {
-        let key = node.key;
+        let key = node.key();
         let visible = !app.core.view().is_hidden(&key);
         let selected = app.core.selected() == Some(key);
         let client = key.client.to_string();
@@ -124,7 +124,7 @@ pub fn refresh(app: &App) {
                 ("tabindex", "0"),
                 ("data-client", &client),
                 ("data-uid", &uid),
-                ("data-kind", node.kind.name()),
+                ("data-kind", node.kind().name()),
                 ("aria-selected", if selected { "true" } else { "false" }),
                 ("class", if visible { "mc-row" } else { "mc-row mc-hidden" }),
             ],
@@ -147,9 +147,9 @@ pub fn refresh(app: &App) {
         let _ = child(&doc, &row, "span", &[("class", "mc-name")], Some(node.name()));
         let meta = format!(
             "{} · {} frames · uid {}",
-            node.kind.class_name(),
+            node.kind().class_name(),
             node.n_frames(),
-            node.key.uid
+            node.key().uid
         );
         let _ = child(&doc, &row, "span", &[("class", "mc-meta")], Some(&meta));
     }
