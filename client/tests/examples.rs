@@ -42,7 +42,7 @@ fn remote_example_builds_the_documented_scene() {
         .scene
         .nodes()
         .iter()
-        .filter(|n| n.kind == NodeKind::Meshes)
+        .filter(|n| n.kind() == NodeKind::Meshes)
         .map(|n| (n.name().to_owned(), n.n_frames()))
         .collect();
     by_name.sort();
@@ -65,7 +65,7 @@ fn demo_example_sends_every_renderable_kind() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let snap = snapshot(&relay);
-    let mut kinds: Vec<NodeKind> = snap.scene.nodes().iter().map(|n| n.kind).collect();
+    let mut kinds: Vec<NodeKind> = snap.scene.nodes().iter().map(|n| n.kind()).collect();
     kinds.dedup();
     for kind in [
         NodeKind::Meshes,
@@ -82,7 +82,7 @@ fn demo_example_sends_every_renderable_kind() {
         .scene
         .nodes()
         .iter()
-        .filter(|n| n.kind != NodeKind::Node)
+        .filter(|n| n.kind() != NodeKind::Node)
         .all(|n| n.n_frames() == 240));
 }
 
@@ -146,7 +146,7 @@ fn two_way_example_answers_with_a_cube() {
         std::thread::sleep(Duration::from_millis(50));
     };
     drop(child);
-    assert_eq!(node.kind, NodeKind::Meshes);
+    assert_eq!(node.kind(), NodeKind::Meshes);
     assert_eq!(frame(&node, "position", 0), vec![1.0, 2.0, 3.0]);
-    assert_eq!(node.options.get("flat_shading"), Some(&Value::Bool(true)));
+    assert_eq!(node.option("flat_shading"), Some(&Value::Bool(true)));
 }

@@ -59,12 +59,15 @@ fn meshes_frames_end_up_in_the_relays_scene() {
 
     let snap = snapshot(&relay);
     let node = snap.node(m.uid());
-    assert_eq!(node.kind, NodeKind::Meshes);
+    assert_eq!(node.kind(), NodeKind::Meshes);
     assert_eq!(node.n_frames(), 4);
     assert_eq!(node.name(), "cube");
-    assert_eq!(node.options.get("flat_shading"), Some(&Value::Bool(true)));
-    assert_eq!(node.statics["faces"].to_i64_vec().len(), 36);
-    assert_eq!(node.statics["color"].to_f32_vec(), vec![1.0, 0.0, 0.0, 1.0]);
+    assert_eq!(node.option("flat_shading"), Some(&Value::Bool(true)));
+    assert_eq!(node.static_array("faces").unwrap().to_i64_vec().len(), 36);
+    assert_eq!(
+        node.static_array("color").unwrap().to_f32_vec(),
+        vec![1.0, 0.0, 0.0, 1.0]
+    );
     let z_of = |i| frame(node, "vertices", i)[2];
     assert_eq!((z_of(0), z_of(1), z_of(2), z_of(3)), (10.0, 2.0, 20.0, 21.0));
 }
@@ -131,48 +134,48 @@ fn every_kind_is_created_with_its_data_and_options() {
 
     let snap = snapshot(&relay);
     let s = snap.node(spheres.uid());
-    assert_eq!((s.kind, s.n_frames()), (NodeKind::Spheres, 3));
-    assert_eq!(s.options.get("radius").and_then(Value::as_f64), Some(0.25));
-    assert_eq!(s.statics["color"].shape(), &[2, 4]);
+    assert_eq!((s.kind(), s.n_frames()), (NodeKind::Spheres, 3));
+    assert_eq!(s.option("radius").and_then(Value::as_f64), Some(0.25));
+    assert_eq!(s.static_array("color").unwrap().shape(), &[2, 4]);
     assert_eq!(frame(s, "positions", 2), vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
 
     let l = snap.node(lines.uid());
-    assert_eq!(l.kind, NodeKind::Lines);
-    assert_eq!(l.options.get("mode"), Some(&Value::from("lines")));
-    assert_eq!(l.options.get("r_tip").and_then(Value::as_f64), Some(0.0));
+    assert_eq!(l.kind(), NodeKind::Lines);
+    assert_eq!(l.option("mode"), Some(&Value::from("lines")));
+    assert_eq!(l.option("r_tip").and_then(Value::as_f64), Some(0.0));
 
     let a = snap.node(arrows.uid());
-    assert_eq!(a.kind, NodeKind::Arrows);
+    assert_eq!(a.kind(), NodeKind::Arrows);
     assert_eq!(frame(a, "tips", 0), vec![0.0, 2.0, 0.0]);
-    assert!((a.options.get("p").and_then(Value::as_f64).unwrap() - 0.3).abs() < 1e-6);
+    assert!((a.option("p").and_then(Value::as_f64).unwrap() - 0.3).abs() < 1e-6);
 
     let b = snap.node(bodies.uid());
-    assert_eq!(b.kind, NodeKind::RigidBodies);
+    assert_eq!(b.kind(), NodeKind::RigidBodies);
     let ori: Vec<f32> = frame(b, "rb_ori", 0).iter().map(|x| x.round()).collect();
     assert_eq!(
         ori,
         vec![0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
         "row-major rotation"
     );
-    assert_eq!(b.options.get("length").and_then(Value::as_f64), Some(0.5));
+    assert_eq!(b.option("length").and_then(Value::as_f64), Some(0.5));
 
     let k = snap.node(skel.uid());
-    assert_eq!((k.kind, k.n_frames()), (NodeKind::Skeletons, 2));
+    assert_eq!((k.kind(), k.n_frames()), (NodeKind::Skeletons, 2));
     assert_eq!(
-        k.statics["joint_connections"].to_i64_vec(),
+        k.static_array("joint_connections").unwrap().to_i64_vec(),
         vec![0, 1, 1, 2],
         "rows with -1 dropped"
     );
 
     let p = snap.node(smpl.uid());
-    assert_eq!((p.kind, p.n_frames()), (NodeKind::Smpl, 5));
-    assert_eq!(p.options.get("gender"), Some(&Value::from("female")));
-    assert_eq!(p.options.get("model_type"), Some(&Value::from("smpl")));
-    assert_eq!(p.options.get("z_up"), Some(&Value::Bool(true)));
+    assert_eq!((p.kind(), p.n_frames()), (NodeKind::Smpl, 5));
+    assert_eq!(p.option("gender"), Some(&Value::from("female")));
+    assert_eq!(p.option("model_type"), Some(&Value::from("smpl")));
+    assert_eq!(p.option("z_up"), Some(&Value::Bool(true)));
     assert_eq!(frame(p, "trans", 4), vec![0.0, 0.0, 1.0]);
 
     let n = snap.node(node.uid());
-    assert_eq!((n.kind, n.name(), n.n_frames()), (NodeKind::Node, "anchor", 2));
+    assert_eq!((n.kind(), n.name(), n.n_frames()), (NodeKind::Node, "anchor", 2));
 
     let q = snap.node(positioned.uid());
     assert_eq!(frame(q, "position", 0), vec![1.0, 2.0, 3.0]);
@@ -458,7 +461,7 @@ async fn async_flavor_against_the_relay() {
     let (_ws, snap) = open_viewer(&relay.viewer_url()).await;
     let node = snap.node(m.uid());
     assert_eq!(node.n_frames(), 3);
-    assert_eq!(node.options.get("draw_edges"), Some(&Value::Bool(true)));
+    assert_eq!(node.option("draw_edges"), Some(&Value::Bool(true)));
     assert_eq!(frame(node, "vertices", 0)[2], 5.0);
     assert_eq!(snap.current_frame, 2);
 }

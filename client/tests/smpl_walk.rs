@@ -54,7 +54,7 @@ fn smpl_walk_streams_a_walking_body() {
         .scene
         .nodes()
         .into_iter()
-        .filter(|n| n.kind == NodeKind::Smpl)
+        .filter(|n| n.kind() == NodeKind::Smpl)
         .collect();
     assert_eq!(bodies.len(), 1);
     let body = bodies[0];

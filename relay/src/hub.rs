@@ -377,9 +377,7 @@ impl Hub {
             if let Some(old) = backup {
                 match old {
                     Some(old) => {
-                        if let Some(node) = self.scene.node_mut(&key) {
-                            *node = old;
-                        }
+                        self.scene.restore(old);
                     }
                     None => {
                         let _ = self.scene.apply(client, Command::Delete { uid: key.uid });

@@ -409,7 +409,7 @@ async fn slow_viewer_is_resynced_and_blocks_nobody() {
     let node = scene.node(&NodeKey { client: 1, uid: 1 }).unwrap();
     assert_eq!(node.n_frames(), 1);
     assert_eq!(
-        node.series["positions"].frame_array(0).unwrap().to_f32_vec(),
+        node.series("positions").unwrap().frame_array(0).unwrap().to_f32_vec(),
         floats(POINTS * 3, 7)
     );
 }
@@ -552,11 +552,11 @@ async fn two_clients_may_use_the_same_uid() {
     let scene = snap.scene();
     assert_eq!(scene.len(), 2);
     assert_eq!(
-        scene.node(&NodeKey { client: 1, uid: 1 }).map(|n| n.kind.name()),
+        scene.node(&NodeKey { client: 1, uid: 1 }).map(|n| n.kind().name()),
         Some("MESHES")
     );
     assert_eq!(
-        scene.node(&NodeKey { client: 2, uid: 1 }).map(|n| n.kind.name()),
+        scene.node(&NodeKey { client: 2, uid: 1 }).map(|n| n.kind().name()),
         Some("SPHERES")
     );
     a.send(&delete(1)).await;

@@ -11,8 +11,10 @@ mod node;
 pub mod replay;
 mod scene;
 mod series;
+mod views;
 
 pub use error::SceneError;
 pub use node::{Node, NodeKey};
 pub use scene::{Applied, Change, Scene};
 pub use series::FrameSeries;
+pub use views::{field, opt, ArrowsView, LinesView, MeshView, RigidBodiesView, SkeletonsView, SmplView, SpheresView};

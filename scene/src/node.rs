@@ -21,24 +21,149 @@ pub struct NodeKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Its identity.
-    pub key: NodeKey,
+    key: NodeKey,
     /// Its kind.
-    pub kind: NodeKind,
+    kind: NodeKind,
     /// Non-array options (name, radius, flags, ...).
-    pub options: Kwargs,
+    options: Kwargs,
     /// Per-frame arrays by argument name.
-    pub series: BTreeMap<String, FrameSeries>,
+    series: BTreeMap<String, FrameSeries>,
     /// Arrays that do not change over frames (faces, colours, uv coordinates, ...).
-    pub statics: BTreeMap<String, NdArray>,
-    /// Bumped on every change; renderers compare it to know what to re-upload.
-    pub version: u64,
+    statics: BTreeMap<String, NdArray>,
+    /// Bumped on every change, by the node's and the scene's own methods only; renderers
+    /// compare it to know what to re-upload.
+    version: u64,
     /// Creation order in the scene.
-    pub seq: u64,
+    seq: u64,
 }
 
 const MESH_NORMALS: [&str; 2] = ["vertex_normals", "face_normals"];
 
 impl Node {
+    /// Its identity: the client that made it and that client's uid.
+    pub fn key(&self) -> NodeKey {
+        self.key
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> NodeKind {
+        self.kind
+    }
+
+    /// Its creation order in the scene.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Bumped on every change of the node's data; renderers compare it to know what to
+    /// re-upload.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The non-array options (name, radius, flags, ...).
+    pub fn options(&self) -> &Kwargs {
+        &self.options
+    }
+
+    /// One option by name (typed readers: [`Node::mesh`] and the other views).
+    pub fn option(&self, name: &str) -> Option<&Value> {
+        self.options.get(name)
+    }
+
+    /// A per-frame array by argument name.
+    pub fn series(&self, name: &str) -> Option<&FrameSeries> {
+        self.series.get(name)
+    }
+
+    /// Every per-frame array, by argument name.
+    pub fn all_series(&self) -> &BTreeMap<String, FrameSeries> {
+        &self.series
+    }
+
+    /// An array that does not change over frames, by argument name.
+    pub fn static_array(&self, name: &str) -> Option<&NdArray> {
+        self.statics.get(name)
+    }
+
+    /// Every static array, by argument name.
+    pub fn all_statics(&self) -> &BTreeMap<String, NdArray> {
+        &self.statics
+    }
+
+    /// A node made outside any scene from this one: same identity, options and static arrays,
+    /// kind `kind`, version `version`, and only the series named in `keep` (how a viewer
+    /// derives the mesh and skeleton it draws for an SMPL body). Shape it with
+    /// [`Node::with_series`], [`Node::with_static`], [`Node::without_static`] and
+    /// [`Node::with_option`].
+    pub fn derive(&self, kind: NodeKind, version: u64, keep: &[&str]) -> Node {
+        Node {
+            key: self.key,
+            kind,
+            options: self.options.clone(),
+            series: keep
+                .iter()
+                .filter_map(|n| self.series.get(*n).map(|s| ((*n).to_owned(), s.clone())))
+                .collect(),
+            statics: self.statics.clone(),
+            version,
+            seq: self.seq,
+        }
+    }
+
+    /// This node with the series `name` set (derived nodes).
+    pub fn with_series(mut self, name: &str, series: FrameSeries) -> Node {
+        self.series.insert(name.to_owned(), series);
+        self
+    }
+
+    /// This node with the static array `name` set (derived nodes).
+    pub fn with_static(mut self, name: &str, array: NdArray) -> Node {
+        self.statics.insert(name.to_owned(), array);
+        self
+    }
+
+    /// This node without the static array `name` (derived nodes).
+    pub fn without_static(mut self, name: &str) -> Node {
+        self.statics.remove(name);
+        self
+    }
+
+    /// This node with the option `name` set (derived nodes).
+    pub fn with_option(mut self, name: &str, value: Value) -> Node {
+        self.options.insert(name.to_owned(), value);
+        self
+    }
+
+    /// The series `name`, taking the node apart (to reuse its frames in a successor).
+    pub fn into_series(mut self, name: &str) -> Option<FrameSeries> {
+        self.series.remove(name)
+    }
+
+    /// Overwrites the data frame shown at scene frame `frame` of the series `name` with
+    /// `batch` (shape `[1, ..frame shape]`), or makes `batch` the whole series when the node has
+    /// no such series or its frames have another shape (a 1-frame value serves every frame).
+    pub(crate) fn write_shown_frame(&mut self, name: &str, frame: usize, batch: &NdArray) {
+        let frame_shape = batch.shape().get(1..).unwrap_or(&[]);
+        let shown = self.data_frame(frame).unwrap_or(0);
+        match self.series.get_mut(name) {
+            Some(s) if s.frame_shape() == frame_shape => {
+                let i = shown.min(s.len().saturating_sub(1));
+                s.overwrite(&[i], batch);
+            }
+            _ => {
+                self.series.insert(name.to_owned(), FrameSeries::from_batch(batch));
+            }
+        }
+        self.version += 1;
+    }
+
+    /// Sets the static array `name`.
+    pub(crate) fn set_static(&mut self, name: &str, array: NdArray) {
+        self.statics.insert(name.to_owned(), array);
+        self.version += 1;
+    }
+
     /// Builds a node from a validated creation message.
     pub fn from_create(client: ClientId, create: &CreateNode, seq: u64) -> Node {
         let mut series = BTreeMap::new();

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use meshcast_protocol::{ClientId, Command, Envelope, FrameData, MessageType, ProtocolError};
+use meshcast_protocol::{ClientId, Command, Envelope, FrameData, MessageType, NdArray, ProtocolError};
 
 use crate::{Node, NodeKey, SceneError};
 
@@ -59,15 +59,44 @@ impl Scene {
         self.nodes.get(key)
     }
 
-    /// A node by key, mutably (for viewer-side edits such as visibility).
-    pub fn node_mut(&mut self, key: &NodeKey) -> Option<&mut Node> {
-        self.nodes.get_mut(key)
+    /// A local edit (a viewer's properties panel): overwrites the data frame of the series
+    /// `name` shown at scene frame `frame` with `batch` (shape `[1, ..frame shape]`), or makes
+    /// `batch` the whole series when the node has none of that shape. Bumps the node's version.
+    /// False when there is no such node.
+    pub fn edit_series_frame(&mut self, key: &NodeKey, name: &str, frame: usize, batch: &NdArray) -> bool {
+        let Some(node) = self.nodes.get_mut(key) else {
+            return false;
+        };
+        node.write_shown_frame(name, frame, batch);
+        true
+    }
+
+    /// A local edit: sets the static array `name` of a node (a uniform colour). Bumps the
+    /// node's version. False when there is no such node.
+    pub fn edit_static(&mut self, key: &NodeKey, name: &str, array: NdArray) -> bool {
+        let Some(node) = self.nodes.get_mut(key) else {
+            return false;
+        };
+        node.set_static(name, array);
+        true
+    }
+
+    /// Puts back a copy of a node taken earlier with [`Scene::node`] (the relay undoes a message
+    /// that would exceed its memory limit). False when no node has its key now.
+    pub fn restore(&mut self, node: Node) -> bool {
+        match self.nodes.get_mut(&node.key()) {
+            Some(slot) => {
+                *slot = node;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every node, in creation order.
     pub fn nodes(&self) -> Vec<&Node> {
         let mut v: Vec<&Node> = self.nodes.values().collect();
-        v.sort_by_key(|n| n.seq);
+        v.sort_by_key(|n| n.seq());
         v
     }
 
@@ -150,10 +179,10 @@ impl Scene {
             }
             Command::AddFrames { uid, args, kwargs } => {
                 let node = self.existing(MessageType::AddFrames, client, uid)?;
-                let data = FrameData::parse_add(node.kind, &args, &kwargs)?;
+                let data = FrameData::parse_add(node.kind(), &args, &kwargs)?;
                 node.add_frames(&data)?;
                 (
-                    Change::Frames(node.key),
+                    Change::Frames(node.key()),
                     Some(Command::AddFrames {
                         uid,
                         args: Vec::new(),
@@ -163,13 +192,13 @@ impl Scene {
             }
             Command::UpdateFrames { uid, args, kwargs } => {
                 let node = self.existing(MessageType::UpdateFrames, client, uid)?;
-                let (data, frames) = FrameData::parse_update(node.kind, &args, &kwargs)?;
+                let (data, frames) = FrameData::parse_update(node.kind(), &args, &kwargs)?;
                 let indices = node.resolve("UPDATE_FRAMES", &frames, false)?;
                 node.update_frames(&indices, &data)?;
                 let mut kw = data.to_kwargs();
                 kw.insert("frames".into(), resolved(&indices));
                 (
-                    Change::Frames(node.key),
+                    Change::Frames(node.key()),
                     Some(Command::UpdateFrames {
                         uid,
                         args: Vec::new(),
@@ -182,7 +211,7 @@ impl Scene {
                 let indices = node.resolve("REMOVE_FRAMES", &frames, true)?;
                 node.remove_frames(&indices)?;
                 let frames = meshcast_protocol::FrameSelection::List(indices.iter().map(|&i| i as i64).collect());
-                (Change::Frames(node.key), Some(Command::RemoveFrames { uid, frames }))
+                (Change::Frames(node.key()), Some(Command::RemoveFrames { uid, frames }))
             }
             Command::Delete { uid } => {
                 let key = NodeKey { client, uid };
@@ -213,7 +242,7 @@ impl Scene {
     pub fn snapshot(&self) -> Result<Vec<(ClientId, Command)>, ProtocolError> {
         let mut out = Vec::with_capacity(self.nodes.len() + 1);
         for node in self.nodes() {
-            out.push((node.key.client, Command::Create(node.to_create()?)));
+            out.push((node.key().client, Command::Create(node.to_create()?)));
         }
         out.push((0, Command::SetFrame(self.current_frame() as i64)));
         Ok(out)

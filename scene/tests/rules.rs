@@ -26,7 +26,10 @@ fn apply(s: &mut Scene, client: u64, env: Envelope) -> Result<Change, SceneError
 }
 
 fn first_coord(s: &Scene, key: NodeKey, field: &str, frame: usize) -> f32 {
-    s.node(&key).unwrap().series[field]
+    s.node(&key)
+        .unwrap()
+        .series(field)
+        .unwrap()
         .frame_array(frame)
         .unwrap()
         .to_f32_vec()[0]
@@ -307,7 +310,7 @@ fn enabled_frames_hide_and_map_frames() {
 fn mesh_frame_ops_drop_given_normals() {
     let mut s = Scene::new();
     apply(&mut s, 1, mesh(1, 2).with_kwarg("vertex_normals", arr(&[2, 3, 3], 0.0))).unwrap();
-    assert!(s.node(&K1).unwrap().series.contains_key("vertex_normals"));
+    assert!(s.node(&K1).unwrap().series("vertex_normals").is_some());
     apply(
         &mut s,
         1,
@@ -317,7 +320,7 @@ fn mesh_frame_ops_drop_given_normals() {
     )
     .unwrap();
     assert!(
-        !s.node(&K1).unwrap().series.contains_key("vertex_normals"),
+        s.node(&K1).unwrap().series("vertex_normals").is_none(),
         "stale normals are recomputed by the viewer"
     );
 }
@@ -335,7 +338,7 @@ fn mesh_colours_are_untouched_by_frame_ops() {
     let n = s.node(&K1).unwrap();
     assert_eq!(n.n_frames(), 4);
     assert_eq!(
-        n.series["vertex_colors"].len(),
+        n.series("vertex_colors").unwrap().len(),
         1,
         "one colour frame serves every frame"
     );
@@ -361,7 +364,10 @@ fn arrows_add_origins_and_tips_together() {
     )
     .unwrap();
     let n = s.node(&K1).unwrap();
-    assert_eq!((n.series["origins"].len(), n.series["tips"].len()), (2, 2));
+    assert_eq!(
+        (n.series("origins").unwrap().len(), n.series("tips").unwrap().len()),
+        (2, 2)
+    );
 }
 
 fn smpl(frames: usize) -> Envelope {
@@ -382,9 +388,12 @@ fn smpl_add_frames_keeps_shared_betas_and_fills_root_and_trans() {
     .unwrap();
     let n = s.node(&K1).unwrap();
     assert_eq!(n.n_frames(), 5);
-    assert_eq!(n.series["betas"].len(), 1, "shared betas stay shared");
-    assert_eq!(n.series["trans"].len(), 5);
-    assert_eq!(n.series["trans"].frame_array(4).unwrap().to_f32_vec(), vec![0.0; 3]);
+    assert_eq!(n.series("betas").unwrap().len(), 1, "shared betas stay shared");
+    assert_eq!(n.series("trans").unwrap().len(), 5);
+    assert_eq!(
+        n.series("trans").unwrap().frame_array(4).unwrap().to_f32_vec(),
+        vec![0.0; 3]
+    );
 }
 
 #[test]
@@ -400,7 +409,7 @@ fn smpl_per_frame_betas_follow_frame_ops() {
             .with_kwarg("betas", NdArray::from_f32(&[10], &[2.0; 10]).unwrap()),
     )
     .unwrap();
-    let b = &s.node(&K1).unwrap().series["betas"];
+    let b = &s.node(&K1).unwrap().series("betas").unwrap();
     assert_eq!(b.len(), 3);
     assert_eq!(b.frame_array(0).unwrap().to_f32_vec()[0], 0.5);
     assert_eq!(b.frame_array(2).unwrap().to_f32_vec()[0], 2.0);
@@ -410,7 +419,7 @@ fn smpl_per_frame_betas_follow_frame_ops() {
         Envelope::new(103, Some(1)).with_kwarg("frames", Value::Int(0)),
     )
     .unwrap();
-    assert_eq!(s.node(&K1).unwrap().series["betas"].len(), 2);
+    assert_eq!(s.node(&K1).unwrap().series("betas").unwrap().len(), 2);
 }
 
 #[test]
@@ -425,7 +434,7 @@ fn smpl_remove_with_shared_betas_works() {
     .unwrap();
     let n = s.node(&K1).unwrap();
     assert_eq!(n.n_frames(), 1);
-    assert_eq!(n.series["betas"].len(), 1);
+    assert_eq!(n.series("betas").unwrap().len(), 1);
 }
 
 #[test]
@@ -476,8 +485,8 @@ fn forwarded_commands_rebuild_the_same_scene() {
     }
     assert_eq!(relay.nodes().len(), viewer.nodes().len());
     for (a, b) in relay.nodes().iter().zip(viewer.nodes()) {
-        assert_eq!(a.series, b.series);
-        assert_eq!(a.statics, b.statics);
+        assert_eq!(a.all_series(), b.all_series());
+        assert_eq!(a.all_statics(), b.all_statics());
     }
     assert_eq!(relay.current_frame(), viewer.current_frame());
 }
@@ -503,8 +512,8 @@ fn snapshot_rebuilds_the_scene() {
     assert_eq!(copy.len(), 2);
     for (a, b) in s.nodes().iter().zip(copy.nodes()) {
         assert_eq!(
-            (a.key, &a.series, &a.statics, &a.options),
-            (b.key, &b.series, &b.statics, &b.options)
+            (a.key(), &a.all_series(), &a.all_statics(), &a.options()),
+            (b.key(), &b.all_series(), &b.all_statics(), &b.options())
         );
     }
     assert_eq!(copy.current_frame(), 1);

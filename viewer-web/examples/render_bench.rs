@@ -18,9 +18,11 @@ mod support;
 use std::time::{Duration, Instant};
 
 use meshcast_protocol::{Envelope, Value};
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
+use meshcast_viewer::geometry::scene_bounds;
+use meshcast_viewer::geometry::NoDerived;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::{scene_bounds, ViewOptions};
 use support::{arr, ints, kind, SceneBuilder};
 
 /// Grid size: 130 × 53 = 6,890 vertices (SMPL's count), 13,416 triangles.
@@ -131,7 +133,7 @@ fn ingest(r: &mut OffscreenRenderer) {
     );
     let apply = t0.elapsed();
     let t1 = Instant::now();
-    r.sync(&b.scene);
+    r.sync(&b.scene, &NoDerived);
     let sync = t1.elapsed();
     r.wait().unwrap();
     let with_gpu = t1.elapsed();
@@ -154,7 +156,7 @@ fn ingest(r: &mut OffscreenRenderer) {
             ("faces", ints(&[faces.len() / 3, 3], &faces)),
         ],
     );
-    r.sync(&b.scene);
+    r.sync(&b.scene, &NoDerived);
     let mut apply = Duration::ZERO;
     let mut sync = Duration::ZERO;
     let mut uploaded = 0;
@@ -167,7 +169,7 @@ fn ingest(r: &mut OffscreenRenderer) {
         b.apply(env);
         apply += t0.elapsed();
         let t1 = Instant::now();
-        r.sync(&b.scene);
+        r.sync(&b.scene, &NoDerived);
         sync += t1.elapsed();
         uploaded += r.renderer().stats().frames_uploaded;
     }
@@ -263,7 +265,7 @@ fn main() {
     }
     let built = t0.elapsed();
     let t1 = Instant::now();
-    r.sync(&b.scene);
+    r.sync(&b.scene, &NoDerived);
     let sync = t1.elapsed();
     r.wait().unwrap();
     let stats = r.renderer().stats();
@@ -281,11 +283,11 @@ fn main() {
         yaw: 0.5,
         ..Camera::default()
     };
-    if let Some(bb) = scene_bounds(&b.scene, 0, &opts) {
+    if let Some(bb) = scene_bounds(&b.scene, &NoDerived, 0, &opts) {
         cam.fit(&bb);
     }
     // Warm-up (pipeline compilation on first use).
-    r.sync(&b.scene);
+    r.sync(&b.scene, &NoDerived);
     r.submit(&b.scene, 0, &cam, &opts);
     r.wait().unwrap();
 
@@ -294,7 +296,7 @@ fn main() {
     for f in 0..a.frames {
         let frame = f % b.scene.n_frames();
         let t = Instant::now();
-        r.sync(&b.scene);
+        r.sync(&b.scene, &NoDerived);
         r.submit(&b.scene, frame, &cam, &opts);
         cpu.push(ms(t.elapsed()));
         r.wait().unwrap();
@@ -317,7 +319,7 @@ fn main() {
         stats.instances
     );
     if let Some(path) = a.png {
-        let img = r.render(&b.scene, 0, &cam, &opts).unwrap();
+        let img = r.render(&b.scene, &NoDerived, 0, &cam, &opts).unwrap();
         support::write_png(std::path::Path::new(&path), a.width, a.height, &img);
         println!("saved frame 0 to {path}");
     }

@@ -11,7 +11,7 @@
 //! evaluated; the per-sync bookkeeping grows with the frame count, so the figure is taken over
 //! the last frames too); (3) area-weighted vertex normals per frame (the renderer computes them
 //! once per frame at upload); (4) evaluation + upload to the GPU through the offscreen renderer
-//! (`Renderer::sync_with_bodies`: normals, packing, buffer writes), when an adapter exists.
+//! (`Renderer::sync` with the bodies: normals, packing, buffer writes), when an adapter exists.
 
 #![allow(clippy::unwrap_used)]
 
@@ -138,7 +138,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ub.load_model(file, &bytes)?;
             apply(&mut up_scene, create(3, count, &mut state));
             let t = Instant::now();
-            r.sync_with_bodies(&up_scene, &mut ub);
+            ub.sync(&up_scene);
+            r.sync(&up_scene, &ub);
             r.wait()?;
             let dt = t.elapsed().as_secs_f64();
             println!(

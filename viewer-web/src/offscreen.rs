@@ -7,9 +7,10 @@
 
 use meshcast_scene::Scene;
 
-use crate::camera::Camera;
-use crate::render::{Caps, Renderer, ViewOptions};
-use crate::smpl_bodies::SmplBodies;
+use crate::core::camera::Camera;
+use crate::core::ViewOptions;
+use crate::geometry::{DerivedNodes, NoDerived};
+use crate::render::{Caps, Renderer};
 
 /// The offscreen target's default format: plain RGBA8, so pixels hold the shader's output as is.
 pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -211,35 +212,10 @@ impl OffscreenRenderer {
         (self.width, self.height) = (width, height);
     }
 
-    /// Uploads what changed in the scene ([`Renderer::sync`]).
-    pub fn sync(&mut self, scene: &Scene) {
-        self.renderer.sync(&self.device, &self.queue, scene);
-    }
-
-    /// Evaluates what changed in the SMPL bodies and uploads what changed in the scene, SMPL
-    /// bodies included ([`Renderer::sync_with_bodies`]).
-    pub fn sync_with_bodies(&mut self, scene: &Scene, bodies: &mut SmplBodies) {
-        bodies.sync(scene);
-        self.renderer.sync_with_bodies(&self.device, &self.queue, scene, bodies);
-    }
-
-    /// [`OffscreenRenderer::render`] with SMPL bodies drawn.
-    pub fn render_with_bodies(
-        &mut self,
-        scene: &Scene,
-        bodies: &mut SmplBodies,
-        frame: usize,
-        camera: &Camera,
-        opts: &ViewOptions,
-    ) -> Result<Vec<u8>, OffscreenError> {
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        self.sync_with_bodies(scene, bodies);
-        self.submit(scene, frame, camera, opts);
-        let validation = pollster::block_on(scope.pop());
-        if let Some(e) = validation {
-            return Err(OffscreenError::Gpu(e.to_string()));
-        }
-        self.read_back()
+    /// Uploads what changed in the scene ([`Renderer::sync`]); SMPL nodes draw what `derived`
+    /// holds for them (call [`crate::smpl_bodies::SmplBodies::sync`] first).
+    pub fn sync(&mut self, scene: &Scene, derived: &dyn DerivedNodes) {
+        self.renderer.sync(&self.device, &self.queue, scene, derived);
     }
 
     /// Encodes and submits one frame without waiting for the GPU ([`Renderer::render`]).
@@ -261,12 +237,13 @@ impl OffscreenRenderer {
     pub fn render(
         &mut self,
         scene: &Scene,
+        derived: &dyn DerivedNodes,
         frame: usize,
         camera: &Camera,
         opts: &ViewOptions,
     ) -> Result<Vec<u8>, OffscreenError> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        self.sync(scene);
+        self.sync(scene, derived);
         self.submit(scene, frame, camera, opts);
         let validation = pollster::block_on(scope.pop());
         if let Some(e) = validation {
@@ -327,7 +304,7 @@ impl OffscreenRenderer {
     }
 }
 
-/// Renders one image of `scene` at scene frame `frame` with a fresh device: RGBA8 bytes, rows
+/// Renders one image of `scene` (no SMPL bodies) at scene frame `frame` with a fresh device: RGBA8 bytes, rows
 /// top to bottom. Use [`OffscreenRenderer`] to render many.
 pub fn render_to_rgba(
     scene: &Scene,
@@ -337,5 +314,5 @@ pub fn render_to_rgba(
     width: u32,
     height: u32,
 ) -> Result<Vec<u8>, OffscreenError> {
-    OffscreenRenderer::new(width, height)?.render(scene, frame, camera, opts)
+    OffscreenRenderer::new(width, height)?.render(scene, &NoDerived, frame, camera, opts)
 }

@@ -32,9 +32,8 @@ mod model_file;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use glam::Vec3;
 use meshcast_protocol::NodeKind;
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{field, Node, NodeKey, Scene};
 use meshcast_smpl::{SmplError, SmplModel};
 
 pub use model_file::{Gender, ModelFile};
@@ -42,7 +41,7 @@ pub use model_file::{Gender, ModelFile};
 use body::Body;
 use loaded::LoadedModel;
 
-use crate::render::{Aabb, ViewOptions};
+use crate::geometry::{DerivedNodes, Drawn};
 
 /// Where an SMPL node's body stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,12 +208,12 @@ impl SmplBodies {
         self.bodies.retain(|k, e| {
             scene
                 .node(k)
-                .is_some_and(|n| n.kind == NodeKind::Smpl && n.seq == e.seq)
+                .is_some_and(|n| n.kind() == NodeKind::Smpl && n.seq() == e.seq)
         });
-        for node in nodes.into_iter().filter(|n| n.kind == NodeKind::Smpl) {
+        for node in nodes.into_iter().filter(|n| n.kind() == NodeKind::Smpl) {
             let file = ModelFile::of(node);
-            let entry = self.bodies.entry(node.key).or_insert_with(|| Entry {
-                seq: node.seq,
+            let entry = self.bodies.entry(node.key()).or_insert_with(|| Entry {
+                seq: node.seq(),
                 synced: None,
                 file,
                 status: BodyStatus::Waiting {
@@ -232,12 +231,12 @@ impl SmplBodies {
                 Some(ModelSlot::Loaded { generation, .. }) => *generation,
                 _ => 0,
             };
-            let first = node.series.get("poses_body").and_then(|s| s.frame(0)).cloned();
+            let first = node.series(field::POSES_BODY).and_then(|s| s.frame(0)).cloned();
             let same_first = |a: &Option<bytes::Bytes>| match (a, &first) {
                 (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                 (a, b) => a.is_none() && b.is_none(),
             };
-            if matches!(&entry.synced, Some((v, g, f)) if *v == node.version && *g == generation && same_first(f)) {
+            if matches!(&entry.synced, Some((v, g, f)) if *v == node.version() && *g == generation && same_first(f)) {
                 continue;
             }
             stats.bodies += 1;
@@ -263,13 +262,17 @@ impl SmplBodies {
                         }
                     }
                     Err(e) => {
-                        tracing::warn!(client = node.key.client, uid = node.key.uid, "SMPL body not drawn: {e}");
+                        tracing::warn!(
+                            client = node.key().client,
+                            uid = node.key().uid,
+                            "SMPL body not drawn: {e}"
+                        );
                         entry.body = Body::default();
                         BodyStatus::Failed { reason: e.to_string() }
                     }
                 },
             };
-            entry.synced = Some((node.version, generation, first));
+            entry.synced = Some((node.version(), generation, first));
         }
         stats
     }
@@ -337,54 +340,19 @@ impl SmplBodies {
     pub(crate) fn drawn_version(&self, key: &NodeKey) -> Option<u64> {
         self.bodies.get(key).map(|e| e.body.version)
     }
+}
 
-    /// World-space bounds of a body's mesh at scene frame `frame`.
-    pub fn node_bounds(&self, scene: &Scene, key: NodeKey, frame: usize) -> Option<Aabb> {
-        let node = scene.node(&key)?;
-        let i = node.data_frame(frame)?;
-        let mesh = self.mesh_node(&key)?;
-        let b = crate::render::local_bounds(mesh, i).transformed(&crate::render::node_data::model_matrix(mesh, i));
-        b.is_valid().then_some(b)
-    }
-
-    /// World-space bounds of every body shown at scene frame `frame` (union it with
-    /// [`crate::render::scene_bounds`] to fit the camera).
-    pub fn bounds(&self, scene: &Scene, frame: usize, opts: &ViewOptions) -> Option<Aabb> {
-        let b = self
-            .bodies
-            .keys()
-            .filter(|k| !opts.is_hidden(k))
-            .filter_map(|k| self.node_bounds(scene, *k, frame))
-            .fold(Aabb::EMPTY, Aabb::union);
-        b.is_valid().then_some(b)
-    }
-
-    /// The nearest hit of the world ray `origin + t·dir` with a body's mesh at scene frame
-    /// `frame`: `(t, key)`.
-    pub(crate) fn pick(
-        &self,
-        scene: &Scene,
-        frame: usize,
-        opts: &ViewOptions,
-        o: Vec3,
-        d: Vec3,
-    ) -> Option<(f32, NodeKey)> {
-        let mut best: Option<(f32, NodeKey)> = None;
-        for key in self.bodies.keys().filter(|k| !opts.is_hidden(k)) {
-            let (Some(node), Some(mesh)) = (scene.node(key), self.mesh_node(key)) else {
-                continue;
-            };
-            if !crate::render::node_data::is_pickable(node) {
-                continue;
-            }
-            let Some(i) = node.data_frame(frame) else { continue };
-            if let Some(t) = crate::picking::hit_node(mesh, i, o, d) {
-                if best.is_none_or(|(bt, _)| t < bt) {
-                    best = Some((t, *key));
-                }
-            }
-        }
-        best
+/// SMPL bodies enter the geometry layer as ordinary nodes: the evaluated mesh, and the skeleton
+/// when rigged.
+impl DerivedNodes for SmplBodies {
+    fn derived(&self, key: &NodeKey) -> Option<Drawn<'_>> {
+        let mesh = self.mesh_node(key)?;
+        Some(Drawn {
+            base: mesh,
+            mesh: Some(mesh),
+            prims: self.skeleton_node(key),
+            version: self.drawn_version(key)?,
+        })
     }
 }
 
@@ -392,7 +360,9 @@ impl SmplBodies {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use glam::Vec3;
     use meshcast_protocol::{Command, Envelope, NdArray, SmplModelType, Value};
+    use meshcast_scene::opt;
     use meshcast_smpl::{ModelParts, Rows, SequenceOptions, SequenceParams};
 
     const SMPL_PARENTS: [i64; 24] = [
@@ -466,7 +436,7 @@ mod tests {
     fn scene_with(n: usize, extra: &[(&str, Value)]) -> Scene {
         let mut scene = Scene::new();
         let mut env = Envelope::new(10, Some(1))
-            .with_kwarg("poses_body", arr(&[n, 69], &values(n * 69, 0.5, 1)))
+            .with_kwarg(field::POSES_BODY, arr(&[n, 69], &values(n * 69, 0.5, 1)))
             .with_kwarg("poses_root", arr(&[n, 3], &values(n * 3, 1.0, 2)))
             .with_kwarg("trans", arr(&[n, 3], &values(n * 3, 1.0, 3)))
             .with_kwarg("betas", arr(&[1, 4], &values(4, 1.0, 4)));
@@ -481,8 +451,7 @@ mod tests {
     fn direct(scene: &Scene, model: &SmplModel, opts: SequenceOptions) -> Vec<f32> {
         let n = scene.node(&key(1)).unwrap();
         let all = |name: &str| {
-            n.series
-                .get(name)
+            n.series(name)
                 .map(|s| s.to_batch().unwrap().to_f32_vec())
                 .unwrap_or_default()
         };
@@ -490,7 +459,7 @@ mod tests {
         let out = model
             .evaluate_sequence(
                 &SequenceParams {
-                    poses_body: &all("poses_body"),
+                    poses_body: &all(field::POSES_BODY),
                     poses_root: &all("poses_root"),
                     trans: &all("trans"),
                     betas: Rows::new(&betas, 4),
@@ -554,7 +523,7 @@ mod tests {
         // add_frames: only the two new frames.
         apply(
             &mut scene,
-            Envelope::new(101, Some(1)).with_kwarg("poses_body", arr(&[2, 69], &values(138, 0.5, 9))),
+            Envelope::new(101, Some(1)).with_kwarg(field::POSES_BODY, arr(&[2, 69], &values(138, 0.5, 9))),
         );
         assert_eq!(bodies.sync(&scene).frames, 2);
         assert_eq!(bodies.body_frame_ptr(0), first, "frame 0 kept, not recomputed");
@@ -562,13 +531,13 @@ mod tests {
         let opts = SequenceOptions::default();
         assert!(max_err(&ours(&bodies, 5), &direct(&scene, &model, opts)) < 1e-6);
         let mesh = bodies.mesh_node(&key(1)).unwrap();
-        assert_eq!(mesh.series["vertices"].len(), 5);
+        assert_eq!(mesh.series(field::VERTICES).unwrap().len(), 5);
 
         // update_frames of frame 1: one frame.
         apply(
             &mut scene,
             Envelope::new(102, Some(1))
-                .with_kwarg("poses_body", arr(&[1, 69], &values(69, 0.5, 11)))
+                .with_kwarg(field::POSES_BODY, arr(&[1, 69], &values(69, 0.5, 11)))
                 .with_kwarg("frames", Value::Int(1)),
         );
         assert_eq!(bodies.sync(&scene).frames, 1);
@@ -609,7 +578,7 @@ mod tests {
         apply(
             &mut scene,
             Envelope::new(102, Some(1))
-                .with_kwarg("poses_body", arr(&[1, 69], &values(69, 0.5, 21)))
+                .with_kwarg(field::POSES_BODY, arr(&[1, 69], &values(69, 0.5, 21)))
                 .with_kwarg("poses_root", arr(&[1, 3], &[0.3, -0.2, 1.0]))
                 .with_kwarg("frames", Value::Int(0)),
         );
@@ -637,24 +606,27 @@ mod tests {
         bodies.insert_model(file(), tiny_smpl()).unwrap();
         bodies.sync(&scene);
         let mesh = bodies.mesh_node(&key(1)).unwrap();
-        assert_eq!(mesh.kind, NodeKind::Meshes);
-        assert_eq!(mesh.statics["faces"].shape(), &[46, 3]);
-        assert_eq!(mesh.statics["color"].to_f32_vec(), default_color_smpl());
+        assert_eq!(mesh.kind(), NodeKind::Meshes);
+        assert_eq!(mesh.static_array(field::FACES).unwrap().shape(), &[46, 3]);
+        assert_eq!(
+            mesh.static_array(opt::COLOR).unwrap().to_f32_vec(),
+            default_color_smpl()
+        );
         assert_eq!(mesh.name(), "walker");
         // z_up: the node rotation maps +Z to +Y.
-        let m = crate::render::node_data::model_matrix(mesh, 0);
+        let m = crate::geometry::node_data::model_matrix(mesh, 0);
         assert!((m.transform_vector3(Vec3::Z) - Vec3::Y).length() < 1e-6);
         let sk = bodies.skeleton_node(&key(1)).unwrap();
-        assert_eq!(sk.series["joint_positions"].frame_shape(), &[24, 3]);
-        assert_eq!(sk.statics["joint_connections"].shape(), &[23, 2]);
-        let bones = sk.statics["joint_connections"].to_i64_vec();
+        assert_eq!(sk.series(field::JOINT_POSITIONS).unwrap().frame_shape(), &[24, 3]);
+        assert_eq!(sk.static_array(field::JOINT_CONNECTIONS).unwrap().shape(), &[23, 2]);
+        let bones = sk.static_array(field::JOINT_CONNECTIONS).unwrap().to_i64_vec();
         assert_eq!(&bones[..6], &[0, 1, 0, 2, 0, 3]);
-        let spheres = crate::render::primitives::spheres(sk, 1);
+        let spheres = crate::geometry::primitives::spheres(sk, 1);
         assert_eq!(spheres.len(), 24);
         assert_eq!(spheres[0].radius, 0.05);
         let j = bodies.joints(&key(1), 1).unwrap();
         assert_eq!(spheres[5].center, Vec3::new(j[15], j[16], j[17]));
-        assert_eq!(crate::render::primitives::cylinders(sk, 0).len(), 23);
+        assert_eq!(crate::geometry::primitives::cylinders(sk, 0).len(), 23);
 
         let unrigged = scene_with(1, &[("is_rigged", Value::Bool(false))]);
         bodies.sync(&unrigged);
@@ -705,8 +677,8 @@ mod tests {
         apply(
             &mut scene,
             Envelope::new(10, Some(1))
-                .with_kwarg("poses_body", arr(&[1, 63], &[0.0; 63]))
-                .with_kwarg("model_type", Value::from("smplx")),
+                .with_kwarg(field::POSES_BODY, arr(&[1, 63], &[0.0; 63]))
+                .with_kwarg(opt::MODEL_TYPE, Value::from("smplx")),
         );
         let mut bodies = SmplBodies::new();
         let f = ModelFile::new(SmplModelType::SmplX, Gender::Neutral);
@@ -714,7 +686,7 @@ mod tests {
         bodies.insert_model(f, tiny_smpl()).unwrap();
         bodies.sync(&scene);
         match bodies.status(&key(1)).unwrap() {
-            BodyStatus::Failed { reason } => assert!(reason.contains("poses_body"), "{reason}"),
+            BodyStatus::Failed { reason } => assert!(reason.contains(field::POSES_BODY), "{reason}"),
             other => panic!("{other:?}"),
         }
     }

@@ -17,9 +17,10 @@ use std::sync::{Mutex, OnceLock};
 
 use glam::Vec3;
 use meshcast_protocol::Value;
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
+use meshcast_viewer::geometry::NoDerived;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::ViewOptions;
 use support::{arr, cube, ints, kind, rgba, uv_sphere, SceneBuilder};
 
 const W: u32 = 128;
@@ -102,7 +103,8 @@ fn no_floor() -> ViewOptions {
 
 /// Renders and compares with the golden image `name` (or rewrites it).
 fn shot(name: &str, b: &SceneBuilder, frame: usize, camera: Camera, opts: &ViewOptions) -> Option<Shot> {
-    let img = with_renderer(|r| r.render(&b.scene, frame, &camera, opts))?.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let img = with_renderer(|r| r.render(&b.scene, &NoDerived, frame, &camera, opts))?
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(img.len(), (W * H * 4) as usize);
     let path = support::golden_dir().join(format!("{name}.png"));
     if std::env::var("MESHCAST_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
@@ -252,9 +254,9 @@ fn mesh_flat_vs_smooth() {
     assert!(cb * 2 < ca, "flat {cb} vs smooth {ca} distinct colours");
     // The override in ViewOptions switches the same node to flat shading.
     let mut opts = no_floor();
-    let key = smooth.scene.nodes()[0].key;
+    let key = smooth.scene.nodes()[0].key();
     opts.flat_shading_override.insert(key, true);
-    let img = with_renderer(|r| r.render(&smooth.scene, 0, &Camera::default(), &opts))
+    let img = with_renderer(|r| r.render(&smooth.scene, &NoDerived, 0, &Camera::default(), &opts))
         .unwrap()
         .unwrap();
     let (n, _) = support::diff(&img, &b.img, TOLERANCE);
@@ -279,8 +281,8 @@ fn mesh_draw_edges() {
     assert!(b.count(dark) > 200, "only {} edge pixels", b.count(dark));
     // The override turns them off again.
     let mut opts = no_floor();
-    opts.draw_edges_override.insert(edged.scene.nodes()[0].key, false);
-    let img = with_renderer(|r| r.render(&edged.scene, 0, &Camera::default(), &opts))
+    opts.draw_edges_override.insert(edged.scene.nodes()[0].key(), false);
+    let img = with_renderer(|r| r.render(&edged.scene, &NoDerived, 0, &Camera::default(), &opts))
         .unwrap()
         .unwrap();
     assert_eq!(support::diff(&img, &a.img, TOLERANCE).0, 0);
@@ -349,7 +351,7 @@ fn spheres_per_sphere_colors() {
     // Default radius (0.01) spheres are tiny but present.
     let mut b = SceneBuilder::default();
     b.add(kind::SPHERES, vec![("positions", arr(&[1, 3], &[0.0, 0.0, 2.0]))]);
-    let img = with_renderer(|r| r.render(&b.scene, 0, &Camera::default(), &no_floor()))
+    let img = with_renderer(|r| r.render(&b.scene, &NoDerived, 0, &Camera::default(), &no_floor()))
         .unwrap()
         .unwrap();
     let blue = img.chunks_exact(4).filter(|p| p[2] > 150 && p[0] < 100).count();
@@ -541,10 +543,10 @@ fn hidden_nodes_leave_background() {
         Value::List(vec![Value::Bool(true), Value::Bool(false), Value::Bool(true)]),
     ));
     b.add(kind::MESHES, kw);
-    let shown = with_renderer(|r| r.render(&b.scene, 0, &three_quarter(), &no_floor()))
+    let shown = with_renderer(|r| r.render(&b.scene, &NoDerived, 0, &three_quarter(), &no_floor()))
         .unwrap()
         .unwrap();
-    let hidden = with_renderer(|r| r.render(&b.scene, 1, &three_quarter(), &no_floor()))
+    let hidden = with_renderer(|r| r.render(&b.scene, &NoDerived, 1, &three_quarter(), &no_floor()))
         .unwrap()
         .unwrap();
     assert!(shown.chunks_exact(4).any(|p| p[0] < 200));
@@ -613,7 +615,7 @@ fn floor_chessboard_at_lowest_point() {
     let dark = floor_px.iter().filter(|&&r| (200..=216).contains(&r)).count();
     assert!(light > 300 && dark > 300, "tiles: {light} light, {dark} dark");
     // Hiding the floor leaves the background.
-    let img = with_renderer(|r| r.render(&b.scene, 0, &cam, &no_floor()))
+    let img = with_renderer(|r| r.render(&b.scene, &NoDerived, 0, &cam, &no_floor()))
         .unwrap()
         .unwrap();
     let (x, y) = s.project(Vec3::new(0.0, 0.25, 0.4));
@@ -652,7 +654,7 @@ fn smpl_nodes_are_skipped() {
             ("radius", Value::Float(0.3)),
         ],
     );
-    let Some(img) = with_renderer(|r| r.render(&b.scene, 1, &Camera::default(), &no_floor())) else {
+    let Some(img) = with_renderer(|r| r.render(&b.scene, &NoDerived, 1, &Camera::default(), &no_floor())) else {
         return;
     };
     assert!(dominant(support::pixel(&img.unwrap(), W, W / 2, H / 2), 2));
@@ -710,7 +712,7 @@ fn srgb_target_gives_the_same_pixels() {
     let render = |format| {
         // Without MSAA: an sRGB target resolves edges in linear space, which legitimately differs.
         let mut r = OffscreenRenderer::with_format(W, H, 1, format).unwrap_or_else(|e| panic!("{e}"));
-        r.render(&b.scene, 0, &three_quarter(), &opts).unwrap()
+        r.render(&b.scene, &NoDerived, 0, &three_quarter(), &opts).unwrap()
     };
     let plain = render(wgpu::TextureFormat::Rgba8Unorm);
     let srgb = render(wgpu::TextureFormat::Rgba8UnormSrgb);

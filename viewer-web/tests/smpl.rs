@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 
 use glam::Vec3;
 use meshcast_protocol::{Envelope, SmplModelType, Value};
-use meshcast_scene::NodeKey;
+use meshcast_scene::{NodeKey, Scene};
 use meshcast_smpl::npy::{write_npy_f32, NpzArchive};
-use meshcast_viewer::camera::Camera;
-use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::ViewOptions;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
+use meshcast_viewer::offscreen::{OffscreenError, OffscreenRenderer};
 use meshcast_viewer::smpl_bodies::{BodyStatus, Gender, ModelFile, SmplBodies};
 use support::{arr, kind, rgba, SceneBuilder};
 
@@ -417,7 +417,7 @@ fn smpl_body_renders_as_mesh_and_skeleton() {
         show_floor: false,
         ..ViewOptions::default()
     };
-    let img = r.render_with_bodies(&b.scene, &mut bodies, 0, &camera, &opts).unwrap();
+    let img = render_with_bodies(&mut r, &b.scene, &mut bodies, 0, &camera, &opts).unwrap();
     check_golden("smpl_body", &img);
     let px = |img: &[u8], p: Vec3| {
         let (x, y) = project(&camera, p);
@@ -438,7 +438,7 @@ fn smpl_body_renders_as_mesh_and_skeleton() {
     assert_eq!(r.renderer().node_count(), 1);
 
     // Frame 1 differs (the arms and the body moved).
-    let img1 = r.render_with_bodies(&b.scene, &mut bodies, 1, &camera, &opts).unwrap();
+    let img1 = render_with_bodies(&mut r, &b.scene, &mut bodies, 1, &camera, &opts).unwrap();
     let (n, _) = support::diff(&img, &img1, 24);
     assert!(n > 200, "frame 1 looks like frame 0 ({n} pixels differ)");
 
@@ -452,7 +452,7 @@ fn smpl_body_renders_as_mesh_and_skeleton() {
             ("color", rgba([0.63, 0.63, 0.63, 0.3])),
         ],
     );
-    let img2 = r.render_with_bodies(&b2.scene, &mut bodies, 0, &camera, &opts).unwrap();
+    let img2 = render_with_bodies(&mut r, &b2.scene, &mut bodies, 0, &camera, &opts).unwrap();
     check_golden("smpl_skeleton", &img2);
     let knee = px(&img2, joint(4));
     assert!(
@@ -463,7 +463,7 @@ fn smpl_body_renders_as_mesh_and_skeleton() {
     // Without its model file the body is not drawn.
     let mut none = SmplBodies::new();
     none.model_missing(smpl_file(), "/models/smpl/SMPL_NEUTRAL.npz", "HTTP 404");
-    let img3 = r.render_with_bodies(&b.scene, &mut none, 0, &camera, &opts).unwrap();
+    let img3 = render_with_bodies(&mut r, &b.scene, &mut none, 0, &camera, &opts).unwrap();
     assert!(
         img3.chunks_exact(4).all(|p| p[0] > 250 && p[1] > 250 && p[2] > 250),
         "nothing drawn"
@@ -474,4 +474,17 @@ fn smpl_body_renders_as_mesh_and_skeleton() {
         .message()
         .unwrap()
         .contains("SMPL_NEUTRAL.npz"));
+}
+
+/// Evaluates what changed in the bodies, then renders the scene with them.
+fn render_with_bodies(
+    r: &mut OffscreenRenderer,
+    scene: &Scene,
+    bodies: &mut SmplBodies,
+    frame: usize,
+    camera: &Camera,
+    opts: &ViewOptions,
+) -> Result<Vec<u8>, OffscreenError> {
+    bodies.sync(scene);
+    r.render(scene, bodies, frame, camera, opts)
 }

@@ -9,9 +9,10 @@ mod support;
 
 use glam::Vec3;
 use meshcast_protocol::{Envelope, Value};
-use meshcast_viewer::camera::Camera;
+use meshcast_viewer::core::camera::Camera;
+use meshcast_viewer::core::ViewOptions;
+use meshcast_viewer::geometry::NoDerived;
 use meshcast_viewer::offscreen::OffscreenRenderer;
-use meshcast_viewer::render::ViewOptions;
 use support::{arr, cube, ints, kind, SceneBuilder};
 
 const W: u32 = 96;
@@ -75,41 +76,44 @@ fn frames_follow_add_update_remove_and_delete() {
         vec![("vertices", arr(&[2, 8, 3], &v)), ("faces", ints(&[12, 3], &faces))],
     );
     // Playback: both frames were uploaded once; frame 0 and 1 are different pictures.
-    let img0 = r.render(&b.scene, 0, &cam, &opts()).unwrap();
+    let img0 = r.render(&b.scene, &NoDerived, 0, &cam, &opts()).unwrap();
     // Two frames of positions and normals, one of colours.
     assert_eq!(r.renderer().stats().frames_uploaded, 3);
     assert_eq!(where_is(&img0), vec![-0.6]);
-    let img1 = r.render(&b.scene, 1, &cam, &opts()).unwrap();
+    let img1 = r.render(&b.scene, &NoDerived, 1, &cam, &opts()).unwrap();
     assert_eq!(r.renderer().stats().frames_uploaded, 0, "playing back uploads nothing");
     assert_eq!(where_is(&img1), vec![-0.3]);
     // A shorter node holds its last frame past its end.
-    assert_eq!(where_is(&r.render(&b.scene, 7, &cam, &opts()).unwrap()), vec![-0.3]);
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 7, &cam, &opts()).unwrap()),
+        vec![-0.3]
+    );
     let bytes_two = r.renderer().stats().gpu_bytes;
 
     // ADD_FRAMES: only the 3 new frames go up.
     b.apply(frames_msg(101, key.uid, &[0.0, 0.3, 0.6], None));
-    let img = r.render(&b.scene, 4, &cam, &opts()).unwrap();
+    let img = r.render(&b.scene, &NoDerived, 4, &cam, &opts()).unwrap();
     assert_eq!(r.renderer().stats().frames_uploaded, 3);
     assert_eq!(where_is(&img), vec![0.6]);
     assert!(r.renderer().stats().gpu_bytes > bytes_two);
 
     // UPDATE_FRAMES of frame 1: one frame goes up, and frame 1 shows it.
     b.apply(frames_msg(102, key.uid, &[0.6], Some(vec![1])));
-    let img = r.render(&b.scene, 1, &cam, &opts()).unwrap();
+    let img = r.render(&b.scene, &NoDerived, 1, &cam, &opts()).unwrap();
     assert_eq!(r.renderer().stats().frames_uploaded, 1);
     assert_eq!(where_is(&img), vec![0.6]);
 
     // REMOVE_FRAMES [0, 2]: the rest move down by GPU copies, nothing is recomputed.
     b.apply(Envelope::new(103, Some(key.uid)).with_kwarg("frames", Value::List(vec![Value::Int(0), Value::Int(2)])));
     let frames: Vec<Vec<f32>> = (0..3)
-        .map(|f| where_is(&r.render(&b.scene, f, &cam, &opts()).unwrap()))
+        .map(|f| where_is(&r.render(&b.scene, &NoDerived, f, &cam, &opts()).unwrap()))
         .collect();
     assert_eq!(frames, vec![vec![0.6], vec![0.3], vec![0.6]]);
     assert_eq!(b.scene.n_frames(), 3);
 
     // DELETE frees the node's buffers and leaves the background.
     b.apply(Envelope::new(100, Some(key.uid)));
-    let img = r.render(&b.scene, 0, &cam, &opts()).unwrap();
+    let img = r.render(&b.scene, &NoDerived, 0, &cam, &opts()).unwrap();
     assert!(where_is(&img).is_empty());
     assert_eq!(r.renderer().stats().gpu_bytes, 0);
     assert_eq!(r.renderer().node_count(), 0);
@@ -128,20 +132,32 @@ fn recreated_node_with_the_same_key_is_rebuilt() {
             .with_kwarg("faces", ints(&[12, 3], &faces))
     };
     b.apply(mesh(-0.6));
-    assert_eq!(where_is(&r.render(&b.scene, 0, &cam, &opts()).unwrap()), vec![-0.6]);
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 0, &cam, &opts()).unwrap()),
+        vec![-0.6]
+    );
     b.apply(mesh(0.6));
-    assert_eq!(where_is(&r.render(&b.scene, 0, &cam, &opts()).unwrap()), vec![0.6]);
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 0, &cam, &opts()).unwrap()),
+        vec![0.6]
+    );
     // Re-created as spheres under the same key.
     b.apply(
         Envelope::new(kind::SPHERES, Some(uid))
             .with_kwarg("positions", arr(&[1, 3], &[0.0, 0.0, 0.0]))
             .with_kwarg("radius", Value::Float(0.15)),
     );
-    assert_eq!(where_is(&r.render(&b.scene, 0, &cam, &opts()).unwrap()), vec![0.0]);
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 0, &cam, &opts()).unwrap()),
+        vec![0.0]
+    );
     // A fresh scene (say, after a reconnect) whose node has the same key, seq and version.
     let mut fresh = SceneBuilder::default();
     fresh.apply(mesh(0.3));
-    assert_eq!(where_is(&r.render(&fresh.scene, 0, &cam, &opts()).unwrap()), vec![0.3]);
+    assert_eq!(
+        where_is(&r.render(&fresh.scene, &NoDerived, 0, &cam, &opts()).unwrap()),
+        vec![0.3]
+    );
 }
 
 #[test]
@@ -156,10 +172,19 @@ fn instanced_kinds_update_per_frame() {
             ("radius", Value::Float(0.1)),
         ],
     );
-    assert_eq!(where_is(&r.render(&b.scene, 0, &cam, &opts()).unwrap()), vec![-0.6]);
-    assert_eq!(where_is(&r.render(&b.scene, 1, &cam, &opts()).unwrap()), vec![0.0]);
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 0, &cam, &opts()).unwrap()),
+        vec![-0.6]
+    );
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 1, &cam, &opts()).unwrap()),
+        vec![0.0]
+    );
     b.apply(Envelope::new(101, Some(key.uid)).with_kwarg("positions", arr(&[1, 3], &[0.6, 0.0, 0.15])));
-    assert_eq!(where_is(&r.render(&b.scene, 2, &cam, &opts()).unwrap()), vec![0.6]);
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 2, &cam, &opts()).unwrap()),
+        vec![0.6]
+    );
     assert_eq!(r.renderer().stats().frames_uploaded, 1);
     // Appending doubled the chunk: room for 4 frames of one 20-byte instance.
     assert_eq!(r.renderer().stats().gpu_bytes, 80);

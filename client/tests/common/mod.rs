@@ -30,12 +30,12 @@ impl Snapshot {
 
     /// The node with this uid, if any.
     pub fn find(&self, uid: u64) -> Option<&Node> {
-        self.scene.nodes().into_iter().find(|n| n.key.uid == uid)
+        self.scene.nodes().into_iter().find(|n| n.key().uid == uid)
     }
 
     /// Every uid in the scene.
     pub fn uids(&self) -> Vec<u64> {
-        self.scene.nodes().iter().map(|n| n.key.uid).collect()
+        self.scene.nodes().iter().map(|n| n.key().uid).collect()
     }
 }
 
@@ -109,10 +109,9 @@ pub fn options(relay: &RelayProcess) -> meshcast_client::ConnectOptions {
 
 /// Frame `i` of series `name` of a node, as f32.
 pub fn frame(node: &Node, name: &str, i: usize) -> Vec<f32> {
-    node.series
-        .get(name)
-        .unwrap_or_else(|| panic!("node {} has no series {name}", node.key.uid))
+    node.series(name)
+        .unwrap_or_else(|| panic!("node {} has no series {name}", node.key().uid))
         .frame_array(i)
-        .unwrap_or_else(|| panic!("node {} series {name} has no frame {i}", node.key.uid))
+        .unwrap_or_else(|| panic!("node {} series {name} has no frame {i}", node.key().uid))
         .to_f32_vec()
 }

@@ -24,7 +24,7 @@ fn process_message(msg: &ClientMessage, v: &mut ViewerContext<'_>) {
             let key = msg
                 .uid
                 .and_then(|uid| v.node_by_remote_uid(uid, msg.client))
-                .map(|n| n.key);
+                .map(|n| n.key());
             if let Some(key) = key {
                 v.select(Some(key));
                 v.center_on(key);
@@ -36,7 +36,7 @@ fn process_message(msg: &ClientMessage, v: &mut ViewerContext<'_>) {
     let node = index
         .and_then(|i| u64::try_from(i).ok())
         .and_then(|uid| v.node_by_remote_uid(uid, msg.client))
-        .map(|n| (n.key, n.name().to_owned()));
+        .map(|n| (n.key(), n.name().to_owned()));
     let reply = match node {
         Some((key, name)) => {
             v.select(Some(key));

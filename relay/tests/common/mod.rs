@@ -236,7 +236,7 @@ pub fn assert_same_scene(a: &Scene, b: &Scene) {
     fn summary(s: &Scene) -> Vec<Summary<'_>> {
         s.nodes()
             .into_iter()
-            .map(|n: &Node| (n.key, n.kind, &n.options, &n.series, &n.statics))
+            .map(|n: &Node| (n.key(), n.kind(), n.options(), n.all_series(), n.all_statics()))
             .collect()
     }
     assert_eq!(a.len(), b.len(), "node count");

@@ -6,7 +6,7 @@ use bytemuck::cast_slice;
 use wgpu::util::DeviceExt;
 
 use super::pipelines::{PipelineCtx, PipelineSpec, Variants};
-use super::primitives::CylinderInstance;
+use crate::geometry::primitives::CylinderInstance;
 
 /// Bytes per cylinder instance: a `f32×3`, b `f32×3`, radii `f32×2`, colour `unorm8×4`.
 pub(crate) const INSTANCE_BYTES: u64 = 36;

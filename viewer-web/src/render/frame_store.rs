@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::bounds::Aabb;
+use crate::core::Aabb;
 
 /// The CPU frames a GPU frame was built from. Holding the `Bytes` keeps their allocations alive,
 /// so an identical pointer really means identical, unchanged data.

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 
 use glam::Mat4;
 use meshcast_protocol::{FieldRole, NodeKind};
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{opt, Node, NodeKey, Scene};
 
-use super::bounds::Aabb;
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
 use super::mesh::MeshGpu;
-use super::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
-use super::primitives::{colors_translucent, cylinders, spheres};
 use super::{cylinders as cyl, spheres as sph};
-use crate::smpl_bodies::SmplBodies;
+use crate::core::Aabb;
+use crate::geometry::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
+use crate::geometry::primitives::{colors_translucent, cylinders, spheres};
+use crate::geometry::{drawn, DerivedNodes, Drawn};
 
 /// One node's GPU resources.
 pub(crate) struct GpuNode {
@@ -49,67 +49,21 @@ pub(crate) struct GpuNode {
     pub min_y: Option<f32>,
 }
 
-/// What one [`GpuNode`] draws: a node's own data, or for an SMPL body the Meshes and Skeletons
-/// nodes evaluated by [`SmplBodies`].
-#[derive(Clone, Copy)]
-pub(crate) struct Parts<'a> {
-    /// Transforms, colour and flags.
-    base: &'a Node,
-    /// The mesh, if any.
-    mesh: Option<&'a Node>,
-    /// The node whose spheres and cylinders are drawn, if any.
-    prims: Option<&'a Node>,
-    /// The version of what is drawn.
-    version: u64,
+/// Frame 0 of the primary data drawn (mesh first).
+fn first(parts: &Drawn<'_>) -> Option<bytes::Bytes> {
+    parts
+        .mesh
+        .or(parts.prims)
+        .and_then(|n| primary_key(n, 0).into_iter().next())
 }
 
-impl<'a> Parts<'a> {
-    /// What `node` draws; `None` for plain nodes and SMPL nodes without an evaluated body.
-    pub(crate) fn of(node: &'a Node, bodies: Option<&'a SmplBodies>) -> Option<Parts<'a>> {
-        match node.kind {
-            NodeKind::Node => None,
-            NodeKind::Smpl => {
-                let b = bodies?;
-                let mesh = b.mesh_node(&node.key)?;
-                Some(Parts {
-                    base: mesh,
-                    mesh: Some(mesh),
-                    prims: b.skeleton_node(&node.key),
-                    version: b.drawn_version(&node.key)?,
-                })
-            }
-            NodeKind::Meshes => Some(Parts {
-                base: node,
-                mesh: Some(node),
-                prims: None,
-                version: node.version,
-            }),
-            NodeKind::Spheres | NodeKind::Lines | NodeKind::Arrows | NodeKind::RigidBodies | NodeKind::Skeletons => {
-                Some(Parts {
-                    base: node,
-                    mesh: None,
-                    prims: Some(node),
-                    version: node.version,
-                })
-            }
-        }
-    }
-
-    /// Frame 0 of the primary data drawn (mesh first).
-    fn first(&self) -> Option<bytes::Bytes> {
-        self.mesh
-            .or(self.prims)
-            .and_then(|n| primary_key(n, 0).into_iter().next())
-    }
-
-    fn signature(&self) -> (Signature, Option<Signature>) {
-        let prims = self.prims.filter(|p| !std::ptr::eq(*p, self.base)).map(signature);
-        (signature(self.base), prims)
-    }
+fn parts_signature(parts: &Drawn<'_>) -> (Signature, Option<Signature>) {
+    let prims = parts.prims.filter(|p| !std::ptr::eq(*p, parts.base)).map(signature);
+    (signature(parts.base), prims)
 }
 
 impl GpuNode {
-    fn new(device: &wgpu::Device, limits: &wgpu::Limits, parts: Parts<'_>) -> Result<GpuNode, TooLarge> {
+    fn new(device: &wgpu::Device, limits: &wgpu::Limits, parts: Drawn<'_>) -> Result<GpuNode, TooLarge> {
         let count_store = |label, n: usize, bytes: u64| FrameStore::new(label, n as u64 * bytes, limits);
         let mesh = match parts.mesh {
             Some(m) => MeshGpu::new(device, limits, m)?,
@@ -130,19 +84,19 @@ impl GpuNode {
             spheres,
             cylinders,
             translucent: colors_translucent(&colors(node)),
-            flat_shading: opt_bool(node, "flat_shading", false),
-            draw_edges: opt_bool(node, "draw_edges", false),
-            draw_outline: opt_bool(node, "draw_outline", false),
+            flat_shading: opt_bool(node, opt::FLAT_SHADING, false),
+            draw_edges: opt_bool(node, opt::DRAW_EDGES, false),
+            draw_outline: opt_bool(node, opt::DRAW_OUTLINE, false),
             ..GpuNode::empty(&parts)
         })
     }
 
     /// A node that draws nothing.
-    fn empty(parts: &Parts<'_>) -> GpuNode {
+    fn empty(parts: &Drawn<'_>) -> GpuNode {
         GpuNode {
-            seq: parts.base.seq,
+            seq: parts.base.seq(),
             version: 0,
-            signature: parts.signature(),
+            signature: parts_signature(parts),
             first: None,
             transforms: Vec::new(),
             mesh: None,
@@ -177,7 +131,7 @@ impl GpuNode {
     }
 
     /// Uploads what changed since the last update.
-    fn update(&mut self, up: &mut Uploader<'_>, parts: Parts<'_>) {
+    fn update(&mut self, up: &mut Uploader<'_>, parts: Drawn<'_>) {
         let node = parts.base;
         self.transforms = (0..transform_len(node)).map(|i| model_matrix(node, i)).collect();
         if let (Some(mesh), Some(m)) = (&mut self.mesh, parts.mesh) {
@@ -209,7 +163,7 @@ impl GpuNode {
         let n = parts.mesh.or(parts.prims).map_or(1, Node::n_frames);
         self.min_y = self.lowest_y(parts.mesh, n);
         self.version = parts.version;
-        self.first = parts.first();
+        self.first = first(&parts);
     }
 
     /// Lowest world-space y over every data frame, from the bounds recorded at upload.
@@ -257,15 +211,15 @@ struct Signature {
 
 fn signature(node: &Node) -> Signature {
     Signature {
-        kind: node.kind,
-        seq: node.seq,
+        kind: node.kind(),
+        seq: node.seq(),
         statics: node
-            .statics
+            .all_statics()
             .values()
             .map(|a| (a.data().as_ptr() as usize, a.data().len()))
             .collect(),
         shapes: node
-            .series
+            .all_series()
             .iter()
             .map(|(k, s)| (k.clone(), s.frame_shape().to_vec()))
             .collect(),
@@ -274,11 +228,11 @@ fn signature(node: &Node) -> Signature {
 
 /// The frames of the node's primary arrays at data frame `i` (what its instances derive from).
 fn primary_key(node: &Node, i: usize) -> FrameKey {
-    node.kind
+    node.kind()
         .own_fields()
         .iter()
         .filter(|f| f.role == FieldRole::Primary)
-        .filter_map(|f| node.series.get(f.name).and_then(|s| s.frame(i)).cloned())
+        .filter_map(|f| node.series(f.name).and_then(|s| s.frame(i)).cloned())
         .collect()
 }
 
@@ -290,14 +244,14 @@ pub(crate) struct GpuScene {
 }
 
 impl GpuScene {
-    /// Brings the GPU copy up to date with `scene` (SMPL nodes drawn from `bodies`); returns
+    /// Brings the GPU copy up to date with `scene` (SMPL nodes drawn from `derived`); returns
     /// the number of frames uploaded.
     pub(crate) fn sync(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         scene: &Scene,
-        bodies: Option<&SmplBodies>,
+        derived: &dyn DerivedNodes,
     ) -> u64 {
         let limits = device.limits();
         let mut up = Uploader {
@@ -308,38 +262,38 @@ impl GpuScene {
         };
         self.nodes.retain(|k, _| scene.node(k).is_some());
         for node in scene.nodes() {
-            let Some(parts) = Parts::of(node, bodies) else {
+            let Some(parts) = drawn(node, derived) else {
                 // Nothing to draw (a plain node, or an SMPL body without its model); drop what
                 // an earlier node with this key had.
-                self.nodes.remove(&node.key);
+                self.nodes.remove(&node.key());
                 continue;
             };
             let unchanged = |g: &GpuNode| {
-                g.seq == node.seq
+                g.seq == node.seq()
                     && g.version == parts.version
-                    && match (&g.first, parts.first()) {
+                    && match (&g.first, first(&parts)) {
                         (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                         (a, b) => a.is_none() && b.is_none(),
                     }
             };
-            let rebuild = match self.nodes.get(&node.key) {
+            let rebuild = match self.nodes.get(&node.key()) {
                 Some(g) if unchanged(g) => continue,
-                Some(g) => g.signature != parts.signature(),
+                Some(g) => g.signature != parts_signature(&parts),
                 None => true,
             };
             if rebuild {
-                self.nodes.remove(&node.key);
+                self.nodes.remove(&node.key());
             }
-            let g = match self.nodes.get_mut(&node.key) {
+            let g = match self.nodes.get_mut(&node.key()) {
                 Some(g) => g,
                 None => match GpuNode::new(device, &limits, parts) {
-                    Ok(g) => self.nodes.entry(node.key).or_insert(g),
+                    Ok(g) => self.nodes.entry(node.key()).or_insert(g),
                     Err(e) => {
                         // Remember the node (drawing nothing) so this is not retried every frame.
-                        tracing::warn!(client = node.key.client, uid = node.key.uid, "not drawn: {e}");
+                        tracing::warn!(client = node.key().client, uid = node.key().uid, "not drawn: {e}");
                         let mut g = GpuNode::empty(&parts);
                         g.version = parts.version;
-                        self.nodes.insert(node.key, g);
+                        self.nodes.insert(node.key(), g);
                         continue;
                     }
                 },

@@ -4,14 +4,14 @@
 
 use bytemuck::cast_slice;
 use glam::{Mat4, Vec3};
-use meshcast_scene::Node;
+use meshcast_scene::{field, Node};
 use wgpu::util::DeviceExt;
 
-use super::bounds::Aabb;
 use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
-use super::mesh_data::{vertex_normals, MeshTopology};
-use super::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
+use crate::core::Aabb;
+use crate::geometry::mesh_data::{vertex_normals, MeshTopology};
+use crate::geometry::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
 
 /// Bytes per GPU vertex: position `f32×3` + normal `snorm8×4`.
 const VERTEX_BYTES: u64 = 16;
@@ -123,7 +123,7 @@ impl MeshGpu {
         let verts = topo.gpu_vertices() as u64;
         let positions = FrameStore::new("mesh positions", verts * VERTEX_BYTES, limits)?;
         let colors = FrameStore::new("mesh colours", verts * COLOR_BYTES, limits)?;
-        let instances = match node.series.get("instance_transforms") {
+        let instances = match node.series(field::INSTANCE_TRANSFORMS) {
             Some(s) => {
                 let n = s.frame_shape().first().copied().unwrap_or(0) as u64;
                 Some(FrameStore::new("mesh instances", n * INSTANCE_BYTES, limits)?)
@@ -162,14 +162,13 @@ impl MeshGpu {
     pub(crate) fn update(&mut self, up: &mut Uploader<'_>, node: &Node) {
         let n = node.n_frames();
         let has_normals = node
-            .series
-            .get("vertex_normals")
+            .series(field::VERTEX_NORMALS)
             .is_some_and(|s| s.frame_shape().first() == Some(&self.topo.n_vertices));
         let keys: Vec<FrameKey> = (0..n)
             .map(|i| {
-                let mut k: FrameKey = frame_bytes(node, "vertices", i).into_iter().cloned().collect();
+                let mut k: FrameKey = frame_bytes(node, field::VERTICES, i).into_iter().cloned().collect();
                 if has_normals {
-                    k.extend(frame_bytes(node, "vertex_normals", i).cloned());
+                    k.extend(frame_bytes(node, field::VERTEX_NORMALS, i).cloned());
                 }
                 k
             })
@@ -178,13 +177,13 @@ impl MeshGpu {
         self.positions
             .update(up, keys, &mut |i, out| pack_positions(node, topo, has_normals, i, out));
 
-        let (name, per) = if node.series.contains_key("face_colors") {
-            ("face_colors", true)
+        let (name, per) = if node.series(field::FACE_COLORS).is_some() {
+            (field::FACE_COLORS, true)
         } else {
-            ("vertex_colors", false)
+            (field::VERTEX_COLORS, false)
         };
         let uniform = colors(node);
-        let color_frames = node.series.get(name).map_or(1, |s| s.len().max(1));
+        let color_frames = node.series(name).map_or(1, |s| s.len().max(1));
         let keys: Vec<FrameKey> = (0..color_frames)
             .map(|i| frame_bytes(node, name, i).into_iter().cloned().collect())
             .collect();
@@ -196,17 +195,17 @@ impl MeshGpu {
         self.translucent |= translucent;
 
         if let Some(inst) = &mut self.instances {
-            let frames = node.series.get("instance_transforms").map_or(0, |s| s.len());
+            let frames = node.series(field::INSTANCE_TRANSFORMS).map_or(0, |s| s.len());
             let keys: Vec<FrameKey> = (0..frames)
                 .map(|i| {
-                    frame_bytes(node, "instance_transforms", i)
+                    frame_bytes(node, field::INSTANCE_TRANSFORMS, i)
                         .into_iter()
                         .cloned()
                         .collect()
                 })
                 .collect();
             inst.update(up, keys, &mut |i, out| {
-                let mats = super::node_data::instance_transforms(node, i).unwrap_or_default();
+                let mats = crate::geometry::node_data::instance_transforms(node, i).unwrap_or_default();
                 for m in mats {
                     out.extend_from_slice(cast_slice(&m.to_cols_array()));
                 }
@@ -275,9 +274,9 @@ impl MeshGpu {
 /// Packs frame `i`'s positions and normals (given ones, or area-weighted ones computed here,
 /// once per uploaded frame).
 fn pack_positions(node: &Node, topo: &MeshTopology, has_normals: bool, i: usize, out: &mut Vec<u8>) -> Aabb {
-    let verts = frame_points(node, "vertices", i).unwrap_or_default();
+    let verts = frame_points(node, field::VERTICES, i).unwrap_or_default();
     let normals = if has_normals {
-        frame_points(node, "vertex_normals", i)
+        frame_points(node, field::VERTEX_NORMALS, i)
             .unwrap_or_default()
             .into_iter()
             .map(|n| n.normalize_or(Vec3::Y))

@@ -1,56 +1,39 @@
-//! What to draw and how: the wgpu renderer of the meshcast viewer.
+//! How to draw: the wgpu renderer of the meshcast viewer. It reads what each node draws from
+//! the geometry layer ([`crate::geometry`]: node arrays as draw data, SMPL bodies as derived
+//! nodes) and only knows wgpu from there on.
 //!
-//! The interface agreed with the web app (camera, [`ViewOptions`], [`Aabb`], [`scene_bounds`],
-//! [`node_bounds`], [`Renderer`] with `new`/`resize`/`sync`/`render`/`stats`, [`Caps`],
-//! [`RenderStats`]) is implemented as specified, with these additions and one interpretation:
-//!
-//! - Additions: [`Renderer::floor_height`] (where the floor is drawn), [`Camera::forward`],
-//!   [`Camera::right`], [`Camera::up`], [`Camera::world_per_pixel`] (handy for UI code).
+//! - [`Renderer`]: `new`/`resize`/`sync`/`render`/`stats`; [`Caps`] (what the device can do);
+//!   [`RenderStats`].
 //! - Spheres are drawn as instanced ray-cast impostors (one camera-facing quad per sphere that
 //!   computes the exact sphere surface and depth per pixel) instead of tessellated UV spheres, so
 //!   100,000 spheres cost 200,000 triangles. The `rings`/`sectors` options therefore do not
 //!   change the picture (the sphere is exact).
 //! - [`ViewOptions::ambient`] is aitviewer's ambient strength (default 2.0); the light mode scales
-//!   it (Dark ×0.2 = 0.4, Diffuse ×0.5 with doubled light strength). The web app sets
-//!   [`ViewOptions::background`] itself when switching to dark mode.
+//!   it (Dark ×0.2 = 0.4, Diffuse ×0.5 with doubled light strength).
 //! - [`ViewOptions::shadows`] is accepted but shadows are not drawn yet.
-//! - SMPL nodes are drawn from [`crate::smpl_bodies::SmplBodies`] (evaluated once per received
-//!   frame): [`Renderer::sync_with_bodies`] uploads them as a mesh plus a skeleton; plain
-//!   [`Renderer::sync`], [`scene_bounds`] and [`crate::picking::pick`] skip them (use
-//!   [`crate::smpl_bodies::SmplBodies::bounds`] and [`crate::picking::pick_with_bodies`]).
+//! - SMPL nodes draw what the [`crate::geometry::DerivedNodes`] given to [`Renderer::sync`]
+//!   hold for them ([`crate::smpl_bodies::SmplBodies`]: a mesh plus a skeleton).
 //!
-//! Modules: `bounds` (CPU bounds), `node_data` (reading a node's arrays: transforms, colours,
-//! options), `primitives` (the spheres and cylinders of each kind), `mesh_data` (normals, faces,
-//! edges), `frame_store` (per-frame GPU storage), `gpu_scene` (each node's GPU resources and
+//! Modules: `frame_store` (per-frame GPU storage), `gpu_scene` (each node's GPU resources and
 //! their incremental update), one module per primitive pipeline (`mesh`, `spheres`,
 //! `cylinders`, `floor`, `outline`), `pipelines` + [`shaders`] (pipeline state and WGSL),
 //! `uniforms` (uniform-buffer layouts), `renderer` (the frame: passes, sorting, draw calls).
 //!
-//! [`Camera::forward`]: crate::camera::Camera::forward
-//! [`Camera::right`]: crate::camera::Camera::right
-//! [`Camera::up`]: crate::camera::Camera::up
-//! [`Camera::world_per_pixel`]: crate::camera::Camera::world_per_pixel
+//! [`ViewOptions::ambient`]: crate::core::ViewOptions::ambient
+//! [`ViewOptions::shadows`]: crate::core::ViewOptions::shadows
 
-mod bounds;
 mod cylinders;
 mod floor;
 mod frame_store;
 mod gpu_scene;
 mod mesh;
-pub(crate) mod mesh_data;
-pub(crate) mod node_data;
-mod options;
 mod outline;
 mod pipelines;
-pub(crate) mod primitives;
 mod renderer;
 pub mod shaders;
 mod spheres;
 mod uniforms;
 
-pub(crate) use bounds::local_bounds;
-pub use bounds::{node_bounds, scene_bounds, Aabb};
-pub use options::{LightMode, ViewOptions};
 pub use renderer::Renderer;
 
 /// What the device can do, decided once by whoever created it.

@@ -11,9 +11,10 @@ use super::mesh::{identity_instance, MeshPipelines};
 use super::outline::{self, Mask};
 use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
 use super::uniforms::{DrawUniforms, FrameUniforms};
-use super::{floor, spheres as sph, Caps, RenderStats, ViewOptions};
-use crate::camera::Camera;
-use crate::smpl_bodies::SmplBodies;
+use super::{floor, spheres as sph, Caps, RenderStats};
+use crate::core::camera::Camera;
+use crate::core::ViewOptions;
+use crate::geometry::DerivedNodes;
 
 /// Size-dependent render targets.
 struct Targets {
@@ -235,18 +236,12 @@ impl Renderer {
     }
 
     /// Uploads what changed in `scene` since the last call: new nodes, changed frames (compared
-    /// by node `seq`/`version` and per-frame data identity), and frees deleted nodes.
-    /// SMPL nodes are not drawn by this call: use [`Renderer::sync_with_bodies`].
-    pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &Scene) {
-        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene, None);
-        self.stats.gpu_bytes = self.gpu.gpu_bytes();
-    }
-
-    /// [`Renderer::sync`], drawing SMPL nodes from their evaluated bodies (mesh, and skeleton
-    /// when rigged). Call [`SmplBodies::sync`] first; only frames whose evaluated vertices
-    /// changed are uploaded.
-    pub fn sync_with_bodies(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &Scene, bodies: &SmplBodies) {
-        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene, Some(bodies));
+    /// by node `seq`/`version` and per-frame data identity), and frees deleted nodes. SMPL nodes
+    /// draw what `derived` holds for them (their evaluated mesh and skeleton; call
+    /// [`crate::smpl_bodies::SmplBodies::sync`] first): only frames whose data changed are
+    /// uploaded.
+    pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &Scene, derived: &dyn DerivedNodes) {
+        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene, derived);
         self.stats.gpu_bytes = self.gpu.gpu_bytes();
     }
 
@@ -406,7 +401,7 @@ impl Renderer {
         let mut items = Vec::new();
         let mut slots = Vec::new();
         for node in scene.nodes() {
-            let key = node.key;
+            let key = node.key();
             if opts.is_hidden(&key) {
                 continue;
             }

@@ -5,7 +5,7 @@
 use bytemuck::cast_slice;
 
 use super::pipelines::{PipelineCtx, PipelineSpec, Variants};
-use super::primitives::SphereInstance;
+use crate::geometry::primitives::SphereInstance;
 
 /// Bytes per sphere instance: centre + radius `f32×4`, colour `unorm8×4`.
 pub(crate) const INSTANCE_BYTES: u64 = 20;

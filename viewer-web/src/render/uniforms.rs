@@ -4,9 +4,9 @@
 use bytemuck::{Pod, Zeroable};
 use glam::{Mat4, Vec3};
 
-use crate::camera::Camera;
+use crate::core::camera::Camera;
 
-use super::ViewOptions;
+use crate::core::ViewOptions;
 
 /// aitviewer's lights: "Back Light" at (0, 10, −15) and "Front Light" at (0, 10, 15), both
 /// facing the origin.

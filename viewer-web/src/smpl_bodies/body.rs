@@ -6,19 +6,19 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use meshcast_protocol::NdArray;
-use meshcast_scene::Node;
+use meshcast_scene::{field, Node};
 use meshcast_smpl::{rotation, Evaluator, FrameParams, SmplError};
 
 use super::derived;
 use super::loaded::LoadedModel;
-use crate::render::node_data::{frame_f32, opt_bool, opt_f32, series_len};
+use crate::geometry::node_data::{frame_f32, opt_bool, opt_num, series_len};
 
 /// Frames evaluated per `Evaluator::evaluate_many` call (bounds the scratch memory).
 const CHUNK: usize = 64;
 
 /// The per-frame arrays an output frame depends on.
 const INPUTS: [&str; 10] = [
-    "poses_body",
+    field::POSES_BODY,
     "poses_root",
     "trans",
     "betas",
@@ -63,8 +63,7 @@ impl EvalSettings {
     /// The settings of an SMPL node.
     pub(crate) fn of(node: &Node) -> EvalSettings {
         let num_betas = node
-            .options
-            .get("num_betas")
+            .option("num_betas")
             .and_then(meshcast_protocol::Value::as_i64)
             .map_or(10, |n| usize::try_from(n).unwrap_or(10));
         EvalSettings {
@@ -112,18 +111,17 @@ impl Body {
         let model = &lm.model;
         let body_len = model.body_pose_len();
         let width = node
-            .series
-            .get("poses_body")
+            .series(field::POSES_BODY)
             .and_then(|s| s.frame_shape().first().copied())
             .unwrap_or(0);
         if width != body_len {
             return Err(SmplError::BadParameter {
-                name: "poses_body",
+                name: field::POSES_BODY,
                 found: width,
                 expected: format!("{body_len} per frame for this model file"),
             });
         }
-        let n = series_len(node, "poses_body");
+        let n = series_len(node, field::POSES_BODY);
         let settings = EvalSettings::of(node);
         let same_settings = self.settings == Some(settings);
         let (keys, dirty, mut vertices, mut joints) = if same_settings && n >= self.inputs.len() {
@@ -154,7 +152,7 @@ impl Body {
         ));
         let previous = self.skeleton.take();
         self.skeleton = opt_bool(node, "is_rigged", true).then(|| {
-            let radius = opt_f32(node, "skeleton_radius", 0.01);
+            let radius = opt_num(node, "skeleton_radius");
             derived::skeleton_node(node, lm, previous, &old_skeleton, &new_skeleton, radius, self.version)
         });
         Ok(Evaluated { frames: dirty.len() })
@@ -168,8 +166,7 @@ impl Body {
         n: usize,
         normalize_root: bool,
     ) -> (Vec<InputKey>, Vec<usize>, Vec<Bytes>, Vec<Bytes>) {
-        let series: Vec<Option<&meshcast_scene::FrameSeries>> =
-            INPUTS.iter().map(|name| node.series.get(*name)).collect();
+        let series: Vec<Option<&meshcast_scene::FrameSeries>> = INPUTS.iter().map(|name| node.series(name)).collect();
         let frame_of = |k: usize, i: usize| -> Option<&Bytes> { series[k].and_then(|s| s.frame_clamped(i)) };
         let roots0 = (frame_of(1, 0), frame_of(2, 0));
         let mut keys = Vec::with_capacity(n);
@@ -239,7 +236,7 @@ impl Body {
 /// The input frames of output frame `i`. With `normalize_root` every frame also depends on
 /// frame 0's root orientation and translation.
 fn input_key(node: &Node, i: usize, normalize_root: bool) -> InputKey {
-    let frame = |name: &str, i: usize| node.series.get(name).and_then(|s| s.frame_clamped(i)).cloned();
+    let frame = |name: &str, i: usize| node.series(name).and_then(|s| s.frame_clamped(i)).cloned();
     let mut key: InputKey = INPUTS.iter().map(|name| frame(name, i)).collect();
     if normalize_root {
         key.push(frame("poses_root", 0));
@@ -300,7 +297,7 @@ impl OwnedFrame {
         OwnedFrame {
             betas,
             expression,
-            body: get("poses_body"),
+            body: get(field::POSES_BODY),
             left: get("poses_left_hand"),
             right: get("poses_right_hand"),
             root,

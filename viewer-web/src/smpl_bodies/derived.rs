@@ -5,13 +5,13 @@
 
 use bytes::Bytes;
 use meshcast_protocol::{DType, NdArray, NodeKind};
-use meshcast_scene::{FrameSeries, Node};
+use meshcast_scene::{field, opt, FrameSeries, Node};
 
 use super::body::frame_array;
 use super::loaded::LoadedModel;
 
 /// The node's transform series (shared with the drawn nodes).
-const TRANSFORMS: [&str; 3] = ["position", "rotation", "scale"];
+const TRANSFORMS: [&str; 3] = [field::POSITION, field::ROTATION, field::SCALE];
 
 /// A series of `(rows, 3)` f32 frames.
 fn series_of(frames: &[Bytes], rows: usize) -> FrameSeries {
@@ -54,19 +54,7 @@ fn update_series(previous: Option<FrameSeries>, old: &[Bytes], new: &[Bytes], ro
 
 /// A node of `kind` with the SMPL node's identity, options, statics and transforms.
 fn like(node: &Node, kind: NodeKind, version: u64) -> Node {
-    let series = TRANSFORMS
-        .iter()
-        .filter_map(|n| node.series.get(*n).map(|s| ((*n).to_owned(), s.clone())))
-        .collect();
-    Node {
-        key: node.key,
-        kind,
-        options: node.options.clone(),
-        series,
-        statics: node.statics.clone(),
-        version,
-        seq: node.seq,
-    }
+    node.derive(kind, version, &TRANSFORMS)
 }
 
 /// The Meshes node of a body: evaluated vertices, the model's faces, the SMPL colour (default
@@ -80,17 +68,18 @@ pub(crate) fn mesh_node(
     version: u64,
 ) -> Node {
     let rows = lm.model.num_vertices();
-    let prev_series = previous.and_then(|mut p| p.series.remove("vertices"));
-    let mut mesh = like(node, NodeKind::Meshes, version);
-    mesh.series.insert(
-        "vertices".into(),
-        update_series(prev_series, old_vertices, vertices, rows),
-    );
-    mesh.statics.insert("faces".into(), lm.faces.clone());
-    if !mesh.statics.contains_key("color") {
-        mesh.statics.insert("color".into(), lm.default_color.clone());
+    let prev_series = previous.and_then(|p| p.into_series(field::VERTICES));
+    let mesh = like(node, NodeKind::Meshes, version)
+        .with_series(
+            field::VERTICES,
+            update_series(prev_series, old_vertices, vertices, rows),
+        )
+        .with_static(field::FACES, lm.faces.clone());
+    if mesh.color_array().is_some() {
+        mesh
+    } else {
+        mesh.with_static(opt::COLOR, lm.default_color.clone())
     }
-    mesh
 }
 
 /// The Skeletons node of a body: the first `J_body + 1` joints (`old` → `frames`, prefixes of
@@ -105,15 +94,13 @@ pub(crate) fn skeleton_node(
     radius: f32,
     version: u64,
 ) -> Node {
-    let prev_series = previous.and_then(|mut p| p.series.remove("joint_positions"));
-    let mut sk = like(node, NodeKind::Skeletons, version);
-    sk.statics.remove("color");
-    sk.series.insert(
-        "joint_positions".into(),
-        update_series(prev_series, old, frames, lm.skeleton_joints),
-    );
-    sk.statics.insert("joint_connections".into(), lm.bones.clone());
-    sk.options
-        .insert("radius".into(), meshcast_protocol::Value::Float(f64::from(radius)));
-    sk
+    let prev_series = previous.and_then(|p| p.into_series(field::JOINT_POSITIONS));
+    like(node, NodeKind::Skeletons, version)
+        .without_static(opt::COLOR)
+        .with_series(
+            field::JOINT_POSITIONS,
+            update_series(prev_series, old, frames, lm.skeleton_joints),
+        )
+        .with_static(field::JOINT_CONNECTIONS, lm.bones.clone())
+        .with_option("radius", meshcast_protocol::Value::Float(f64::from(radius)))
 }

@@ -4,7 +4,7 @@
 use meshcast_protocol::{NdArray, NodeKind};
 use meshcast_smpl::{SmplError, SmplModel};
 
-use crate::render::node_data::default_color;
+use crate::core::defaults;
 
 /// A model ready to evaluate and draw.
 pub(crate) struct LoadedModel {
@@ -41,7 +41,7 @@ impl LoadedModel {
             .flat_map(|(c, &p)| [i64::from(p), c as i64])
             .collect();
         let bones = NdArray::from_i64(&[pairs.len() / 2, 2], &pairs).map_err(bad)?;
-        let default_color = NdArray::from_f32(&[4], &default_color(NodeKind::Smpl)).map_err(bad)?;
+        let default_color = NdArray::from_f32(&[4], &defaults::color(NodeKind::Smpl)).map_err(bad)?;
         Ok(LoadedModel {
             model,
             faces,

@@ -2,6 +2,7 @@
 //! `<root>/<model_type>/<MODEL>_<GENDER>.npz` (SMPL-H has no neutral model: female, as smplx does).
 
 use meshcast_protocol::{SmplModelType, Value};
+use meshcast_scene::opt;
 use meshcast_scene::Node;
 
 /// A body model's gender (the `gender` option).
@@ -59,17 +60,16 @@ impl ModelFile {
     /// The file an SMPL node needs (its `model_type` and `gender` options, defaults "smpl" and
     /// "neutral"); `None` for other kinds or values the protocol would have rejected.
     pub fn of(node: &Node) -> Option<ModelFile> {
-        if node.kind != meshcast_protocol::NodeKind::Smpl {
+        if node.kind() != meshcast_protocol::NodeKind::Smpl {
             return None;
         }
         let opt = |name: &str, default: &'static str| {
-            node.options
-                .get(name)
+            node.option(name)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| default.to_owned())
         };
-        let model_type = SmplModelType::parse(&opt("model_type", "smpl"))?;
+        let model_type = SmplModelType::parse(&opt(opt::MODEL_TYPE, "smpl"))?;
         let gender = Gender::parse(&opt("gender", "neutral"))?;
         Some(ModelFile::new(model_type, gender))
     }

@@ -1,12 +1,13 @@
-//! The user's commands, shared by keyboard shortcuts and buttons.
+//! The user's commands, shared by keyboard shortcuts and buttons: most become a core
+//! [`Action`]; the page's own (help, go-to box, screenshot) stay here.
 
-use crate::render::LightMode;
+use crate::core::Action;
 
 use super::{screenshot, ui, Shared};
 
 /// A command from a key or a button.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Command {
     /// Space: play/pause.
     TogglePlay,
     /// `.` / ArrowRight (paused only).
@@ -42,85 +43,80 @@ pub enum Action {
 }
 
 /// The action of a key (`KeyboardEvent.key`), if any.
-pub fn for_key(key: &str) -> Option<Action> {
+pub fn for_key(key: &str) -> Option<Command> {
     Some(match key {
-        " " | "Spacebar" => Action::TogglePlay,
-        "." | "ArrowRight" => Action::NextFrame,
-        "," | "ArrowLeft" => Action::PreviousFrame,
-        "g" | "G" => Action::GoToFrame,
-        "x" | "X" => Action::CenterSelection,
-        "a" | "A" => Action::FitScene,
-        "f" | "F" => Action::ToggleFlat,
-        "e" | "E" => Action::ToggleEdges,
-        "p" | "P" => Action::Screenshot,
-        "o" | "O" => Action::ToggleOrtho,
-        "d" | "D" => Action::ToggleDark,
-        "h" | "H" | "?" => Action::ToggleHelp,
-        "r" | "R" => Action::ResetCamera,
-        "c" | "C" => Action::CycleCameraMode,
-        "Escape" => Action::Escape,
+        " " | "Spacebar" => Command::TogglePlay,
+        "." | "ArrowRight" => Command::NextFrame,
+        "," | "ArrowLeft" => Command::PreviousFrame,
+        "g" | "G" => Command::GoToFrame,
+        "x" | "X" => Command::CenterSelection,
+        "a" | "A" => Command::FitScene,
+        "f" | "F" => Command::ToggleFlat,
+        "e" | "E" => Command::ToggleEdges,
+        "p" | "P" => Command::Screenshot,
+        "o" | "O" => Command::ToggleOrtho,
+        "d" | "D" => Command::ToggleDark,
+        "h" | "H" | "?" => Command::ToggleHelp,
+        "r" | "R" => Command::ResetCamera,
+        "c" | "C" => Command::CycleCameraMode,
+        "Escape" => Command::Escape,
         _ => return None,
     })
 }
 
-/// Runs an action. Work that may dispatch DOM events synchronously (focus, downloads) happens
+impl Command {
+    /// The core action of this command, or `None` for the page's own commands.
+    fn action(self, now_ms: f64) -> Option<Action> {
+        Some(match self {
+            Command::TogglePlay => Action::TogglePlay,
+            Command::NextFrame => Action::Step { forward: true },
+            Command::PreviousFrame => Action::Step { forward: false },
+            Command::CenterSelection => Action::CenterSelection { now_ms },
+            Command::FitScene => Action::FitScene { by_user: true },
+            Command::ToggleFlat => Action::ToggleMeshFlag { edges: false },
+            Command::ToggleEdges => Action::ToggleMeshFlag { edges: true },
+            Command::ToggleOrtho => Action::ToggleOrtho,
+            Command::ToggleDark => Action::ToggleDark,
+            Command::ToggleFloor => Action::ToggleFloor,
+            Command::ResetCamera => Action::ResetCamera,
+            Command::CycleCameraMode => Action::CycleCameraMode,
+            Command::GoToFrame | Command::Screenshot | Command::ToggleHelp | Command::Escape => return None,
+        })
+    }
+}
+
+/// Runs a command. Work that may dispatch DOM events synchronously (focus, downloads) happens
 /// after the app is released.
-pub fn run(app: &Shared, action: Action) {
+pub fn run(app: &Shared, command: Command) {
     let Ok(mut a) = app.try_borrow_mut() else { return };
-    a.dirty.redraw = true;
-    match action {
-        Action::TogglePlay => {
-            let playing = !a.playback.playing();
-            a.set_playing(playing);
-        }
-        Action::NextFrame => a.step(true),
-        Action::PreviousFrame => a.step(false),
-        Action::GoToFrame => {
+    if let Some(action) = command.action(super::net::now_ms()) {
+        a.act(action);
+        return;
+    }
+    match command {
+        Command::GoToFrame => {
             drop(a);
             ui::open_goto(app);
         }
-        Action::CenterSelection => {
-            a.camera_moved_by_user();
-            a.fit_selection_animated(super::net::now_ms());
-        }
-        Action::FitScene => {
-            a.camera_moved_by_user();
-            a.fit_scene();
-        }
-        Action::ToggleFlat => a.toggle_mesh_flag(false),
-        Action::ToggleEdges => a.toggle_mesh_flag(true),
-        Action::Screenshot => {
+        Command::Screenshot => {
             drop(a);
             screenshot::download(app);
         }
-        Action::ToggleOrtho => a.camera.orthographic = !a.camera.orthographic,
-        Action::ToggleDark => {
-            let dark = a.opts.light_mode != LightMode::Dark;
-            a.set_light_mode(if dark { LightMode::Dark } else { LightMode::Default });
-        }
-        Action::ToggleFloor => a.opts.show_floor = !a.opts.show_floor,
-        Action::ToggleHelp => {
+        Command::ToggleHelp => {
             drop(a);
             ui::toggle_help(app, None);
         }
-        Action::ResetCamera => {
-            a.camera_moved_by_user();
-            a.camera.reset();
-        }
-        Action::CycleCameraMode => {
-            let next = a.camera.mode.next();
-            a.camera.set_mode(next);
-        }
-        Action::Escape => {
+        Command::Escape => {
             let overlay_open = a.help_open || !a.ui.overlays.goto_closed();
             if overlay_open {
                 drop(a);
                 ui::toggle_help(app, Some(false));
                 ui::close_goto(app);
             } else {
-                a.select(None);
+                a.act(Action::Select(None));
             }
         }
+        _ => {}
     }
 }
 

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{net::now_ms, page_state, ui, Shared};
+use crate::core::Changed;
 
 type FrameCallback = Closure<dyn FnMut(f64)>;
 
@@ -40,53 +41,24 @@ fn tick(app: &Shared, ts_ms: f64) {
         if a.gpu.resize(w, h) {
             let a = &mut *a;
             a.renderer.resize(&a.gpu.device, w, h);
+            // The new size needs a new picture.
             a.dirty.redraw = true;
         }
     }
-    let before = a.frame();
-    let n = a.scene.n_frames();
-    let f = a.playback.advance(ts_ms / 1000.0, n);
-    a.scene.set_frame(f as i64);
-    if f != before {
-        a.dirty.redraw = true;
-        if a.opts.selected.is_some() {
-            a.dirty.details = true;
-        }
+    let mut changed = a.core.advance(ts_ms / 1000.0);
+    // While playing, the properties panel follows the selected node's frame.
+    if changed.contains(Changed::FRAME) && a.core.selected().is_some() {
+        changed |= Changed::NODE_DATA;
     }
     // The animated "centre on selection" renders every frame until it ends.
-    a.step_camera_anim(t0);
+    changed |= a.core.step_camera_anim(t0);
+    a.note(changed);
     let presented = std::mem::take(&mut a.dirty.redraw) && a.render();
     let now = now_ms();
     ui::refresh(&mut a, now);
     let end = now_ms();
-    let doc = a.ui.doc.clone();
-    let s = &mut a.stats;
-    if presented {
-        s.frames_rendered += 1;
-        s.cpu_ms_last = end - t0;
-        s.cpu_ms_sum += s.cpu_ms_last;
-        s.cpu_frames += 1;
-        s.fps_window.1 += 1;
-        page_state::set(&doc, "framesRendered", &s.frames_rendered.to_string());
-        if s.first_frame_ms.is_none() {
-            s.first_frame_ms = Some(end);
-            page_state::set(&doc, "firstFrameMs", &format!("{end:.0}"));
-            page_state::set(&doc, "firstFrame", "1");
-        }
-    }
-    let window_ms = end - s.fps_window.0;
-    if window_ms >= 1000.0 {
-        s.fps = s.fps_window.1 as f64 * 1000.0 / window_ms;
-        s.fps_window = (end, 0);
-    }
-    let nodes = a.scene.len().to_string();
-    page_state::set(&doc, "nodes", &nodes);
-    let sel = a
-        .opts
-        .selected
-        .map(|k| format!("{}:{}", k.client, k.uid))
-        .unwrap_or_default();
-    page_state::set(&doc, "selected", &sel);
+    a.core.stats_mut().frame_done(presented, end - t0, end);
+    page_state::sync(&a);
     drop(a);
     super::models::spawn_fetches(app);
 }

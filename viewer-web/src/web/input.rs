@@ -15,12 +15,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
 
-use crate::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
-use crate::picking;
+use crate::core::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
+use crate::geometry::picking;
 
-use super::actions::{self, Action};
+use super::actions::{self, Command};
 use super::dom::{on, on_active};
+use super::emit::Emitter;
 use super::Shared;
+use crate::core::Action;
 
 /// How far a press may move and still count as a click.
 const CLICK_SLOP_PX: f64 = 4.0;
@@ -71,6 +73,8 @@ fn offset(canvas: &Element, ev: &PointerEvent) -> (f64, f64) {
 /// Attaches the canvas and keyboard handlers.
 pub fn wire(app: &Shared) -> Result<(), JsValue> {
     let canvas = app.borrow().ui.canvas.clone();
+    let doc = app.borrow().ui.doc.clone();
+    let app = &Emitter::new(app);
     let state = Rc::new(RefCell::new(Pointers::default()));
 
     {
@@ -107,14 +111,16 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 p.1 = x;
                 p.2 = y;
             }
-            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let a = &app;
             let h = f64::from(c.client_height()).max(1.0) as f32;
             if s.active.len() >= 2 {
                 if let (Some((d0, mx0, my0)), Some((d1, mx1, my1))) = (s.pinch, s.two()) {
-                    a.camera_moved_by_user();
-                    a.camera.zoom(((d0 - d1) * PINCH_GAIN) as f32);
-                    a.camera.pan((mx1 - mx0) as f32, (my1 - my0) as f32, h);
-                    a.dirty.redraw = true;
+                    a.emit(Action::Pinch {
+                        zoom: ((d0 - d1) * PINCH_GAIN) as f32,
+                        dx: (mx1 - mx0) as f32,
+                        dy: (my1 - my0) as f32,
+                        viewport_h: h,
+                    });
                 }
                 s.pinch = s.two();
                 return;
@@ -124,13 +130,11 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
                 s.dragged = true;
             }
             if s.dragged {
-                a.camera_moved_by_user();
                 let (dx, dy) = ((x - px) as f32, (y - py) as f32);
-                match mode {
-                    Drag::Orbit => a.camera.orbit(dx, dy),
-                    Drag::Pan => a.camera.pan(dx, dy, h),
-                }
-                a.dirty.redraw = true;
+                a.emit(match mode {
+                    Drag::Orbit => Action::Orbit { dx, dy },
+                    Drag::Pan => Action::Pan { dx, dy, viewport_h: h },
+                });
             }
         })?;
     }
@@ -169,16 +173,11 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             let speed = wheel_speed(w.shift_key(), w.ctrl_key());
             // Shift+wheel may arrive as horizontal scrolling (some platforms swap the axes).
             let delta = if w.delta_y() == 0.0 { w.delta_x() } else { w.delta_y() };
-            if let Ok(mut a) = app.try_borrow_mut() {
-                a.camera_moved_by_user();
-                a.camera.zoom((delta * scale) as f32 * speed);
-                a.dirty.redraw = true;
-            }
+            app.emit(Action::Zoom((delta * scale) as f32 * speed));
         })?;
     }
     on(&canvas, "contextmenu", |ev| ev.prevent_default())?;
 
-    let doc = app.borrow().ui.doc.clone();
     let a = app.clone();
     on_active(&doc, "keydown", move |ev| on_key(&a, &ev))?;
     Ok(())
@@ -199,17 +198,20 @@ fn wheel_speed(shift: bool, ctrl: bool) -> f32 {
 
 /// Casts a ray through (x, y) (CSS px in the canvas) and selects what it hits, or clears the
 /// selection on empty space.
-fn pick_at(app: &Shared, canvas: &Element, x: f64, y: f64) {
-    let Ok(mut a) = app.try_borrow_mut() else { return };
+fn pick_at(emit: &Emitter, canvas: &Element, x: f64, y: f64) {
     let (w, h) = (
         f64::from(canvas.client_width()).max(1.0),
         f64::from(canvas.client_height()).max(1.0),
     );
     let ndc_x = (x / w * 2.0 - 1.0) as f32;
     let ndc_y = (1.0 - y / h * 2.0) as f32;
-    let (origin, dir) = a.camera.ray(ndc_x, ndc_y, (w / h) as f32);
-    let hit = picking::pick_with_bodies(&a.scene, &a.smpl.bodies, a.frame(), &a.opts, origin, dir);
-    a.select(hit);
+    let Some(hit) = emit.read(|a| {
+        let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
+        picking::pick(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir)
+    }) else {
+        return;
+    };
+    emit.emit(Action::Select(hit));
 }
 
 fn typing_in_field(ev: &Event) -> bool {
@@ -226,28 +228,25 @@ fn typing_in_field(ev: &Event) -> bool {
         || t.dyn_ref::<HtmlElement>().is_some_and(|h| h.is_content_editable())
 }
 
-fn on_key(app: &Shared, ev: &Event) {
+fn on_key(emit: &Emitter, ev: &Event) {
     let Some(k) = ev.dyn_ref::<KeyboardEvent>() else { return };
     if k.ctrl_key() || k.meta_key() || k.alt_key() || typing_in_field(ev) {
         return;
     }
     let key = k.key();
-    if let Ok(mut a) = app.try_borrow_mut() {
-        if a.camera.mode == CameraMode::FirstPerson {
-            if let Some((forward, right, up)) = actions::walk_for_key(&key) {
-                ev.prevent_default();
-                a.camera_moved_by_user();
-                a.camera.walk(forward, right, up);
-                a.dirty.redraw = true;
-                return;
-            }
+    let first_person = emit.read(|a| a.core.camera().mode == CameraMode::FirstPerson);
+    if first_person == Some(true) {
+        if let Some((forward, right, up)) = actions::walk_for_key(&key) {
+            ev.prevent_default();
+            emit.emit(Action::Walk(forward, right, up));
+            return;
         }
     }
     let Some(action) = actions::for_key(&key) else { return };
     // Space on a focused button would click it as well: handle it here only.
     ev.prevent_default();
-    actions::run(app, action);
-    if action == Action::Escape {
+    emit.command(action);
+    if action == Command::Escape {
         ev.stop_propagation();
     }
 }

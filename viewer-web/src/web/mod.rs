@@ -4,15 +4,15 @@
 //! - `params`: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
 //! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2.
 //! - `net`: the WebSocket to the relay, reconnecting with backoff.
-//! - `actions`: the user's commands (keyboard shortcuts and buttons).
+//! - `actions`: the user's commands (keyboard shortcuts and buttons); `emit`: the `Emitter`
+//!   through which panels and input hand `core::Action`s to the viewer.
 //! - `app`: the viewer's state (scene, playback, camera, view options) and what changes it.
 //! - `frame_loop`: `requestAnimationFrame`: advance playback, upload, render, refresh the UI.
 //! - `input`: mouse, touch and keyboard.
 //! - `edits`: local edits of a node (affine, colour) from the properties panel.
 //! - `models`: SMPL bodies: evaluation before upload, model files fetched from the relay.
 //! - `ui`: the HTML beside the canvas; `dom`: small web-sys helpers.
-//! - `page_state`: what the page exposes to tests and scripts (`data-*` on `<body>`,
-//!   `window.__meshcast`).
+//! - `page_state`: the `data-*` attributes on `<body>`, written from the state each frame.
 //! - `screenshot`: PNG download of the canvas.
 //! - `custom`: customising: Rust message handlers, `window.meshcast`, plugins, user panels,
 //!   messages to clients. Its public items are re-exported here: the viewer as a library.
@@ -21,7 +21,8 @@ mod actions;
 mod app;
 mod custom;
 mod dom;
-mod edits;
+mod emit;
+
 mod frame_loop;
 mod gpu;
 mod input;
@@ -88,17 +89,14 @@ async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
         .get_element_by_id("meshcast")
         .ok_or("the page has no element with id 'meshcast'")?;
     let ui = ui::Ui::build(&document, &root)?;
-    page_state::set(&document, "connection", "connecting");
     let canvas: web_sys::HtmlCanvasElement = ui.canvas.clone().dyn_into()?;
     ui::sync_canvas_size(&window, &canvas);
     let gpu = gpu::Gpu::new(&canvas, params.backend, params.msaa)
         .await
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    page_state::set(&document, "backend", gpu.backend.name());
     let app: Shared = Rc::new(RefCell::new(App::new(gpu, ui, params.clone())));
     ui::wire(&app)?;
     input::wire(&app)?;
-    page_state::expose(&app)?;
     app.borrow_mut().ext.handler = builder.handler;
     custom::js_api::expose(&app)?;
     frame_loop::start(app.clone())?;
@@ -107,7 +105,7 @@ async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
     }
     custom::plugins::announce_ready();
     // Plugins register their handlers before the first message arrives.
-    custom::plugins::load_requested().await;
+    custom::plugins::load_requested(&app).await;
     net::spawn(app, params.relay_url.clone());
     Ok(())
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::smpl_bodies::{ModelFile, SmplBodies};
 
-use super::{net::now_ms, page_state, Shared};
+use super::{net::now_ms, Shared};
 
 /// The page's SMPL state.
 #[derive(Default)]
@@ -70,7 +70,8 @@ pub fn spawn_fetches(app: &Shared) {
                     a.smpl.bodies.model_missing(file, shown, reason);
                 }
             }
-            a.scene_changed();
+            let c = a.core.scene_changed();
+            a.note(c);
         });
     }
 }
@@ -103,9 +104,9 @@ pub fn show_message(app: &mut super::app::App, message: Option<String>) {
     if app.smpl.message == message {
         return;
     }
-    if message.is_some() || app.last_error == app.smpl.message {
-        app.last_error = message.clone();
+    if message.is_some() || app.core.last_error() == app.smpl.message.as_deref() {
+        let c = app.core.set_error(message.clone());
+        app.note(c);
     }
-    page_state::set(&app.ui.doc, "smplError", message.as_deref().unwrap_or(""));
     app.smpl.message = message;
 }

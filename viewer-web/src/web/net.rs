@@ -10,8 +10,8 @@ use gloo_net::websocket::{futures::WebSocket, Message};
 use meshcast_protocol::RelayToViewer;
 use wasm_bindgen::prelude::*;
 
-use super::app::ConnState;
 use super::Shared;
+use crate::core::ConnState;
 
 /// First reconnect delay.
 const BACKOFF_START_MS: f64 = 250.0;
@@ -33,7 +33,8 @@ async fn run(app: Shared, url: String) {
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        app.borrow_mut().set_conn(ConnState::Connecting { attempt });
+        let c = app.borrow_mut().core.set_connection(ConnState::Connecting { attempt });
+        app.borrow_mut().note(c);
         let reason = match WebSocket::open(&url) {
             Ok(ws) => {
                 let stream = super::custom::outbox::attach(&app, ws);
@@ -49,7 +50,11 @@ async fn run(app: Shared, url: String) {
         let delay = backoff_ms(attempt.max(1));
         let at_ms = now_ms() + delay;
         tracing::info!("relay connection ended ({reason}); retrying in {delay} ms");
-        app.borrow_mut().set_conn(ConnState::Reconnecting { at_ms, reason });
+        let c = app
+            .borrow_mut()
+            .core
+            .set_connection(ConnState::Reconnecting { at_ms, reason });
+        app.borrow_mut().note(c);
         sleep_ms(delay).await;
     }
 }
@@ -67,17 +72,24 @@ async fn read(app: &Shared, mut ws: SplitStream<WebSocket>) -> (String, bool) {
                         said_hello |= matches!(m, RelayToViewer::Hello { .. });
                         let t1 = now_ms();
                         let mut a = app.borrow_mut();
-                        a.stats.bytes_received += len;
-                        a.on_relay(m);
-                        a.stats.decode_ms += t1 - t0;
-                        a.stats.apply_ms += now_ms() - t1;
+                        a.core.stats_mut().bytes_received += len;
+                        let relayed = a.core.on_relay(m);
+                        a.note(relayed.changed);
+                        if let Some(message) = relayed.message {
+                            super::custom::message::dispatch(&mut a, message);
+                        }
+                        let s = a.core.stats_mut();
+                        s.decode_ms += t1 - t0;
+                        s.apply_ms += now_ms() - t1;
                         drop(a);
                         super::custom::js_api::deliver(app);
                     }
                     Err(e) => {
                         let mut a = app.borrow_mut();
-                        a.stats.rejected += 1;
-                        a.last_error = Some(format!("undecodable relay message ({len} bytes): {e}"));
+                        let c = a
+                            .core
+                            .undecodable(format!("undecodable relay message ({len} bytes): {e}"));
+                        a.note(c);
                     }
                 }
             }

@@ -4,7 +4,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{page_state, ui, Shared};
+use super::{ui, Shared};
 
 /// Renders the current frame and starts the download of `meshcast-frame<N>.png`.
 pub fn download(app: &Shared) {
@@ -16,11 +16,7 @@ pub fn download(app: &Shared) {
         let Some(canvas) = ui::canvas(&a) else { return };
         (canvas, format!("meshcast-frame{:05}.png", a.frame()), a.ui.doc.clone())
     };
-    let count = doc
-        .body()
-        .and_then(|b| b.get_attribute("data-screenshots"))
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
+    let counter = app.clone();
     let cb = Closure::once_into_js(move |blob: JsValue| {
         let Some(blob) = blob.dyn_ref::<web_sys::Blob>() else {
             return;
@@ -35,7 +31,9 @@ pub fn download(app: &Shared) {
                 a.click();
             }
         }
-        page_state::set(&doc, "screenshots", &(count + 1).to_string());
+        if let Ok(mut a) = counter.try_borrow_mut() {
+            a.screenshots += 1;
+        }
         // Revoke later: the download reads the URL asynchronously.
         let revoke = Closure::once_into_js(move || {
             let _ = web_sys::Url::revoke_object_url(&url);

@@ -9,8 +9,9 @@ use meshcast_scene::{Node, NodeKey, Scene};
 
 use super::message::ClientMessage;
 use super::outbox::{self, SendError};
+use crate::core::{edits, Action, Edit};
 use crate::web::app::App;
-use crate::web::{edits, Shared};
+use crate::web::Shared;
 
 /// The built-in handling rejected a message (it was not applied).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,31 +32,25 @@ impl<'a> ViewerContext<'a> {
     /// creates, updates or deletes nodes, moves the frame. User messages have none (`Ok`).
     pub fn default(&mut self, msg: &ClientMessage) -> Result<(), MessageError> {
         if msg.is_user() {
-            self.app.stats.messages += 1;
+            self.app.core.count_message();
             return Ok(());
         }
-        let before = self.app.stats.rejected;
-        self.app.apply(msg.client, msg.envelope());
-        if self.app.stats.rejected > before {
-            Err(MessageError(self.app.last_error.clone().unwrap_or_default()))
-        } else {
-            Ok(())
-        }
+        super::message::builtin(self.app, msg.client, msg.envelope()).map_err(|e| MessageError(e.to_string()))
     }
 
     /// The scene.
     pub fn scene(&self) -> &Scene {
-        &self.app.scene
+        self.app.core.scene()
     }
 
     /// A node by key.
     pub fn node(&self, key: NodeKey) -> Option<&Node> {
-        self.app.scene.node(&key)
+        self.app.core.scene().node(&key)
     }
 
     /// The node `client` calls `uid` (aitviewer's `get_node_by_remote_uid(remote_uid, client)`).
     pub fn node_by_remote_uid(&self, uid: Uid, client: ClientId) -> Option<&Node> {
-        self.app.scene.node(&NodeKey { client, uid })
+        self.app.core.scene().node(&NodeKey { client, uid })
     }
 
     /// The frame shown now.
@@ -65,27 +60,27 @@ impl<'a> ViewerContext<'a> {
 
     /// The producer clients connected now.
     pub fn clients(&self) -> Vec<ClientInfo> {
-        self.app.clients.values().cloned().collect()
+        self.app.core.clients().values().cloned().collect()
     }
 
     /// The selected node.
     pub fn selected(&self) -> Option<NodeKey> {
-        self.app.opts.selected
+        self.app.core.selected()
     }
 
     /// Selects a node (outlined, shown in the properties panel), or clears the selection.
     pub fn select(&mut self, key: Option<NodeKey>) {
-        self.app.select(key);
+        self.app.act(Action::Select(key));
     }
 
     /// Whether a node is shown (not hidden by the user or a handler).
     pub fn is_visible(&self, key: NodeKey) -> bool {
-        !self.app.opts.hidden.contains(&key)
+        !self.app.core.view().is_hidden(&key)
     }
 
     /// Shows or hides a node.
     pub fn set_visible(&mut self, key: NodeKey, visible: bool) {
-        self.app.set_visible(key, visible);
+        self.app.act(Action::SetVisible(key, visible));
     }
 
     /// A node's uniform colour (RGBA 0–1), `None` for per-element colours or no such node.
@@ -99,8 +94,7 @@ impl<'a> ViewerContext<'a> {
         if self.node(key).is_none() {
             return false;
         }
-        edits::set_color(&mut self.app.scene, &key, rgba);
-        self.edited();
+        self.app.act(Action::Edit(key, Edit::Color(rgba)));
         true
     }
 
@@ -115,9 +109,7 @@ impl<'a> ViewerContext<'a> {
         if self.node(key).is_none() || p.iter().any(|c| !c.is_finite()) {
             return false;
         }
-        let frame = self.app.frame();
-        edits::set_position(&mut self.app.scene, &key, frame, p);
-        self.edited();
+        self.app.act(Action::Edit(key, Edit::Position(p)));
         true
     }
 
@@ -127,43 +119,34 @@ impl<'a> ViewerContext<'a> {
         if self.node(key).is_none() {
             return false;
         }
-        // The app knows how to fit the camera to the selection (SMPL bodies included): use it
-        // without changing what is selected.
-        let selected = self.app.opts.selected.replace(key);
-        self.app.fit_selection();
-        self.app.opts.selected = selected;
+        self.app.act(Action::CenterOn(key));
         true
     }
 
     /// Points the camera at the whole visible scene.
     pub fn fit_scene(&mut self) {
-        self.app.fit_scene();
+        self.app.act(Action::FitScene { by_user: false });
     }
 
     /// Jumps to a frame (clamped to the scene's frames).
     pub fn set_frame(&mut self, frame: i64) {
-        self.app.set_frame(frame);
+        self.app.act(Action::SetFrame(frame));
     }
 
     /// Whether playback runs.
     pub fn playing(&self) -> bool {
-        self.app.playback.playing()
+        self.app.core.playback().playing()
     }
 
     /// Starts or pauses playback.
     pub fn set_playing(&mut self, playing: bool) {
-        self.app.set_playing(playing);
+        self.app.act(Action::SetPlaying(playing));
     }
 
     /// Sends any value to one producer client (`Some(id)`) or to all (`None`); they receive it
     /// from `get_message()` / `process_messages()` (aitviewer's `Viewer.send_message`).
     pub fn send_to_clients(&mut self, payload: impl Into<Value>, client: Option<ClientId>) -> Result<(), SendError> {
         outbox::send(self.app, client, payload.into())
-    }
-
-    fn edited(&mut self) {
-        self.app.dirty.details = true;
-        self.app.dirty.redraw = true;
     }
 }
 

@@ -1,6 +1,8 @@
 //! `window.meshcast`: the page's JavaScript API for customising the viewer without Rust (see
-//! `docs/customising.md` for the reference). Registered before the viewer connects; the
-//! `meshcast:ready` event on `window` says it is there.
+//! `docs/customising.md` for the reference), and `window.__meshcast`, the test hooks: both built
+//! from the one table in [`super::js_table`]. Registered before the viewer connects; the
+//! `meshcast:ready` event on `window` says it is there. This module holds what the entries share:
+//! argument parsing, values to JavaScript, and the delivery of messages to JavaScript handlers.
 //!
 //! Node arguments are either a node object (anything with `client` and `uid`, such as what
 //! `nodes()` returns) or two numbers `client, uid`. Functions that change the viewer throw an
@@ -8,23 +10,20 @@
 //! viewer itself never does when it calls the message handlers.
 
 use js_sys::{Array, Function, Object, Reflect};
-use meshcast_protocol::ClientId;
 use meshcast_scene::{Node, NodeKey};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::context::ViewerContext;
-use super::js_value::{from_js, to_js};
+use super::js_table::{Scope, API};
+use super::js_value::to_js;
 use super::message::ClientMessage;
-use super::outbox::SendError;
-use super::panels;
 use crate::web::app::App;
 use crate::web::Shared;
 
 /// The version of the API (bumped on incompatible changes).
 pub const API_VERSION: u32 = 1;
 
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+pub(super) fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in pairs {
         let _ = Reflect::set(&o, &JsValue::from_str(k), v);
@@ -32,19 +31,19 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-fn num(v: f64) -> JsValue {
+pub(super) fn num(v: f64) -> JsValue {
     JsValue::from_f64(v)
 }
 
-fn floats(v: &[f32]) -> JsValue {
+pub(super) fn floats(v: &[f32]) -> JsValue {
     v.iter().map(|c| num(f64::from(*c))).collect::<Array>().into()
 }
 
-fn type_error(msg: &str) -> JsValue {
+pub(super) fn type_error(msg: &str) -> JsValue {
     js_sys::TypeError::new(msg).into()
 }
 
-fn busy() -> JsValue {
+pub(super) fn busy() -> JsValue {
     js_sys::Error::new("the meshcast viewer is busy (called from inside Rust code that holds it)").into()
 }
 
@@ -65,26 +64,26 @@ pub fn message_to_js(m: &ClientMessage) -> JsValue {
 }
 
 /// `{client, uid, kind, name, frames, visible, selected, color, position}` of a node.
-fn node_to_js(app: &App, n: &Node) -> JsValue {
+pub(super) fn node_to_js(app: &App, n: &Node) -> JsValue {
     let frame = app.frame();
     obj(&[
-        ("client", num(n.key.client as f64)),
-        ("uid", num(n.key.uid as f64)),
-        ("kind", JsValue::from_str(n.kind.name())),
+        ("client", num(n.key().client as f64)),
+        ("uid", num(n.key().uid as f64)),
+        ("kind", JsValue::from_str(n.kind().name())),
         ("name", JsValue::from_str(n.name())),
         ("frames", num(n.n_frames() as f64)),
-        ("visible", JsValue::from_bool(!app.opts.hidden.contains(&n.key))),
-        ("selected", JsValue::from_bool(app.opts.selected == Some(n.key))),
+        ("visible", JsValue::from_bool(!app.core.view().is_hidden(&n.key()))),
+        ("selected", JsValue::from_bool(app.core.selected() == Some(n.key()))),
         (
             "color",
-            crate::web::edits::color(n).map_or(JsValue::NULL, |c| floats(&c)),
+            crate::core::edits::color(n).map_or(JsValue::NULL, |c| floats(&c)),
         ),
-        ("position", floats(&crate::web::edits::position(n, frame))),
+        ("position", floats(&crate::core::edits::position(n, frame))),
     ])
 }
 
 /// A whole number >= 0 (an id).
-fn id_of(v: &JsValue) -> Option<u64> {
+pub(super) fn id_of(v: &JsValue) -> Option<u64> {
     v.as_f64()
         .filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f <= 9_007_199_254_740_991.0)
         .map(|f| f as u64)
@@ -92,7 +91,7 @@ fn id_of(v: &JsValue) -> Option<u64> {
 
 /// The node named by the arguments from index `i` (a node object, or `client, uid`) and the
 /// index of the next argument.
-fn key_arg(args: &Array, i: u32) -> Result<(NodeKey, u32), JsValue> {
+pub(super) fn key_arg(args: &Array, i: u32) -> Result<(NodeKey, u32), JsValue> {
     let first = args.get(i);
     if first.is_object() {
         let get = |k: &str| Reflect::get(&first, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
@@ -108,7 +107,7 @@ fn key_arg(args: &Array, i: u32) -> Result<(NodeKey, u32), JsValue> {
 }
 
 /// Three or four finite numbers from a JavaScript array.
-fn vec_arg<const N: usize>(v: &JsValue, what: &str) -> Result<[f32; N], JsValue> {
+pub(super) fn vec_arg<const N: usize>(v: &JsValue, what: &str) -> Result<[f32; N], JsValue> {
     let bad = || type_error(&format!("{what} must be an array of {N} numbers"));
     if !Array::is_array(v) && !js_sys::ArrayBuffer::is_view(v) {
         return Err(bad());
@@ -137,248 +136,36 @@ fn vec_arg<const N: usize>(v: &JsValue, what: &str) -> Result<[f32; N], JsValue>
 type Api = dyn Fn(JsValue, JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>;
 
 /// A JavaScript function of up to four arguments over the shared app.
-fn func(app: &Shared, f: impl Fn(&Shared, &Array) -> Result<JsValue, JsValue> + 'static) -> Function {
+pub(super) fn func(app: &Shared, f: impl Fn(&Shared, &Array) -> Result<JsValue, JsValue> + 'static) -> Function {
     let app = app.clone();
     Closure::<Api>::new(move |a: JsValue, b: JsValue, c: JsValue, d: JsValue| f(&app, &Array::of4(&a, &b, &c, &d)))
         .into_js_value()
         .unchecked_into()
 }
 
-/// A function that reads the app.
-fn query(app: &Shared, f: impl Fn(&App, &Array) -> Result<JsValue, JsValue> + 'static) -> Function {
-    func(app, move |app, args| {
-        let a = app.try_borrow().map_err(|_| busy())?;
-        f(&a, args)
-    })
-}
-
-/// A function that acts through a [`ViewerContext`]; returns `undefined` unless `f` says.
-fn action(app: &Shared, f: impl Fn(&mut ViewerContext<'_>, &Array) -> Result<JsValue, JsValue> + 'static) -> Function {
-    func(app, move |app, args| {
-        let mut a = app.try_borrow_mut().map_err(|_| busy())?;
-        f(&mut ViewerContext::new(&mut a), args)
-    })
-}
-
-/// Installs `window.meshcast`.
+/// Installs `window.meshcast` (the [`Scope::Public`] entries of [`API`], frozen, plus
+/// `version`) and `window.__meshcast` (every entry: the test hooks). Both objects call the same
+/// functions, so they validate arguments and fail alike.
 pub fn expose(app: &Shared) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let api = Object::new();
-    let put = |name: &str, v: &JsValue| Reflect::set(&api, &JsValue::from_str(name), v).map(|_| ());
-    put("version", &num(f64::from(API_VERSION)))?;
-
-    // Messages.
-    put(
-        "onMessage",
-        &func(app, |app, args| {
-            let f: Function = args
-                .get(0)
-                .dyn_into()
-                .map_err(|_| type_error("onMessage(handler) needs a function"))?;
-            app.try_borrow_mut()
-                .map_err(|_| busy())?
-                .ext
-                .js_handlers
-                .push(f.clone());
-            // The returned function unregisters the handler.
-            Ok(func(app, move |app, _| {
-                remove_handler(app, &f)?;
-                Ok(JsValue::UNDEFINED)
-            })
-            .into())
-        }),
-    )?;
-    put(
-        "offMessage",
-        &func(app, |app, args| {
-            remove_handler(app, &args.get(0))?;
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-    put(
-        "sendToClients",
-        &action(app, |v, args| {
-            let payload = from_js(&args.get(0)).map_err(|e| type_error(&format!("sendToClients: {e}")))?;
-            let target = args.get(1);
-            let client: Option<ClientId> = if target.is_null() || target.is_undefined() {
-                None
-            } else {
-                Some(id_of(&target).ok_or_else(|| type_error("sendToClients: client must be a client id or null"))?)
-            };
-            match v.send_to_clients(payload, client) {
-                Ok(()) => Ok(JsValue::TRUE),
-                Err(SendError::NotConnected) => Ok(JsValue::FALSE),
-                Err(e) => Err(js_sys::Error::new(&e.to_string()).into()),
-            }
-        }),
-    )?;
-
-    // Queries.
-    put(
-        "nodes",
-        &query(app, |a, _| {
-            Ok(a.scene
-                .nodes()
-                .into_iter()
-                .map(|n| node_to_js(a, n))
-                .collect::<Array>()
-                .into())
-        }),
-    )?;
-    put(
-        "node",
-        &query(app, |a, args| {
-            let (key, _) = key_arg(args, 0)?;
-            Ok(a.scene.node(&key).map_or(JsValue::NULL, |n| node_to_js(a, n)))
-        }),
-    )?;
-    put(
-        "nodeByRemoteUid",
-        &query(app, |a, args| {
-            let uid = id_of(&args.get(0)).ok_or_else(|| type_error("nodeByRemoteUid(uid, client) needs a uid"))?;
-            let client = args.get(1);
-            let node = if client.is_null() || client.is_undefined() {
-                a.scene.nodes().into_iter().find(|n| n.key.uid == uid)
-            } else {
-                let client = id_of(&client).ok_or_else(|| type_error("client must be a client id"))?;
-                a.scene.node(&NodeKey { client, uid })
-            };
-            Ok(node.map_or(JsValue::NULL, |n| node_to_js(a, n)))
-        }),
-    )?;
-    put(
-        "selected",
-        &query(app, |a, _| {
-            Ok(a.opts
-                .selected
-                .and_then(|k| a.scene.node(&k))
-                .map_or(JsValue::NULL, |n| node_to_js(a, n)))
-        }),
-    )?;
-    put("currentFrame", &query(app, |a, _| Ok(num(a.frame() as f64))))?;
-    put("nFrames", &query(app, |a, _| Ok(num(a.scene.n_frames() as f64))))?;
-    put(
-        "playing",
-        &query(app, |a, _| Ok(JsValue::from_bool(a.playback.playing()))),
-    )?;
-    put("connection", &query(app, |a, _| Ok(JsValue::from_str(a.conn.name()))))?;
-    put(
-        "clients",
-        &query(app, |a, _| {
-            Ok(a.clients
-                .values()
-                .map(|c| {
-                    obj(&[
-                        ("id", num(c.id as f64)),
-                        ("addr", JsValue::from_str(&c.addr)),
-                        ("format", JsValue::from_str(&c.format)),
-                    ])
-                })
-                .collect::<Array>()
-                .into())
-        }),
-    )?;
-
-    // Actions.
-    put(
-        "select",
-        &action(app, |v, args| {
-            let first = args.get(0);
-            if first.is_null() || first.is_undefined() {
-                v.select(None);
-            } else {
-                let (key, _) = key_arg(args, 0)?;
-                v.select(Some(key));
-            }
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-    put(
-        "setVisible",
-        &action(app, |v, args| {
-            let (key, i) = key_arg(args, 0)?;
-            v.set_visible(key, args.get(i).is_truthy());
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-    put(
-        "setColor",
-        &action(app, |v, args| {
-            let (key, i) = key_arg(args, 0)?;
-            let c = args.get(i);
-            let len = Reflect::get(&c, &"length".into()).ok().and_then(|l| l.as_f64());
-            let rgba = if len == Some(3.0) {
-                let [r, g, b] = vec_arg::<3>(&c, "the colour")?;
-                [r, g, b, 1.0]
-            } else {
-                vec_arg::<4>(&c, "the colour (RGBA 0-1)")?
-            };
-            Ok(JsValue::from_bool(v.set_color(key, rgba)))
-        }),
-    )?;
-    put(
-        "setPosition",
-        &action(app, |v, args| {
-            let (key, i) = key_arg(args, 0)?;
-            let p = vec_arg::<3>(&args.get(i), "the position")?;
-            Ok(JsValue::from_bool(v.set_position(key, p)))
-        }),
-    )?;
-    put(
-        "centerOn",
-        &action(app, |v, args| {
-            let (key, _) = key_arg(args, 0)?;
-            Ok(JsValue::from_bool(v.center_on(key)))
-        }),
-    )?;
-    put(
-        "setFrame",
-        &action(app, |v, args| {
-            let f = args
-                .get(0)
-                .as_f64()
-                .ok_or_else(|| type_error("setFrame(n) needs a number"))?;
-            v.set_frame(f as i64);
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-    put(
-        "play",
-        &action(app, |v, _| {
-            v.set_playing(true);
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-    put(
-        "pause",
-        &action(app, |v, _| {
-            v.set_playing(false);
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-    put(
-        "fit",
-        &action(app, |v, _| {
-            v.fit_scene();
-            Ok(JsValue::UNDEFINED)
-        }),
-    )?;
-
-    // Page UI.
-    put(
-        "addPanel",
-        &func(app, |_, args| {
-            let title = args.get(0).as_string().unwrap_or_else(|| "Custom".to_owned());
-            panels::add(&title).map(Into::into)
-        }),
-    )?;
-
-    Object::freeze(&api);
-    Reflect::set(&window, &JsValue::from_str("meshcast"), &api)?;
+    let public = Object::new();
+    let hooks = Object::new();
+    Reflect::set(&public, &"version".into(), &num(f64::from(API_VERSION)))?;
+    for &(name, scope, call) in API {
+        let f: JsValue = func(app, call).into();
+        Reflect::set(&hooks, &JsValue::from_str(name), &f)?;
+        if scope == Scope::Public {
+            Reflect::set(&public, &JsValue::from_str(name), &f)?;
+        }
+    }
+    Object::freeze(&public);
+    Reflect::set(&window, &JsValue::from_str("meshcast"), &public)?;
+    Reflect::set(&window, &JsValue::from_str("__meshcast"), &hooks)?;
     Ok(())
 }
 
-fn remove_handler(app: &Shared, f: &JsValue) -> Result<(), JsValue> {
+/// Unregisters a `window.meshcast.onMessage` handler.
+pub(super) fn remove_handler(app: &Shared, f: &JsValue) -> Result<(), JsValue> {
     let mut a = app.try_borrow_mut().map_err(|_| busy())?;
     a.ext.js_handlers.retain(|h| JsValue::from(h.clone()) != *f);
     Ok(())

@@ -10,6 +10,7 @@
 use meshcast_protocol::{ClientId, Envelope, Kwargs, MessageType, Uid, Value};
 
 use super::context::ViewerContext;
+use crate::core::{Changed, ClientEnvelope, Rejected};
 use crate::web::app::App;
 
 /// The first message type number that belongs to users (aitviewer's `Message.USER_MESSAGE`).
@@ -88,15 +89,21 @@ impl ClientMessage {
 /// A Rust message handler: it replaces the built-in handling (see the module documentation).
 pub type MessageHandler = Box<dyn FnMut(&ClientMessage, &mut ViewerContext<'_>)>;
 
-/// Handles one client message: the Rust handler or the built-in handling, then queues it for the
-/// JavaScript handlers (run by [`super::js_api::deliver`] once the app is released).
-pub fn dispatch(app: &mut App, client: ClientId, envelope: Envelope) {
-    let replay = app.in_snapshot;
+/// Handles one client message: the Rust handler or the built-in handling
+/// ([`crate::core::ViewerState::apply_client`]), then queues it for the JavaScript handlers (run
+/// by [`super::js_api::deliver`] once the app is released).
+pub fn dispatch(app: &mut App, relayed: ClientEnvelope) {
+    let ClientEnvelope {
+        client,
+        envelope,
+        replay,
+    } = relayed;
     let wants_js = !app.ext.js_handlers.is_empty();
     match app.ext.handler.take() {
         None => {
             let msg = wants_js.then(|| ClientMessage::new(client, envelope.clone(), replay));
-            app.apply(client, envelope);
+            // A rejection is counted and shown by `builtin`; nothing more to do here.
+            let _ = builtin(app, client, envelope);
             if let Some(msg) = msg {
                 app.ext.js_queue.push(msg);
             }
@@ -108,6 +115,21 @@ pub fn dispatch(app: &mut App, client: ClientId, envelope: Envelope) {
             if !app.ext.js_handlers.is_empty() {
                 app.ext.js_queue.push(msg);
             }
+        }
+    }
+}
+
+/// The built-in handling of a message; a rejection is also shown on the browser console.
+pub(crate) fn builtin(app: &mut App, client: ClientId, envelope: Envelope) -> Result<(), Rejected> {
+    match app.core.apply_client(client, envelope) {
+        Ok(c) => {
+            app.note(c);
+            Ok(())
+        }
+        Err(e) => {
+            app.note(Changed::CONNECTION);
+            web_sys::console::warn_1(&e.to_string().into());
+            Err(e)
         }
     }
 }

@@ -6,12 +6,14 @@
 //! - [`context`]: [`ViewerContext`] (what a handler can do) and [`ViewerHandle`].
 //! - [`builder`]: the [`ViewerBuilder`].
 //! - [`outbox`]: `ViewerToRelay::ToClients` over the relay connection.
-//! - [`js_api`]: `window.meshcast`; [`js_value`]: values to and from JavaScript.
+//! - [`js_table`]: the one table of `window.meshcast` and the test hooks `window.__meshcast`;
+//!   [`js_api`]: installing them, argument parsing; [`js_value`]: values to and from JavaScript.
 //! - [`plugins`]: `?plugin=` scripts; [`panels`]: user panels in the side bar.
 
 pub mod builder;
 pub mod context;
 pub mod js_api;
+pub mod js_table;
 pub mod js_value;
 pub mod message;
 pub mod outbox;
@@ -36,4 +38,8 @@ pub struct Extensions {
     pub(crate) outbox: Option<outbox::Outbox>,
     /// Messages sent to clients since the page loaded.
     pub(crate) sent: u64,
+    /// The plugins (`?plugin=`) loaded.
+    pub(crate) plugins: Vec<String>,
+    /// Why requested plugins were refused or failed.
+    pub(crate) plugin_errors: Vec<String>,
 }

@@ -9,7 +9,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::web::page_state;
+use crate::web::Shared;
 
 /// The folder plugins load from, relative to the page.
 pub const FOLDER: &str = "plugins";
@@ -63,7 +63,7 @@ async fn load_one(doc: &web_sys::Document, name: &str) -> Result<(), String> {
 }
 
 /// Loads the plugins the URL asks for, one after the other.
-pub async fn load_requested() {
+pub async fn load_requested(app: &Shared) {
     let Some(window) = web_sys::window() else { return };
     let Some(doc) = window.document() else { return };
     let (names, refused) = requested(&window.location());
@@ -81,8 +81,10 @@ pub async fn load_requested() {
     for e in &errors {
         web_sys::console::error_1(&JsValue::from_str(&format!("meshcast: {e}")));
     }
-    page_state::set(&doc, "plugins", &loaded.join(","));
-    page_state::set(&doc, "pluginErrors", &errors.join("; "));
+    if let Ok(mut a) = app.try_borrow_mut() {
+        a.ext.plugins = loaded;
+        a.ext.plugin_errors = errors;
+    }
 }
 
 /// Fires `meshcast:ready` on `window` (scripts on the page register handlers in its listener).

@@ -10,10 +10,11 @@ use glam::Vec3;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::camera::{Camera, FOV_RANGE_DEG};
+use crate::core::camera::{Camera, FOV_RANGE_DEG};
+use crate::core::Action;
 use crate::web::app::App;
 use crate::web::dom::{child, input, is_focused, on, set_text, set_value};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// Which editable row of three fields changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,17 +114,16 @@ impl CameraPanel {
     }
 
     /// Attaches the handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let (a, fov) = (app.clone(), self.fov.clone());
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let (a, fov) = (emit.clone(), self.fov.clone());
         on(&self.fov, "input", move |_| {
-            if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), fov.value().parse::<f32>()) {
-                app.camera.set_fov_deg(v);
-                app.dirty.redraw = true;
+            if let Ok(v) = fov.value().parse::<f32>() {
+                a.emit(Action::SetFov(v));
             }
         })?;
         for (row, fields) in [(Row::Eye, &self.eye), (Row::Target, &self.target)] {
             for f in fields {
-                let (a, panel) = (app.clone(), self.clone());
+                let (a, panel) = (emit.clone(), self.clone());
                 on(f, "change", move |_| panel.on_edit(&a, row))?;
             }
         }
@@ -131,18 +131,18 @@ impl CameraPanel {
     }
 
     /// Moves the camera after an edit of Position or Target.
-    fn on_edit(&self, app: &Shared, row: Row) {
-        let Ok(mut a) = app.try_borrow_mut() else { return };
+    fn on_edit(&self, emit: &Emitter, row: Row) {
+        let Some(camera) = emit.read(|app| *app.core.camera()) else {
+            return;
+        };
         let (eye, target) = match row {
-            Row::Eye => (read(&self.eye), Some(a.camera.target)),
-            Row::Target => (Some(a.camera.eye()), read(&self.target)),
+            Row::Eye => (read(&self.eye), Some(camera.target)),
+            Row::Target => (Some(camera.eye()), read(&self.target)),
         };
         let (Some(eye), Some(target)) = (eye, target) else {
             return;
         };
-        a.camera_moved_by_user();
-        a.camera.look_from(eye, target);
-        a.dirty.redraw = true;
+        emit.emit(Action::LookFrom { eye, target });
         // Show what the camera made of it (clamped pitch, rejected values).
         self.shown.set(None);
     }
@@ -154,9 +154,9 @@ fn values(c: &Camera) -> [f32; 10] {
 }
 
 /// Shows the camera's state; touches the DOM only when it changed.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let p = &app.ui.camera;
-    let now = values(&app.camera);
+    let now = values(app.core.camera());
     if p.shown.get() == Some(now) {
         return;
     }

@@ -3,23 +3,27 @@
 //!
 //! The panel's structure is built when the selection changes; values are refreshed in place
 //! (never in the field being typed in). Inputs carry `data-edit`; one delegated listener applies
-//! edits through [`crate::web::edits`].
+//! edits through [`crate::core::edits`].
 
 use meshcast_protocol::NodeKind;
 use meshcast_scene::NodeKey;
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlInputElement};
 
+use crate::core::{edits, Action, Edit};
 use crate::web::app::App;
 use crate::web::dom::{child, clear, input, on, set_text, set_value};
-use crate::web::{edits, Shared};
+use crate::web::emit::Emitter;
 
 /// The panel.
 #[derive(Clone)]
 pub struct Details {
     body: Element,
-    view: Option<View>,
+    /// The inputs built for the selected node (rebuilt when the selection changes).
+    view: RefCell<Option<View>>,
 }
 
 /// The inputs of one selected node.
@@ -51,22 +55,25 @@ impl Details {
         )?;
         child(doc, &sec, "h2", &[("id", "mc-details-title")], Some("Properties"))?;
         let body = child(doc, &sec, "div", &[("id", "mc-details")], None)?;
-        Ok(Details { body, view: None })
+        Ok(Details {
+            body,
+            view: RefCell::new(None),
+        })
     }
 
     /// Delegated handlers for every input of the panel.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
         for event in ["change", "input"] {
-            let a = app.clone();
+            let a = emit.clone();
             on(&self.body, event, move |ev| on_edit(&a, &ev, event == "input"))?;
         }
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.body, "click", move |ev| {
             let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
                 return;
             };
             if t.get_attribute("data-edit").as_deref() == Some("center") {
-                crate::web::actions::run(&a, crate::web::actions::Action::CenterSelection);
+                a.command(crate::web::actions::Command::CenterSelection);
             }
         })?;
         Ok(())
@@ -77,7 +84,7 @@ fn num(i: &HtmlInputElement) -> Option<f32> {
     i.value().trim().parse::<f32>().ok().filter(|v| v.is_finite())
 }
 
-fn on_edit(app: &Shared, ev: &Event, live: bool) {
+fn on_edit(emit: &Emitter, ev: &Event, live: bool) {
     let Some(t) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
         return;
     };
@@ -89,44 +96,39 @@ fn on_edit(app: &Shared, ev: &Event, live: bool) {
     if live && !is_live_kind {
         return;
     }
-    let Ok(mut a) = app.try_borrow_mut() else { return };
-    let Some(view) = a.ui.details.view.clone() else { return };
+    let Some(Some(view)) = emit.read(|app| app.ui.details.view.borrow().clone()) else {
+        return;
+    };
     let key = view.key;
-    let frame = a.frame();
-    match what.as_str() {
-        "visible" => a.set_visible(key, t.checked()),
-        "flat" | "edges" => {
-            let edges = what == "edges";
-            let map = if edges {
-                &mut a.opts.draw_edges_override
-            } else {
-                &mut a.opts.flat_shading_override
-            };
-            map.insert(key, t.checked());
-        }
-        "position" => {
-            let p = view.position.each_ref().map(|i| num(i).unwrap_or(0.0));
-            edits::set_position(&mut a.scene, &key, frame, p);
-        }
-        "rotation" => {
-            let r = view.rotation.each_ref().map(|i| num(i).unwrap_or(0.0));
-            edits::set_rotation_euler_deg(&mut a.scene, &key, frame, r);
-        }
-        "scale" => {
-            if let Some(s) = num(&view.scale) {
-                edits::set_scale(&mut a.scene, &key, frame, s);
-            }
-        }
-        "color" | "alpha" => {
-            if let Some([r, g, b]) = edits::from_hex(&view.color.value()) {
+    let action = match what.as_str() {
+        "visible" => Action::SetVisible(key, t.checked()),
+        "flat" | "edges" => Action::SetMeshFlag {
+            key,
+            edges: what == "edges",
+            on: t.checked(),
+        },
+        "position" => Action::Edit(
+            key,
+            Edit::Position(view.position.each_ref().map(|i| num(i).unwrap_or(0.0))),
+        ),
+        "rotation" => Action::Edit(
+            key,
+            Edit::RotationEulerDeg(view.rotation.each_ref().map(|i| num(i).unwrap_or(0.0))),
+        ),
+        "scale" => match num(&view.scale) {
+            Some(s) => Action::Edit(key, Edit::Scale(s)),
+            None => return,
+        },
+        "color" | "alpha" => match edits::from_hex(&view.color.value()) {
+            Some([r, g, b]) => {
                 let alpha = num(&view.alpha).unwrap_or(1.0).clamp(0.0, 1.0);
-                edits::set_color(&mut a.scene, &key, [r, g, b, alpha]);
+                Action::Edit(key, Edit::Color([r, g, b, alpha]))
             }
-        }
+            None => return,
+        },
         _ => return,
-    }
-    a.dirty.details = true;
-    a.dirty.redraw = true;
+    };
+    emit.emit(action);
 }
 
 fn labelled_input(
@@ -141,14 +143,14 @@ fn labelled_input(
 }
 
 fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result<View, JsValue> {
-    let node = app.scene.node(&key).ok_or("selected node is gone")?;
+    let node = app.core.scene().node(&key).ok_or("selected node is gone")?;
     clear(body);
     child(
         doc,
         body,
         "h3",
-        &[("id", "mc-details-name"), ("data-kind", node.kind.name())],
-        Some(&format!("{} · {}", node.name(), node.kind.class_name())),
+        &[("id", "mc-details-name"), ("data-kind", node.kind().name())],
+        Some(&format!("{} · {}", node.name(), node.kind().class_name())),
     )?;
     let client = child(
         doc,
@@ -165,7 +167,7 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
         None,
     )?;
     let visible = labelled_input(doc, body, "Visible", &[("type", "checkbox"), ("data-edit", "visible")])?;
-    let (flat, edges) = if node.kind == NodeKind::Meshes {
+    let (flat, edges) = if node.kind() == NodeKind::Meshes {
         (
             Some(labelled_input(
                 doc,
@@ -267,11 +269,11 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
 }
 
 /// Rebuilds or refreshes the panel for the current selection.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let body = app.ui.details.body.clone();
-    let Some(key) = app.opts.selected.filter(|k| app.scene.node(k).is_some()) else {
-        app.ui.details.view = None;
+    let Some(key) = app.core.selected().filter(|k| app.core.scene().node(k).is_some()) else {
+        *app.ui.details.view.borrow_mut() = None;
         clear(&body);
         let _ = child(
             &doc,
@@ -282,14 +284,20 @@ pub fn refresh(app: &mut App) {
         );
         return;
     };
-    if app.ui.details.view.as_ref().map(|v| v.key) != Some(key) {
-        app.ui.details.view = build_view(&doc, &body, app, key).ok();
+    let shown = app.ui.details.view.borrow().as_ref().map(|v| v.key);
+    if shown != Some(key) {
+        let built = build_view(&doc, &body, app, key).ok();
+        *app.ui.details.view.borrow_mut() = built;
     }
-    let (Some(view), Some(node)) = (app.ui.details.view.clone(), app.scene.node(&key)) else {
+    let view = app.ui.details.view.borrow().clone();
+    let (Some(view), Some(node)) = (view, app.core.scene().node(&key)) else {
         return;
     };
     let frame = app.frame();
-    let client = match (app.clients.get(&key.client), app.known_clients.get(&key.client)) {
+    let client = match (
+        app.core.clients().get(&key.client),
+        app.core.known_clients().get(&key.client),
+    ) {
         (Some(c), _) => format!("from client #{} {} ({})", c.id, c.addr, c.format),
         (None, Some(c)) => format!("from client #{} {} (disconnected)", c.id, c.addr),
         (None, None) => format!("from client #{}", key.client),
@@ -300,12 +308,12 @@ pub fn refresh(app: &mut App) {
         let _ = child(&doc, &view.stats, "dt", &[], Some(label));
         let _ = child(&doc, &view.stats, "dd", &[("data-stat", label)], Some(&value));
     }
-    view.visible.set_checked(!app.opts.hidden.contains(&key));
+    view.visible.set_checked(!app.core.view().is_hidden(&key));
     if let Some(f) = &view.flat {
-        f.set_checked(app.mesh_flag(&key, false));
+        f.set_checked(app.core.mesh_flag(&key, false));
     }
     if let Some(e) = &view.edges {
-        e.set_checked(app.mesh_flag(&key, true));
+        e.set_checked(app.core.mesh_flag(&key, true));
     }
     let p = edits::position(node, frame);
     let r = edits::rotation_euler_deg(node, frame);

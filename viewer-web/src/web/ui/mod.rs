@@ -19,6 +19,7 @@ use web_sys::{Document, Element, HtmlCanvasElement, Window};
 
 use super::app::App;
 use super::dom::child;
+use super::emit::Emitter;
 use super::Shared;
 
 pub use overlays::{close_goto, open_goto, toggle_help};
@@ -111,29 +112,36 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             a.ui.camera.clone(),
         )
     };
-    ui_parts.0.wire(app)?;
-    ui_parts.1.wire(app)?;
-    ui_parts.2.wire(app)?;
-    ui_parts.3.wire(app)?;
+    let emit = Emitter::new(app);
+    ui_parts.0.wire(&emit)?;
+    ui_parts.1.wire(&emit)?;
+    ui_parts.2.wire(&emit)?;
+    ui_parts.3.wire(&emit)?;
+    // The overlays are page chrome (help, go-to box), not panels of the viewer's state.
     ui_parts.4.wire(app)?;
-    ui_parts.5.wire(app)?;
-    ui_parts.6.wire(app)?;
+    ui_parts.5.wire(&emit)?;
+    ui_parts.6.wire(&emit)?;
     Ok(())
 }
 
-/// Brings the page up to date with the app (once per animation frame).
+/// Brings the page up to date with the app (once per animation frame): every panel reads the
+/// state; the lists and the properties are rebuilt only when a change asked for it.
 pub fn refresh(app: &mut App, now_ms: f64) {
+    let dirty = std::mem::take(&mut app.dirty);
+    // What the panels do not consume stays asked for.
+    app.dirty.redraw = dirty.redraw;
+    let app: &App = app;
     topbar::refresh(app, now_ms);
     playback_bar::refresh(app);
     view_panel::refresh(app);
     camera_panel::refresh(app);
-    if std::mem::take(&mut app.dirty.scene_list) {
+    if dirty.scene_list {
         scene_list::refresh(app);
     }
-    if std::mem::take(&mut app.dirty.details) {
+    if dirty.details {
         details::refresh(app);
     }
-    if std::mem::take(&mut app.dirty.clients) {
+    if dirty.clients {
         server::refresh(app);
     }
 }

@@ -109,7 +109,7 @@ impl Overlays {
             ev.prevent_default();
             if let Ok(f) = field.value().trim().parse::<i64>() {
                 if let Ok(mut app) = a.try_borrow_mut() {
-                    app.set_frame(f);
+                    app.act(crate::core::Action::SetFrame(f));
                 }
             }
             close_goto(&a);
@@ -132,7 +132,6 @@ pub fn toggle_help(app: &Shared, show: Option<bool>) {
     let open = show.unwrap_or(!a.help_open);
     a.help_open = open;
     set_hidden(&a.ui.overlays.help, !open);
-    crate::web::page_state::set(&a.ui.doc, "help", if open { "1" } else { "0" });
 }
 
 /// Opens the go-to-frame box with the current frame and focuses it.
@@ -141,7 +140,7 @@ pub fn open_goto(app: &Shared) {
         let Ok(a) = app.try_borrow() else { return };
         let o = &a.ui.overlays;
         o.goto_input.set_value(&a.frame().to_string());
-        o.goto_input.set_max(&(a.scene.n_frames() - 1).to_string());
+        o.goto_input.set_max(&(a.core.scene().n_frames() - 1).to_string());
         (o.goto.clone(), o.goto_input.clone())
     };
     set_hidden(&goto, false);

@@ -4,11 +4,12 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::playback::{MAX_FPS, MIN_FPS};
-use crate::web::actions::{self, Action};
+use crate::core::playback::{MAX_FPS, MIN_FPS};
+use crate::core::Action;
+use crate::web::actions::Command;
 use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_attr, set_text, set_value};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// The bar's controls.
 #[derive(Clone)]
@@ -124,57 +125,55 @@ impl PlaybackBar {
     }
 
     /// Attaches the controls' handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let a = app.clone();
-        on(&self.play, "click", move |_| actions::run(&a, Action::TogglePlay))?;
-        let a = app.clone();
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let a = emit.clone();
+        on(&self.play, "click", move |_| a.command(Command::TogglePlay))?;
+        let a = emit.clone();
         on(&self.prev, "click", move |_| {
-            pause_then(&a, |app| app.step(false));
+            pause_then(&a, Action::Step { forward: false });
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.next, "click", move |_| {
-            pause_then(&a, |app| app.step(true));
+            pause_then(&a, Action::Step { forward: true });
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         let slider = self.slider.clone();
         on(&self.slider, "input", move |_| {
-            if let (Ok(mut app), Ok(f)) = (a.try_borrow_mut(), slider.value().parse::<i64>()) {
-                app.set_frame(f);
+            if let Ok(f) = slider.value().parse::<i64>() {
+                a.emit(Action::SetFrame(f));
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         let fps = self.fps.clone();
         on(&self.fps, "change", move |_| {
-            if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), fps.value().parse::<f64>()) {
-                let used = app.playback.set_fps(v);
-                fps.set_value(&used.to_string());
+            if let Ok(v) = fps.value().parse::<f64>() {
+                a.emit(Action::SetFps(v));
+                if let Some(used) = a.read(|app| app.core.playback().fps()) {
+                    fps.set_value(&used.to_string());
+                }
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         let looping = self.looping.clone();
         on(&self.looping, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.playback.set_looping(looping.checked());
-            }
+            a.emit(Action::SetLooping(looping.checked()));
         })?;
         Ok(())
     }
 }
 
 /// The step buttons pause first (stepping only applies while paused, as in aitviewer).
-fn pause_then(app: &Shared, f: impl FnOnce(&mut App)) {
-    if let Ok(mut a) = app.try_borrow_mut() {
-        a.set_playing(false);
-        f(&mut a);
-    }
+fn pause_then(emit: &Emitter, step: Action) {
+    emit.emit(Action::SetPlaying(false));
+    emit.emit(step);
 }
 
 /// Updates the bar from the playback state.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let b = &app.ui.playback;
-    let n = app.scene.n_frames();
+    let n = app.core.scene().n_frames();
     let f = app.frame();
-    let playing = app.playback.playing();
+    let playing = app.core.playback().playing();
     set_text(&b.play, if playing { "Pause" } else { "Play" });
     set_attr(&b.play, "aria-pressed", if playing { "true" } else { "false" });
     set_attr(&b.slider, "max", &(n - 1).to_string());
@@ -183,12 +182,8 @@ pub fn refresh(app: &mut App) {
         b.slider.set_value(&fs);
     }
     set_text(&b.label, &format!("{f} / {}", n - 1));
-    set_value(&b.fps, &app.playback.fps().to_string());
-    if b.looping.checked() != app.playback.looping() {
-        b.looping.set_checked(app.playback.looping());
+    set_value(&b.fps, &app.core.playback().fps().to_string());
+    if b.looping.checked() != app.core.playback().looping() {
+        b.looping.set_checked(app.core.playback().looping());
     }
-    let doc = &app.ui.doc;
-    crate::web::page_state::set(doc, "currentFrame", &f.to_string());
-    crate::web::page_state::set(doc, "nFrames", &n.to_string());
-    crate::web::page_state::set(doc, "playing", if playing { "1" } else { "0" });
 }

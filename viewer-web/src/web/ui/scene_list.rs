@@ -8,9 +8,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement};
 
+use crate::core::Action;
 use crate::web::app::App;
 use crate::web::dom::{child, clear, closest_with, on};
-use crate::web::Shared;
+use crate::web::emit::Emitter;
 
 /// The list element.
 #[derive(Clone)]
@@ -52,8 +53,8 @@ impl SceneList {
     }
 
     /// One listener for selection clicks, one for the checkboxes.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let a = app.clone();
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let a = emit.clone();
         on(&self.list, "click", move |ev| {
             // Clicks on the checkbox only toggle visibility.
             if ev
@@ -64,24 +65,21 @@ impl SceneList {
                 return;
             }
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                if let Ok(mut app) = a.try_borrow_mut() {
-                    let already = app.opts.selected == Some(key);
-                    app.select(if already { None } else { Some(key) });
-                }
+                // A click on the selected row clears the selection.
+                let already = a.read(|app| app.core.selected() == Some(key)).unwrap_or(false);
+                a.emit(Action::Select(if already { None } else { Some(key) }));
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.list, "change", move |ev| {
             let Some(cb) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
                 return;
             };
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                if let Ok(mut app) = a.try_borrow_mut() {
-                    app.set_visible(key, cb.checked());
-                }
+                a.emit(Action::SetVisible(key, cb.checked()));
             }
         })?;
-        let a = app.clone();
+        let a = emit.clone();
         on(&self.list, "keydown", move |ev| {
             let Some(kev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
                 return;
@@ -90,9 +88,7 @@ impl SceneList {
                 return;
             }
             if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                if let Ok(mut app) = a.try_borrow_mut() {
-                    app.select(Some(key));
-                }
+                a.emit(Action::Select(Some(key)));
             }
         })?;
         Ok(())
@@ -107,15 +103,16 @@ fn row_key(row: &Element) -> Option<NodeKey> {
 }
 
 /// Rebuilds the rows.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let sl = app.ui.scene_list.clone();
     clear(&sl.list);
-    sl.count.set_text_content(Some(&format!("({})", app.scene.len())));
-    for node in app.scene.nodes() {
-        let key = node.key;
-        let visible = !app.opts.hidden.contains(&key);
-        let selected = app.opts.selected == Some(key);
+    sl.count
+        .set_text_content(Some(&format!("({})", app.core.scene().len())));
+    for node in app.core.scene().nodes() {
+        let key = node.key();
+        let visible = !app.core.view().is_hidden(&key);
+        let selected = app.core.selected() == Some(key);
         let client = key.client.to_string();
         let uid = key.uid.to_string();
         let Ok(row) = child(
@@ -127,7 +124,7 @@ pub fn refresh(app: &mut App) {
                 ("tabindex", "0"),
                 ("data-client", &client),
                 ("data-uid", &uid),
-                ("data-kind", node.kind.name()),
+                ("data-kind", node.kind().name()),
                 ("aria-selected", if selected { "true" } else { "false" }),
                 ("class", if visible { "mc-row" } else { "mc-row mc-hidden" }),
             ],
@@ -150,9 +147,9 @@ pub fn refresh(app: &mut App) {
         let _ = child(&doc, &row, "span", &[("class", "mc-name")], Some(node.name()));
         let meta = format!(
             "{} · {} frames · uid {}",
-            node.kind.class_name(),
+            node.kind().class_name(),
             node.n_frames(),
-            node.key.uid
+            node.key().uid
         );
         let _ = child(&doc, &row, "span", &[("class", "mc-meta")], Some(&meta));
     }

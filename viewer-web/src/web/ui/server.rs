@@ -38,17 +38,17 @@ impl Server {
 }
 
 /// Rebuilds the client list.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let s = app.ui.server.clone();
     let url = display_url(&app.params.relay_url);
-    let relay = match &app.relay {
+    let relay = match app.core.relay() {
         Some((id, version)) => format!("{url} · relay {version} · viewer #{id}"),
         None => url.to_owned(),
     };
     set_text(&s.relay, &relay);
     clear(&s.list);
-    if app.clients.is_empty() {
+    if app.core.clients().is_empty() {
         let _ = child(
             &doc,
             &s.list,
@@ -57,7 +57,7 @@ pub fn refresh(app: &mut App) {
             Some("no clients connected"),
         );
     }
-    for c in app.clients.values() {
+    for c in app.core.clients().values() {
         let id = c.id.to_string();
         let text = format!("#{} {} ({})", c.id, c.addr, c.format);
         let _ = child(&doc, &s.list, "li", &[("data-client", &id)], Some(&text));

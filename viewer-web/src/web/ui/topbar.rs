@@ -3,21 +3,22 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
-use crate::web::actions::{self, Action};
-use crate::web::app::{App, ConnState};
+use crate::core::ConnState;
+use crate::web::actions::Command;
+use crate::web::app::App;
 use crate::web::dom::{child, on, set_attr, set_text};
-use crate::web::{page_state, Shared};
+use crate::web::emit::Emitter;
 
 /// Tool buttons: (id, label, shortcut, action).
-const TOOLS: &[(&str, &str, &str, Action)] = &[
-    ("mc-fit", "Fit scene", "A", Action::FitScene),
-    ("mc-center", "Centre on selection", "X", Action::CenterSelection),
-    ("mc-reset-camera", "Reset camera", "R", Action::ResetCamera),
-    ("mc-ortho", "Orthographic", "O", Action::ToggleOrtho),
-    ("mc-dark", "Dark mode", "D", Action::ToggleDark),
-    ("mc-floor", "Floor", "", Action::ToggleFloor),
-    ("mc-screenshot", "Screenshot", "P", Action::Screenshot),
-    ("mc-help-button", "Help", "H", Action::ToggleHelp),
+const TOOLS: &[(&str, &str, &str, Command)] = &[
+    ("mc-fit", "Fit scene", "A", Command::FitScene),
+    ("mc-center", "Centre on selection", "X", Command::CenterSelection),
+    ("mc-reset-camera", "Reset camera", "R", Command::ResetCamera),
+    ("mc-ortho", "Orthographic", "O", Command::ToggleOrtho),
+    ("mc-dark", "Dark mode", "D", Command::ToggleDark),
+    ("mc-floor", "Floor", "", Command::ToggleFloor),
+    ("mc-screenshot", "Screenshot", "P", Command::Screenshot),
+    ("mc-help-button", "Help", "H", Command::ToggleHelp),
 ];
 
 /// Top bar elements.
@@ -27,7 +28,7 @@ pub struct TopBar {
     error: Element,
     fps: Element,
     info: Element,
-    tools: Vec<(Element, Action)>,
+    tools: Vec<(Element, Command)>,
 }
 
 impl TopBar {
@@ -95,20 +96,20 @@ impl TopBar {
     }
 
     /// Attaches the buttons' handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
         for (b, action) in &self.tools {
-            let app = app.clone();
+            let emit = emit.clone();
             let action = *action;
-            on(b, "click", move |_| actions::run(&app, action))?;
+            on(b, "click", move |_| emit.command(action))?;
         }
         Ok(())
     }
 }
 
 /// Updates status, FPS, info and the pressed state of toggles.
-pub fn refresh(app: &mut App, now_ms: f64) {
+pub fn refresh(app: &App, now_ms: f64) {
     let t = &app.ui.top;
-    let (text, state) = match &app.conn {
+    let (text, state) = match app.core.connection() {
         ConnState::Connecting { attempt } if *attempt > 1 => (format!("connecting (attempt {attempt})…"), "connecting"),
         ConnState::Connecting { .. } => ("connecting…".to_owned(), "connecting"),
         ConnState::Connected => ("connected".to_owned(), "connected"),
@@ -124,10 +125,13 @@ pub fn refresh(app: &mut App, now_ms: f64) {
         "title",
         crate::web::params::display_url(&app.params.relay_url),
     );
-    page_state::set(&app.ui.doc, "connection", state);
-    set_text(&t.error, app.last_error.as_deref().unwrap_or(""));
-    let fps = if app.stats.fps > 0.0 {
-        format!("{:.0} fps · {:.1} ms", app.stats.fps, app.stats.cpu_ms_last)
+    set_text(&t.error, app.core.last_error().unwrap_or(""));
+    let fps = if app.core.stats().fps > 0.0 {
+        format!(
+            "{:.0} fps · {:.1} ms",
+            app.core.stats().fps,
+            app.core.stats().cpu_ms_last
+        )
     } else {
         "idle".to_owned()
     };
@@ -136,16 +140,16 @@ pub fn refresh(app: &mut App, now_ms: f64) {
         "{} · {} · {} nodes · {} msgs",
         app.gpu.backend.name(),
         app.gpu.adapter_name,
-        app.scene.len(),
-        app.stats.messages
+        app.core.scene().len(),
+        app.core.stats().messages
     );
     set_text(&t.info, &info);
     for (b, action) in &t.tools {
         let pressed = match action {
-            Action::ToggleOrtho => Some(app.camera.orthographic),
-            Action::ToggleDark => Some(app.opts.light_mode == crate::render::LightMode::Dark),
-            Action::ToggleFloor => Some(app.opts.show_floor),
-            Action::ToggleHelp => Some(app.help_open),
+            Command::ToggleOrtho => Some(app.core.camera().orthographic),
+            Command::ToggleDark => Some(app.core.view().light_mode == crate::core::LightMode::Dark),
+            Command::ToggleFloor => Some(app.core.view().show_floor),
+            Command::ToggleHelp => Some(app.help_open),
             _ => None,
         };
         if let Some(p) = pressed {

@@ -6,11 +6,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
 
-use crate::camera::CameraMode;
-use crate::render::LightMode;
+use crate::core::camera::CameraMode;
+use crate::core::edits;
+use crate::core::{Action, LightMode};
 use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_value};
-use crate::web::{edits, Shared};
+use crate::web::emit::Emitter;
 
 /// The panel's controls.
 #[derive(Clone)]
@@ -106,45 +107,35 @@ impl ViewPanel {
     }
 
     /// Attaches the handlers.
-    pub fn wire(&self, app: &Shared) -> Result<(), JsValue> {
-        let (a, light) = (app.clone(), self.light.clone());
+    pub fn wire(&self, emit: &Emitter) -> Result<(), JsValue> {
+        let (a, light) = (emit.clone(), self.light.clone());
         on(&self.light, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.set_light_mode(match light.value().as_str() {
-                    "dark" => LightMode::Dark,
-                    "diffuse" => LightMode::Diffuse,
-                    _ => LightMode::Default,
-                });
-            }
+            a.emit(Action::SetLightMode(match light.value().as_str() {
+                "dark" => LightMode::Dark,
+                "diffuse" => LightMode::Diffuse,
+                _ => LightMode::Default,
+            }));
         })?;
-        let (a, ambient) = (app.clone(), self.ambient.clone());
+        let (a, ambient) = (emit.clone(), self.ambient.clone());
         on(&self.ambient, "change", move |_| {
-            if let (Ok(mut app), Ok(v)) = (a.try_borrow_mut(), ambient.value().parse::<f32>()) {
-                if v.is_finite() {
-                    app.opts.ambient = v.clamp(0.0, 10.0);
-                    app.dirty.redraw = true;
-                }
+            if let Ok(v) = ambient.value().parse::<f32>() {
+                a.emit(Action::SetAmbient(v));
             }
         })?;
-        let (a, bg) = (app.clone(), self.background.clone());
+        let (a, bg) = (emit.clone(), self.background.clone());
         on(&self.background, "input", move |_| {
-            if let (Ok(mut app), Some([r, g, b])) = (a.try_borrow_mut(), edits::from_hex(&bg.value())) {
-                app.opts.background = [r, g, b, 1.0];
-                app.dirty.redraw = true;
+            if let Some([r, g, b]) = edits::from_hex(&bg.value()) {
+                a.emit(Action::SetBackground([r, g, b]));
             }
         })?;
-        let (a, floor) = (app.clone(), self.floor.clone());
+        let (a, floor) = (emit.clone(), self.floor.clone());
         on(&self.floor, "change", move |_| {
-            if let Ok(mut app) = a.try_borrow_mut() {
-                app.opts.show_floor = floor.checked();
-                app.dirty.redraw = true;
-            }
+            a.emit(Action::SetFloor(floor.checked()));
         })?;
-        let (a, camera_mode) = (app.clone(), self.camera_mode.clone());
+        let (a, camera_mode) = (emit.clone(), self.camera_mode.clone());
         on(&self.camera_mode, "change", move |_| {
-            if let (Ok(mut app), Some(m)) = (a.try_borrow_mut(), CameraMode::from_name(&camera_mode.value())) {
-                app.camera.set_mode(m);
-                app.dirty.redraw = true;
+            if let Some(m) = CameraMode::from_name(&camera_mode.value()) {
+                a.emit(Action::SetCameraMode(m));
             }
         })?;
         Ok(())
@@ -152,19 +143,19 @@ impl ViewPanel {
 }
 
 /// Shows the current view options.
-pub fn refresh(app: &mut App) {
+pub fn refresh(app: &App) {
     let v = &app.ui.view;
-    let mode = mode_name(app.opts.light_mode);
+    let mode = mode_name(app.core.view().light_mode);
     if v.light.value() != mode {
         v.light.set_value(mode);
     }
-    set_value(&v.ambient, &format!("{:.1}", app.opts.ambient));
-    let bg = app.opts.background;
+    set_value(&v.ambient, &format!("{:.1}", app.core.view().ambient));
+    let bg = app.core.view().background;
     set_value(&v.background, &edits::to_hex(bg));
-    if v.floor.checked() != app.opts.show_floor {
-        v.floor.set_checked(app.opts.show_floor);
+    if v.floor.checked() != app.core.view().show_floor {
+        v.floor.set_checked(app.core.view().show_floor);
     }
-    let camera_mode = app.camera.mode.name();
+    let camera_mode = app.core.camera().mode.name();
     if v.camera_mode.value() != camera_mode {
         v.camera_mode.set_value(camera_mode);
     }

@@ -4,9 +4,9 @@
 
 use glam::Vec3;
 use meshcast_protocol::NodeKind;
-use meshcast_scene::Node;
+use meshcast_scene::{field, opt, Node};
 
-use super::node_data::{colors, frame_f32, frame_points, opt_f32, opt_str, Colors};
+use super::node_data::{colors, frame_f32, frame_points, opt_f32, opt_num, opt_str, Colors};
 
 /// Below this tip radius a line segment is a cone (aitviewer).
 pub(crate) const CONE_EPS: f32 = 1e-5;
@@ -39,10 +39,10 @@ pub(crate) struct CylinderInstance {
 
 /// The spheres of data frame `i` (empty for kinds without spheres).
 pub(crate) fn spheres(node: &Node, i: usize) -> Vec<SphereInstance> {
-    let (name, radius) = match node.kind {
-        NodeKind::Spheres => ("positions", opt_f32(node, "radius", 0.01)),
-        NodeKind::RigidBodies => ("rb_pos", opt_f32(node, "radius", 0.02)),
-        NodeKind::Skeletons => ("joint_positions", opt_f32(node, "radius", 0.01)),
+    let (name, radius) = match node.kind() {
+        NodeKind::Spheres => (field::POSITIONS, opt_num(node, "radius")),
+        NodeKind::RigidBodies => (field::RB_POS, opt_num(node, "radius")),
+        NodeKind::Skeletons => (field::JOINT_POSITIONS, opt_num(node, "radius")),
         _ => return Vec::new(),
     };
     let col = colors(node);
@@ -81,14 +81,14 @@ fn push_arrow(out: &mut Vec<CylinderInstance>, origin: Vec3, tip: Vec3, r_base: 
 /// The cylinders and cones of data frame `i` (empty for kinds without any).
 pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
     let mut out = Vec::new();
-    match node.kind {
+    match node.kind() {
         NodeKind::Lines => {
-            let pts = frame_points(node, "lines", i).unwrap_or_default();
-            let r_base = opt_f32(node, "r_base", 0.01);
+            let pts = frame_points(node, field::LINES, i).unwrap_or_default();
+            let r_base = opt_num(node, "r_base");
             let r_tip = opt_f32(node, "r_tip", r_base);
             let r_tip = if r_tip < CONE_EPS { 0.0 } else { r_tip };
             let col = colors(node);
-            let pairs: Vec<(Vec3, Vec3)> = if opt_str(node, "mode") == Some("lines") {
+            let pairs: Vec<(Vec3, Vec3)> = if opt_str(node, opt::MODE) == Some("lines") {
                 pts.chunks_exact(2).map(|c| (c[0], c[1])).collect()
             } else {
                 pts.windows(2).map(|w| (w[0], w[1])).collect()
@@ -102,20 +102,20 @@ pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
             }));
         }
         NodeKind::Arrows => {
-            let origins = frame_points(node, "origins", i).unwrap_or_default();
-            let tips = frame_points(node, "tips", i).unwrap_or_default();
-            let r_base = opt_f32(node, "r_base", 0.01);
-            let r_head = opt_f32(node, "r_head", 0.02);
-            let p = opt_f32(node, "p", 0.1).clamp(0.0, 1.0);
+            let origins = frame_points(node, field::ORIGINS, i).unwrap_or_default();
+            let tips = frame_points(node, field::TIPS, i).unwrap_or_default();
+            let r_base = opt_num(node, "r_base");
+            let r_head = opt_num(node, "r_head");
+            let p = opt_num(node, "p").clamp(0.0, 1.0);
             let col = colors(node);
             for (k, (o, t)) in origins.iter().zip(&tips).enumerate() {
                 push_arrow(&mut out, *o, *t, r_base, r_head, p, col.get(k));
             }
         }
         NodeKind::RigidBodies => {
-            let pos = frame_points(node, "rb_pos", i).unwrap_or_default();
-            let ori = frame_f32(node, "rb_ori", i).unwrap_or_default();
-            let length = opt_f32(node, "length", 0.2);
+            let pos = frame_points(node, field::RB_POS, i).unwrap_or_default();
+            let ori = frame_f32(node, field::RB_ORI, i).unwrap_or_default();
+            let length = opt_num(node, "length");
             let r_base = opt_f32(node, "radius_cylinder", length / 50.0);
             let axis_colors = [[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]];
             for (k, p) in pos.iter().enumerate() {
@@ -128,12 +128,11 @@ pub(crate) fn cylinders(node: &Node, i: usize) -> Vec<CylinderInstance> {
             }
         }
         NodeKind::Skeletons => {
-            let joints = frame_points(node, "joint_positions", i).unwrap_or_default();
-            let radius = opt_f32(node, "radius", 0.01);
+            let joints = frame_points(node, field::JOINT_POSITIONS, i).unwrap_or_default();
+            let radius = opt_num(node, "radius");
             let c = colors(node).get(0);
             let conn = node
-                .statics
-                .get("joint_connections")
+                .static_array(field::JOINT_CONNECTIONS)
                 .map(|a| a.to_i64_vec())
                 .unwrap_or_default();
             for pair in conn.chunks_exact(2) {
@@ -188,11 +187,15 @@ mod tests {
     #[test]
     fn line_strip_and_lines_modes() {
         let pts = arr(&[4, 3], &[0., 0., 0., 1., 0., 0., 1., 1., 0., 0., 1., 0.]);
-        let strip = make(4, vec![("lines", pts.clone())]);
+        let strip = make(4, vec![(field::LINES, pts.clone())]);
         assert_eq!(cylinders(&strip, 0).len(), 3);
         let lines = make(
             4,
-            vec![("lines", pts), ("mode", "lines".into()), ("r_tip", Value::Float(0.0))],
+            vec![
+                (field::LINES, pts),
+                (opt::MODE, "lines".into()),
+                ("r_tip", Value::Float(0.0)),
+            ],
         );
         let c = cylinders(&lines, 0);
         assert_eq!(c.len(), 2);
@@ -206,8 +209,8 @@ mod tests {
         let a = make(
             5,
             vec![
-                ("origins", arr(&[1, 3], &[0., 0., 0.])),
-                ("tips", arr(&[1, 3], &[0., 0., 1.])),
+                (field::ORIGINS, arr(&[1, 3], &[0., 0., 0.])),
+                (field::TIPS, arr(&[1, 3], &[0., 0., 1.])),
                 ("p", Value::Float(0.25)),
             ],
         );
@@ -225,8 +228,8 @@ mod tests {
         let rb = make(
             6,
             vec![
-                ("rb_pos", arr(&[1, 3], &[1., 0., 0.])),
-                ("rb_ori", arr(&[1, 3, 3], &[0., -1., 0., 1., 0., 0., 0., 0., 1.])),
+                (field::RB_POS, arr(&[1, 3], &[1., 0., 0.])),
+                (field::RB_ORI, arr(&[1, 3, 3], &[0., -1., 0., 1., 0., 0., 0., 0., 1.])),
             ],
         );
         let s = spheres(&rb, 0);
@@ -248,11 +251,11 @@ mod tests {
             11,
             vec![
                 (
-                    "joint_positions",
+                    field::JOINT_POSITIONS,
                     arr(&[1, 3, 3], &[0., 0., 0., 0., 1., 0., 1., 1., 0.]),
                 ),
                 (
-                    "joint_connections",
+                    field::JOINT_CONNECTIONS,
                     NdArray::from_i64(&[3, 2], &[0, 1, 1, 2, -1, 0]).unwrap().into(),
                 ),
                 ("radius", Value::Float(0.05)),

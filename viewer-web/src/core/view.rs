@@ -5,6 +5,11 @@ use std::collections::{HashMap, HashSet};
 
 use meshcast_scene::NodeKey;
 
+/// Background of aitviewer's default light mode (white).
+pub const LIGHT_BACKGROUND: [f32; 4] = [1.0, 1.0, 1.0, 1.0];
+/// Background of the dark light mode.
+pub const DARK_BACKGROUND: [f32; 4] = [0.12, 0.12, 0.14, 1.0];
+
 /// aitviewer's light modes (View > Light modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LightMode {
@@ -47,7 +52,7 @@ impl Default for ViewOptions {
             selected: None,
             flat_shading_override: HashMap::new(),
             draw_edges_override: HashMap::new(),
-            background: [1.0, 1.0, 1.0, 1.0],
+            background: LIGHT_BACKGROUND,
             show_floor: true,
             shadows: true,
             light_mode: LightMode::Default,

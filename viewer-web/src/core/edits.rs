@@ -6,20 +6,10 @@
 //! reconnect shows the clients' values again.
 
 use glam::{EulerRot, Mat3};
-use meshcast_protocol::{NdArray, NodeKind};
-use meshcast_scene::{FrameSeries, Node, NodeKey, Scene};
+use meshcast_protocol::NdArray;
+use meshcast_scene::{field, opt, FrameSeries, Node, NodeKey, Scene};
 
-/// The colour a node of `kind` has when the client sent none (aitviewer's defaults).
-pub fn default_color(kind: NodeKind) -> [f32; 4] {
-    match kind {
-        NodeKind::Spheres | NodeKind::Lines => [0.0, 0.0, 1.0, 1.0],
-        NodeKind::Arrows => [0.0, 0.0, 0.5, 1.0],
-        NodeKind::RigidBodies => [0.0, 1.0, 0.5, 1.0],
-        NodeKind::Skeletons => [1.0, 177.0 / 255.0, 1.0 / 255.0, 1.0],
-        NodeKind::Smpl => [160.0 / 255.0, 160.0 / 255.0, 160.0 / 255.0, 1.0],
-        NodeKind::Node | NodeKind::Meshes => [0.5, 0.5, 0.5, 1.0],
-    }
-}
+use super::defaults;
 
 fn f32s(bytes: &[u8]) -> Vec<f32> {
     bytes
@@ -34,14 +24,14 @@ fn series_index(node: &Node, series: &FrameSeries, frame: usize) -> usize {
 }
 
 fn series_values(node: &Node, name: &str, frame: usize) -> Option<Vec<f32>> {
-    let s = node.series.get(name)?;
+    let s = node.series(name)?;
     let i = series_index(node, s, frame);
     s.frame(i).map(|b| f32s(b))
 }
 
 /// The node's position at `frame` (default zeros).
 pub fn position(node: &Node, frame: usize) -> [f32; 3] {
-    match series_values(node, "position", frame).as_deref() {
+    match series_values(node, field::POSITION, frame).as_deref() {
         Some([x, y, z]) => [*x, *y, *z],
         _ => [0.0; 3],
     }
@@ -49,7 +39,7 @@ pub fn position(node: &Node, frame: usize) -> [f32; 3] {
 
 /// The node's rotation matrix at `frame` (default identity).
 pub fn rotation(node: &Node, frame: usize) -> Mat3 {
-    match series_values(node, "rotation", frame) {
+    match series_values(node, field::ROTATION, frame) {
         // Row-major on the wire (numpy C order); glam is column-major.
         Some(v) if v.len() == 9 => Mat3::from_cols_array(&[v[0], v[3], v[6], v[1], v[4], v[7], v[2], v[5], v[8]]),
         _ => Mat3::IDENTITY,
@@ -65,7 +55,7 @@ pub fn rotation_euler_deg(node: &Node, frame: usize) -> [f32; 3] {
 
 /// The node's uniform scale at `frame` (default 1).
 pub fn scale(node: &Node, frame: usize) -> f32 {
-    match series_values(node, "scale", frame).as_deref() {
+    match series_values(node, field::SCALE, frame).as_deref() {
         Some([s]) => *s,
         _ => 1.0,
     }
@@ -73,38 +63,29 @@ pub fn scale(node: &Node, frame: usize) -> f32 {
 
 /// The node's uniform colour, or `None` when it has one colour per element.
 pub fn color(node: &Node) -> Option<[f32; 4]> {
-    match node.statics.get("color") {
+    match node.static_array(opt::COLOR) {
         Some(c) if c.shape() == [4] => match f32s(c.data()).as_slice() {
             [r, g, b, a] => Some([*r, *g, *b, *a]),
             _ => None,
         },
         Some(_) => None,
-        None => Some(default_color(node.kind)),
+        None => Some(defaults::color(node.kind())),
     }
 }
 
-/// Writes one frame of a per-frame transform series (creating a 1-frame series when absent).
-fn write_series(node: &mut Node, name: &str, frame: usize, frame_shape: &[usize], values: &[f32]) {
+/// Writes the shown frame of a per-frame transform series through the scene's edit API
+/// (creating a 1-frame series when absent; the scene bumps the node's version).
+fn write_series(scene: &mut Scene, key: &NodeKey, name: &str, frame: usize, frame_shape: &[usize], values: &[f32]) {
     let mut shape = vec![1];
     shape.extend_from_slice(frame_shape);
-    let Ok(arr) = NdArray::from_f32(&shape, values) else {
-        return;
-    };
-    let index = node.series.get(name).map(|s| series_index(node, s, frame));
-    match (node.series.get_mut(name), index) {
-        (Some(s), Some(i)) if s.frame_shape() == frame_shape => s.overwrite(&[i], &arr),
-        _ => {
-            node.series.insert(name.to_owned(), FrameSeries::from_batch(&arr));
-        }
+    if let Ok(arr) = NdArray::from_f32(&shape, values) {
+        scene.edit_series_frame(key, name, frame, &arr);
     }
-    node.version += 1;
 }
 
 /// Sets the node's position at `frame`.
 pub fn set_position(scene: &mut Scene, key: &NodeKey, frame: usize, p: [f32; 3]) {
-    if let Some(n) = scene.node_mut(key) {
-        write_series(n, "position", frame, &[3], &p);
-    }
+    write_series(scene, key, field::POSITION, frame, &[3], &p);
 }
 
 /// Sets the node's rotation at `frame` from extrinsic XYZ Euler angles in degrees.
@@ -118,9 +99,7 @@ pub fn set_rotation_euler_deg(scene: &mut Scene, key: &NodeKey, frame: usize, de
     // Back to row-major.
     let c = m.to_cols_array();
     let rows = [c[0], c[3], c[6], c[1], c[4], c[7], c[2], c[5], c[8]];
-    if let Some(n) = scene.node_mut(key) {
-        write_series(n, "rotation", frame, &[3, 3], &rows);
-    }
+    write_series(scene, key, field::ROTATION, frame, &[3, 3], &rows);
 }
 
 /// Sets the node's uniform scale at `frame` (clamped to aitviewer's 0.001–100).
@@ -128,19 +107,13 @@ pub fn set_scale(scene: &mut Scene, key: &NodeKey, frame: usize, s: f32) {
     if !s.is_finite() {
         return;
     }
-    if let Some(n) = scene.node_mut(key) {
-        write_series(n, "scale", frame, &[], &[s.clamp(0.001, 100.0)]);
-    }
+    write_series(scene, key, field::SCALE, frame, &[], &[s.clamp(0.001, 100.0)]);
 }
 
 /// Sets the node's uniform colour (replacing per-element colours).
 pub fn set_color(scene: &mut Scene, key: &NodeKey, rgba: [f32; 4]) {
-    let Ok(arr) = NdArray::from_f32(&[4], &rgba.map(|c| c.clamp(0.0, 1.0))) else {
-        return;
-    };
-    if let Some(n) = scene.node_mut(key) {
-        n.statics.insert("color".into(), arr);
-        n.version += 1;
+    if let Ok(arr) = NdArray::from_f32(&[4], &rgba.map(|c| c.clamp(0.0, 1.0))) {
+        scene.edit_static(key, opt::COLOR, arr);
     }
 }
 
@@ -164,56 +137,50 @@ pub fn from_hex(s: &str) -> Option<[f32; 3]> {
     Some([p(0)?, p(2)?, p(4)?])
 }
 
-/// Element counts of a node for the properties panel, as (label, value) pairs.
+/// Rows of one frame of a per-frame array (its first axis), 0 when absent.
+fn rows(series: Option<&FrameSeries>) -> usize {
+    series.and_then(|s| s.frame_shape().first().copied()).unwrap_or(0)
+}
+
+/// Rows of a static array (its first axis), 0 when absent.
+fn static_rows(array: Option<&NdArray>) -> usize {
+    array.and_then(|a| a.shape().first().copied()).unwrap_or(0)
+}
+
+/// Element counts of a node for the properties panel, as (label, value) pairs, read through the
+/// node's typed view.
 pub fn stats(node: &Node) -> Vec<(&'static str, String)> {
-    let first = |name: &str| -> Option<usize> {
-        node.series
-            .get(name)
-            .and_then(|s| s.frame_shape().first().copied())
-            .or_else(|| node.statics.get(name).and_then(|a| a.shape().first().copied()))
-    };
     let mut out = vec![("Frames", node.n_frames().to_string())];
-    match node.kind {
-        NodeKind::Meshes => {
-            out.push(("Vertices", first("vertices").unwrap_or(0).to_string()));
-            out.push(("Faces", first("faces").unwrap_or(0).to_string()));
-            if let Some(i) = first("instance_transforms") {
-                out.push(("Instances", i.to_string()));
-            }
-            let colours = if node.series.contains_key("face_colors") {
-                "per face"
-            } else if node.series.contains_key("vertex_colors") {
-                "per vertex"
-            } else {
-                "uniform"
-            };
-            out.push(("Colours", colours.into()));
+    if let Some(m) = node.mesh() {
+        out.push(("Vertices", rows(m.vertices()).to_string()));
+        out.push(("Faces", static_rows(m.faces()).to_string()));
+        if let Some(i) = m.instance_transforms().and_then(|s| s.frame_shape().first().copied()) {
+            out.push(("Instances", i.to_string()));
         }
-        NodeKind::Spheres => out.push(("Spheres", first("positions").unwrap_or(0).to_string())),
-        NodeKind::Lines => {
-            let l = first("lines").unwrap_or(0);
-            let strip = node.options.get("mode").and_then(|v| v.as_str()) != Some("lines");
-            out.push(("Points", l.to_string()));
-            out.push((
-                "Segments",
-                (if strip { l.saturating_sub(1) } else { l / 2 }).to_string(),
-            ));
-        }
-        NodeKind::Arrows => out.push(("Arrows", first("origins").unwrap_or(0).to_string())),
-        NodeKind::RigidBodies => out.push(("Bodies", first("rb_pos").unwrap_or(0).to_string())),
-        NodeKind::Skeletons => {
-            out.push(("Joints", first("joint_positions").unwrap_or(0).to_string()));
-            out.push(("Bones", first("joint_connections").unwrap_or(0).to_string()));
-        }
-        NodeKind::Smpl => {
-            let model = node
-                .options
-                .get("model_type")
-                .and_then(|v| v.as_str())
-                .unwrap_or("smpl");
-            out.push(("Model", model.to_owned()));
-        }
-        NodeKind::Node => {}
+        let colours = if m.face_colors().is_some() {
+            "per face"
+        } else if m.vertex_colors().is_some() {
+            "per vertex"
+        } else {
+            "uniform"
+        };
+        out.push(("Colours", colours.into()));
+    } else if let Some(s) = node.spheres() {
+        out.push(("Spheres", rows(s.positions()).to_string()));
+    } else if let Some(l) = node.lines() {
+        let n = rows(l.lines());
+        out.push(("Points", n.to_string()));
+        let segments = if l.is_strip() { n.saturating_sub(1) } else { n / 2 };
+        out.push(("Segments", segments.to_string()));
+    } else if let Some(a) = node.arrows() {
+        out.push(("Arrows", rows(a.origins()).to_string()));
+    } else if let Some(r) = node.rigid_bodies() {
+        out.push(("Bodies", rows(r.positions()).to_string()));
+    } else if let Some(k) = node.skeletons() {
+        out.push(("Joints", rows(k.joint_positions()).to_string()));
+        out.push(("Bones", static_rows(k.joint_connections()).to_string()));
+    } else if let Some(b) = node.smpl() {
+        out.push(("Model", b.model_type().to_owned()));
     }
     out.push(("Data", format_bytes(node.nbytes())));
     out

@@ -13,7 +13,7 @@
 
 use glam::{Mat3, Mat4, Quat, Vec3, Vec4};
 
-use crate::render::Aabb;
+use super::Aabb;
 
 /// aitviewer's default distance from the target (eye at (0, 0, 2.5)).
 pub const DEFAULT_DISTANCE: f32 = 2.5;

@@ -23,8 +23,9 @@ pub(crate) struct MeshTopology {
 impl MeshTopology {
     /// Reads the faces of a Meshes node (validated in range by the protocol).
     pub(crate) fn of(node: &Node) -> Option<MeshTopology> {
-        let n_vertices = node.series.get("vertices")?.frame_shape().first().copied()?;
-        let raw = node.statics.get("faces")?.to_i64_vec();
+        let mesh = node.mesh()?;
+        let n_vertices = mesh.vertices()?.frame_shape().first().copied()?;
+        let raw = mesh.faces()?.to_i64_vec();
         let faces: Vec<[u32; 3]> = raw
             .chunks_exact(3)
             .filter_map(|f| {
@@ -32,7 +33,7 @@ impl MeshTopology {
                 ok.then(|| [f[0] as u32, f[1] as u32, f[2] as u32])
             })
             .collect();
-        let per_corner = node.series.contains_key("face_colors");
+        let per_corner = mesh.face_colors().is_some();
         let edges = unique_edges(&faces, per_corner);
         Some(MeshTopology {
             faces,

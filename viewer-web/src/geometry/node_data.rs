@@ -7,7 +7,9 @@
 use bytes::Bytes;
 use glam::{Mat3, Mat4, Vec3};
 use meshcast_protocol::{NodeKind, Value};
-use meshcast_scene::Node;
+use meshcast_scene::{field, opt, Node};
+
+use crate::core::defaults;
 
 /// aitviewer's `z_up` rotation, pre-multiplied into the node's rotation: (x, y, z) → (x, z, −y).
 const Z_UP: Mat3 = Mat3::from_cols(Vec3::X, Vec3::new(0.0, 0.0, -1.0), Vec3::Y);
@@ -15,12 +17,12 @@ const Z_UP: Mat3 = Mat3::from_cols(Vec3::X, Vec3::new(0.0, 0.0, -1.0), Vec3::Y);
 /// The raw bytes of frame `i` of a per-frame array, with aitviewer's rule: a 1-frame array
 /// serves every frame, a longer one is clamped to its last frame.
 pub(crate) fn frame_bytes<'a>(node: &'a Node, name: &str, i: usize) -> Option<&'a Bytes> {
-    node.series.get(name).and_then(|s| s.frame_clamped(i))
+    node.series(name).and_then(|s| s.frame_clamped(i))
 }
 
 /// Frame `i` (clamped) of a per-frame array as `f32`s.
 pub(crate) fn frame_f32(node: &Node, name: &str, i: usize) -> Option<Vec<f32>> {
-    let s = node.series.get(name)?;
+    let s = node.series(name)?;
     let i = i.min(s.len().checked_sub(1)?);
     s.frame_array(i).map(|a| a.to_f32_vec())
 }
@@ -32,37 +34,28 @@ pub(crate) fn frame_points(node: &Node, name: &str, i: usize) -> Option<Vec<Vec3
 
 /// Number of frames of a per-frame array (0 when absent).
 pub(crate) fn series_len(node: &Node, name: &str) -> usize {
-    node.series.get(name).map_or(0, |s| s.len())
+    node.series(name).map_or(0, |s| s.len())
 }
 
 /// A numeric option, or `default` when absent or nil.
 pub(crate) fn opt_f32(node: &Node, name: &str, default: f32) -> f32 {
-    node.options
-        .get(name)
-        .and_then(Value::as_f64)
-        .map_or(default, |v| v as f32)
+    node.option(name).and_then(Value::as_f64).map_or(default, |v| v as f32)
 }
 
 /// A bool option, or `default`.
 pub(crate) fn opt_bool(node: &Node, name: &str, default: bool) -> bool {
-    node.options.get(name).and_then(Value::as_bool).unwrap_or(default)
+    node.option(name).and_then(Value::as_bool).unwrap_or(default)
 }
 
 /// A string option.
 pub(crate) fn opt_str<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
-    node.options.get(name).and_then(Value::as_str)
+    node.option(name).and_then(Value::as_str)
 }
 
-/// aitviewer's default `color` of each kind.
-pub(crate) fn default_color(kind: NodeKind) -> [f32; 4] {
-    match kind {
-        NodeKind::Spheres | NodeKind::Lines => [0.0, 0.0, 1.0, 1.0],
-        NodeKind::Arrows => [0.0, 0.0, 0.5, 1.0],
-        NodeKind::RigidBodies => [0.0, 1.0, 0.5, 1.0],
-        NodeKind::Skeletons => [1.0, 177.0 / 255.0, 1.0 / 255.0, 1.0],
-        NodeKind::Smpl => [160.0 / 255.0, 160.0 / 255.0, 160.0 / 255.0, 1.0],
-        NodeKind::Node | NodeKind::Meshes => [0.5, 0.5, 0.5, 1.0],
-    }
+/// A numeric option, or its default for the node's kind ([`defaults::number`]; 0 for options
+/// without one).
+pub(crate) fn opt_num(node: &Node, name: &str) -> f32 {
+    opt_f32(node, name, defaults::number(node.kind(), name).unwrap_or(0.0))
 }
 
 /// A node's `color`: one RGBA for all, or one per element (spheres, lines).
@@ -90,13 +83,13 @@ fn rgba_rows(flat: &[f32]) -> Vec<[f32; 4]> {
 
 /// The node's `color` (validated by the protocol as `(4,)` or `(n,4)`), or the kind's default.
 pub(crate) fn colors(node: &Node) -> Colors {
-    match node.statics.get("color") {
+    match node.static_array(opt::COLOR) {
         Some(a) if a.ndim() == 1 && a.len() == 4 => {
             let v = a.to_f32_vec();
             Colors::Uniform([v[0], v[1], v[2], v[3]])
         }
         Some(a) if a.ndim() == 2 => Colors::PerElement(rgba_rows(&a.to_f32_vec())),
-        _ => Colors::Uniform(default_color(node.kind)),
+        _ => Colors::Uniform(defaults::color(node.kind())),
     }
 }
 
@@ -116,20 +109,20 @@ pub(crate) fn mat4_from_row_major(v: &[f32]) -> Mat4 {
 /// looked up with the broadcast/clamp rule (aitviewer's `Node.model_matrix`). Meshes with
 /// `z_up` get aitviewer's Z-up-to-Y-up rotation pre-multiplied into the rotation.
 pub(crate) fn model_matrix(node: &Node, i: usize) -> Mat4 {
-    let t = frame_f32(node, "position", i)
+    let t = frame_f32(node, field::POSITION, i)
         .filter(|v| v.len() >= 3)
         .map_or(Vec3::ZERO, |v| Vec3::new(v[0], v[1], v[2]));
-    let mut r = frame_f32(node, "rotation", i)
+    let mut r = frame_f32(node, field::ROTATION, i)
         .filter(|v| v.len() >= 9)
         .map_or(Mat3::IDENTITY, |v| {
             let mut a = [0.0f32; 9];
             a.copy_from_slice(&v[..9]);
             Mat3::from_cols_array(&a).transpose()
         });
-    let s = frame_f32(node, "scale", i)
+    let s = frame_f32(node, field::SCALE, i)
         .and_then(|v| v.first().copied())
         .unwrap_or(1.0);
-    if node.kind == NodeKind::Meshes && opt_bool(node, "z_up", false) {
+    if node.kind() == NodeKind::Meshes && opt_bool(node, "z_up", false) {
         r = Z_UP * r;
     }
     Mat4::from_translation(t) * Mat4::from_mat3(r) * Mat4::from_scale(Vec3::splat(s))
@@ -137,7 +130,7 @@ pub(crate) fn model_matrix(node: &Node, i: usize) -> Mat4 {
 
 /// How many distinct model matrices the node has (the longest of position, rotation, scale).
 pub(crate) fn transform_len(node: &Node) -> usize {
-    ["position", "rotation", "scale"]
+    [field::POSITION, field::ROTATION, field::SCALE]
         .iter()
         .map(|n| series_len(node, n))
         .max()
@@ -147,7 +140,7 @@ pub(crate) fn transform_len(node: &Node) -> usize {
 
 /// Mesh instance transforms at data frame `i` (clamped); `None` when the mesh has none.
 pub(crate) fn instance_transforms(node: &Node, i: usize) -> Option<Vec<Mat4>> {
-    frame_f32(node, "instance_transforms", i).map(|v| v.chunks_exact(16).map(mat4_from_row_major).collect())
+    frame_f32(node, field::INSTANCE_TRANSFORMS, i).map(|v| v.chunks_exact(16).map(mat4_from_row_major).collect())
 }
 
 /// Whether clicks may select this node (`is_selectable`, and `pickable` for meshes).
@@ -177,9 +170,9 @@ mod tests {
         // Rotation of 90° about Z in numpy's row-major layout: x -> y.
         let rot = NdArray::from_f32(&[3, 3], &[0., -1., 0., 1., 0., 0., 0., 0., 1.]).unwrap();
         let n = node_with(&[
-            ("position", NdArray::from_f32(&[3], &[1., 2., 3.]).unwrap().into()),
-            ("rotation", rot.into()),
-            ("scale", Value::Float(2.0)),
+            (field::POSITION, NdArray::from_f32(&[3], &[1., 2., 3.]).unwrap().into()),
+            (field::ROTATION, rot.into()),
+            (field::SCALE, Value::Float(2.0)),
         ]);
         let m = model_matrix(&n, 0);
         let p = m.transform_point3(Vec3::X);
@@ -189,7 +182,7 @@ mod tests {
     #[test]
     fn per_frame_positions_clamp() {
         let pos = NdArray::from_f32(&[2, 3], &[0., 0., 0., 5., 0., 0.]).unwrap();
-        let n = node_with(&[("position", pos.into())]);
+        let n = node_with(&[(field::POSITION, pos.into())]);
         assert_eq!(transform_len(&n), 2);
         assert_eq!(model_matrix(&n, 1).w_axis.x, 5.0);
         assert_eq!(model_matrix(&n, 9).w_axis.x, 5.0);
@@ -200,7 +193,7 @@ mod tests {
     fn colours_default_per_kind() {
         let n = node_with(&[]);
         assert_eq!(colors(&n), Colors::Uniform([0.5, 0.5, 0.5, 1.0]));
-        assert_eq!(default_color(NodeKind::Arrows), [0.0, 0.0, 0.5, 1.0]);
+        assert_eq!(defaults::color(NodeKind::Arrows), [0.0, 0.0, 0.5, 1.0]);
         let per = Colors::PerElement(vec![[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0]]);
         assert_eq!(per.get(1), [0.0, 1.0, 0.0, 1.0]);
         assert_eq!(per.get(7), [0.0, 1.0, 0.0, 1.0]);

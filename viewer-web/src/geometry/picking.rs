@@ -4,38 +4,19 @@
 
 use glam::{Mat4, Vec3};
 use meshcast_protocol::NodeKind;
-use meshcast_scene::{Node, NodeKey, Scene};
+use meshcast_scene::{field, Node, NodeKey, Scene};
 
-use crate::render::mesh_data::{ray_triangle, MeshTopology};
-use crate::render::node_data::{frame_points, instance_transforms, is_pickable, model_matrix};
-use crate::render::primitives::{cylinders, spheres};
-use crate::render::ViewOptions;
-use crate::smpl_bodies::SmplBodies;
+use super::drawn::{drawn, DerivedNodes};
+use super::mesh_data::{ray_triangle, MeshTopology};
+use super::node_data::{frame_points, instance_transforms, is_pickable, model_matrix};
+use super::primitives::{cylinders, spheres};
+use crate::core::ViewOptions;
 
-/// The node hit first by the world-space ray `origin + t·dir` (t > 0) at scene frame `frame`.
-pub fn pick(scene: &Scene, frame: usize, opts: &ViewOptions, ray_origin: Vec3, ray_dir: Vec3) -> Option<NodeKey> {
-    if !ray_origin.is_finite() || !ray_dir.is_finite() || ray_dir.length_squared() == 0.0 {
-        return None;
-    }
-    let mut best: Option<(f32, NodeKey)> = None;
-    for node in scene.nodes() {
-        if opts.is_hidden(&node.key) || !is_pickable(node) {
-            continue;
-        }
-        let Some(i) = node.data_frame(frame) else { continue };
-        if let Some(t) = hit_node(node, i, ray_origin, ray_dir) {
-            if best.is_none_or(|(bt, _)| t < bt) {
-                best = Some((t, node.key));
-            }
-        }
-    }
-    best.map(|(_, k)| k)
-}
-
-/// [`pick`], also hitting the meshes of the SMPL bodies in `bodies`.
-pub fn pick_with_bodies(
+/// The node hit first by the world-space ray `origin + t·dir` (t > 0) at scene frame `frame`;
+/// an SMPL body is hit on its mesh from `derived`.
+pub fn pick(
     scene: &Scene,
-    bodies: &SmplBodies,
+    derived: &dyn DerivedNodes,
     frame: usize,
     opts: &ViewOptions,
     ray_origin: Vec3,
@@ -44,24 +25,29 @@ pub fn pick_with_bodies(
     if !ray_origin.is_finite() || !ray_dir.is_finite() || ray_dir.length_squared() == 0.0 {
         return None;
     }
-    let others = pick(scene, frame, opts, ray_origin, ray_dir);
-    let other_t = others
-        .and_then(|k| scene.node(&k))
-        .and_then(|n| hit_node(n, n.data_frame(frame)?, ray_origin, ray_dir));
-    match (bodies.pick(scene, frame, opts, ray_origin, ray_dir), other_t) {
-        (Some((t, k)), Some(ot)) if t < ot => Some(k),
-        (Some((_, k)), None) => Some(k),
-        _ => others,
+    let mut best: Option<(f32, NodeKey)> = None;
+    for node in scene.nodes() {
+        if opts.is_hidden(&node.key()) || !is_pickable(node) {
+            continue;
+        }
+        let Some(i) = node.data_frame(frame) else { continue };
+        let Some(d) = drawn(node, derived) else { continue };
+        if let Some(t) = hit_node(d.base, i, ray_origin, ray_dir) {
+            if best.is_none_or(|(bt, _)| t < bt) {
+                best = Some((t, node.key()));
+            }
+        }
     }
+    best.map(|(_, k)| k)
 }
 
 /// The world ray parameter of the node's nearest hit at data frame `i`.
 pub(crate) fn hit_node(node: &Node, i: usize, o: Vec3, d: Vec3) -> Option<f32> {
     let model = model_matrix(node, i);
-    match node.kind {
+    match node.kind() {
         NodeKind::Meshes => {
             let topo = MeshTopology::of(node)?;
-            let verts = frame_points(node, "vertices", i)?;
+            let verts = frame_points(node, field::VERTICES, i)?;
             let instances = instance_transforms(node, i).unwrap_or_else(|| vec![Mat4::IDENTITY]);
             instances
                 .iter()
@@ -164,6 +150,7 @@ fn ray_capsule(o: Vec3, d: Vec3, a: Vec3, b: Vec3, r: f32) -> Option<f32> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::geometry::NoDerived;
     use meshcast_protocol::{Command, Envelope, NdArray, Value};
 
     fn add(scene: &mut Scene, kind: i64, uid: u64, kw: Vec<(&str, Value)>) -> NodeKey {
@@ -184,7 +171,10 @@ mod tests {
             scene,
             3,
             uid,
-            vec![("positions", arr(&[1, 3], &[0., 0., z])), ("radius", Value::Float(0.2))],
+            vec![
+                (field::POSITIONS, arr(&[1, 3], &[0., 0., z])),
+                ("radius", Value::Float(0.2)),
+            ],
         )
     }
 
@@ -195,9 +185,12 @@ mod tests {
         let near = sphere_at(&mut s, 2, 1.0);
         let opts = ViewOptions::default();
         let eye = Vec3::new(0.0, 0.0, 5.0);
-        assert_eq!(pick(&s, 0, &opts, eye, -Vec3::Z), Some(near));
+        assert_eq!(pick(&s, &NoDerived, 0, &opts, eye, -Vec3::Z), Some(near));
         // From behind, the other one is nearer.
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.0, 0.0, -5.0), Vec3::Z), Some(far));
+        assert_eq!(
+            pick(&s, &NoDerived, 0, &opts, Vec3::new(0.0, 0.0, -5.0), Vec3::Z),
+            Some(far)
+        );
     }
 
     #[test]
@@ -205,9 +198,12 @@ mod tests {
         let mut s = Scene::new();
         sphere_at(&mut s, 1, 0.0);
         let opts = ViewOptions::default();
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.5, 0.0, 5.0), -Vec3::Z), None);
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.0, 0.0, 5.0), Vec3::Z), None);
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.0, 0.0, 5.0), Vec3::ZERO), None);
+        assert_eq!(pick(&s, &NoDerived, 0, &opts, Vec3::new(0.5, 0.0, 5.0), -Vec3::Z), None);
+        assert_eq!(pick(&s, &NoDerived, 0, &opts, Vec3::new(0.0, 0.0, 5.0), Vec3::Z), None);
+        assert_eq!(
+            pick(&s, &NoDerived, 0, &opts, Vec3::new(0.0, 0.0, 5.0), Vec3::ZERO),
+            None
+        );
     }
 
     #[test]
@@ -218,18 +214,18 @@ mod tests {
         let mut opts = ViewOptions::default();
         opts.hidden.insert(near);
         let eye = Vec3::new(0.0, 0.0, 5.0);
-        assert_eq!(pick(&s, 0, &opts, eye, -Vec3::Z), Some(far));
+        assert_eq!(pick(&s, &NoDerived, 0, &opts, eye, -Vec3::Z), Some(far));
         opts.hidden.clear();
         add(
             &mut s,
             3,
             3,
             vec![
-                ("positions", arr(&[1, 3], &[0., 0., 2.])),
+                (field::POSITIONS, arr(&[1, 3], &[0., 0., 2.])),
                 ("is_selectable", Value::Bool(false)),
             ],
         );
-        assert_eq!(pick(&s, 0, &opts, eye, -Vec3::Z), Some(near));
+        assert_eq!(pick(&s, &NoDerived, 0, &opts, eye, -Vec3::Z), Some(near));
     }
 
     #[test]
@@ -242,9 +238,9 @@ mod tests {
             2,
             1,
             vec![
-                ("vertices", verts),
-                ("faces", faces),
-                ("position", arr(&[3], &[5., 0., 0.])),
+                (field::VERTICES, verts),
+                (field::FACES, faces),
+                (field::POSITION, arr(&[3], &[5., 0., 0.])),
             ],
         );
         let line = add(
@@ -252,17 +248,26 @@ mod tests {
             4,
             2,
             vec![
-                ("lines", arr(&[2, 3], &[-1., 3., 0., 1., 3., 0.])),
+                (field::LINES, arr(&[2, 3], &[-1., 3., 0., 1., 3., 0.])),
                 ("r_base", Value::Float(0.1)),
             ],
         );
         let opts = ViewOptions::default();
         // The mesh was moved to x = 5.
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(5.0, 0.0, 5.0), -Vec3::Z), Some(mesh));
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.0, 0.0, 5.0), -Vec3::Z), None);
+        assert_eq!(
+            pick(&s, &NoDerived, 0, &opts, Vec3::new(5.0, 0.0, 5.0), -Vec3::Z),
+            Some(mesh)
+        );
+        assert_eq!(pick(&s, &NoDerived, 0, &opts, Vec3::new(0.0, 0.0, 5.0), -Vec3::Z), None);
         // The cylinder's side, and just outside its radius.
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.3, 3.05, 5.0), -Vec3::Z), Some(line));
-        assert_eq!(pick(&s, 0, &opts, Vec3::new(0.3, 3.15, 5.0), -Vec3::Z), None);
+        assert_eq!(
+            pick(&s, &NoDerived, 0, &opts, Vec3::new(0.3, 3.05, 5.0), -Vec3::Z),
+            Some(line)
+        );
+        assert_eq!(
+            pick(&s, &NoDerived, 0, &opts, Vec3::new(0.3, 3.15, 5.0), -Vec3::Z),
+            None
+        );
     }
 
     #[test]

@@ -1,0 +1,37 @@
+//! The viewer core: the viewer's state and every rule that changes it, with no browser and no
+//! GPU (no `web_sys`, `js_sys`, `wasm_bindgen` or `wgpu` here), so it is unit-tested natively.
+//!
+//! - [`ViewerState`] (`state`): scene, playback, camera, view options, selection, connection,
+//!   clients, counters; [`ViewerState::apply`] takes an [`Action`], [`ViewerState::on_relay`] /
+//!   [`ViewerState::apply_client`] (`relay`) the relay's messages. Each returns what changed
+//!   ([`Changed`]), from which the shell decides what to redraw and refresh.
+//! - [`action`]: the user's commands; [`changed`]: the change set.
+//! - [`playback`] and [`camera`]: the frame clock and the camera, with aitviewer's rules.
+//! - [`view`]: display options; [`edits`]: local edits of a node; [`Aabb`]: bounds.
+//! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
+//!   options a client left out.
+//!
+//! The core asks for node bounds through [`NodeBounds`], which the geometry layer implements.
+
+pub mod aabb;
+pub mod action;
+pub mod camera;
+pub mod changed;
+pub mod connection;
+pub mod defaults;
+pub mod edits;
+pub mod playback;
+mod relay;
+mod state;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use aabb::Aabb;
+pub use action::{Action, Edit};
+pub use changed::Changed;
+pub use connection::{ConnState, Stats};
+pub use relay::{ClientEnvelope, Rejected, Relayed};
+pub use state::{NodeBounds, ViewerState};
+pub use view::{LightMode, ViewOptions};
