@@ -438,7 +438,7 @@ mod tests {
         bytes.extend_from_slice(&[7, 0, 0]);
         std::fs::write(&path, &bytes).unwrap();
         let s = start(None, Some(&dir), None, FsyncPolicy::Flush, false).unwrap();
-        let uids: Vec<u64> = s.scene.nodes().iter().map(|n| n.key.uid).collect();
+        let uids: Vec<u64> = s.scene.nodes().iter().map(|n| n.key().uid).collect();
         assert_eq!(uids, [1, 2, 3, 9], "the snapshot, then the record after it");
         assert_eq!(s.next_client, 3);
         assert_eq!(std::fs::metadata(&path).unwrap().len() as usize, good);

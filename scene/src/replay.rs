@@ -65,7 +65,7 @@ pub fn load_recording<R: Read + Seek>(mut input: R) -> Result<LoadedRecording, R
             Err(e) => rejected.push((record.offset, e)),
         }
     }
-    let max_client = scene.nodes().iter().map(|n| n.key.client).max().unwrap_or(0);
+    let max_client = scene.nodes().iter().map(|n| n.key().client).max().unwrap_or(0);
     Ok(LoadedRecording {
         scene,
         valid_len: scan.valid_len,
@@ -105,7 +105,12 @@ mod tests {
         w.write_message(RecordKind::Live, &spheres(3, 7, 2.0)).unwrap();
         let bytes = w.into_inner();
         let loaded = load_recording(Cursor::new(&bytes)).unwrap();
-        let keys: Vec<_> = loaded.scene.nodes().iter().map(|n| (n.key.client, n.key.uid)).collect();
+        let keys: Vec<_> = loaded
+            .scene
+            .nodes()
+            .iter()
+            .map(|n| (n.key().client, n.key().uid))
+            .collect();
         assert_eq!(keys, [(3, 2), (3, 7)]);
         assert_eq!(loaded.applied, 4, "snapshot begin, one message, end, one live");
         assert_eq!(loaded.valid_len, bytes.len() as u64);

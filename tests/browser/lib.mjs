@@ -35,7 +35,8 @@ const allowed = new WeakMap();
 /** Lets errors matching `patterns` (RegExps) through on `target`: a page, or a browser from
  * `launch` (then for all its pages). */
 export function allowPageErrors(target, ...patterns) {
-  const key = target.context ?? target;
+  // A page has a context() method; a browser from launch() has a context property.
+  const key = typeof target.context === 'function' ? target : (target.context ?? target);
   allowed.set(key, [...(allowed.get(key) ?? []), ...patterns]);
 }
 
@@ -272,4 +273,43 @@ export function diffShare(a, b, tol = 24) {
     ) d++;
   }
   return d / (a.data.length / 4);
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** Serves the files of `dir` (and `extra`: URL path → file) over HTTP on 127.0.0.1, with no
+ * relay behind it: a plain static web server, as a user would put the built page on one. */
+export async function startStatic(dir, extra = {}) {
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+    const file = extra[rel] ?? path.join(dir, path.normalize(rel).replace(/^(\.\.[/\\])+/, ''));
+    if (!file.startsWith(dir) && !Object.values(extra).includes(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    fs.readFile(file, (err, data) => {
+      if (err) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(data);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    stop: () => new Promise((r) => server.close(r)),
+  };
 }

@@ -17,6 +17,11 @@ pub enum ConnState {
         /// Why the last connection ended.
         reason: String,
     },
+    /// Showing a recording opened in the page: no relay connection.
+    Recording {
+        /// The file's name (or URL).
+        name: String,
+    },
 }
 
 impl ConnState {
@@ -26,6 +31,7 @@ impl ConnState {
             ConnState::Connecting { .. } => "connecting",
             ConnState::Connected => "connected",
             ConnState::Reconnecting { .. } => "reconnecting",
+            ConnState::Recording { .. } => "recording",
         }
     }
 }

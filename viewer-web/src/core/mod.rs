@@ -8,6 +8,7 @@
 //! - [`action`]: the user's commands; [`changed`]: the change set.
 //! - [`playback`] and [`camera`]: the frame clock and the camera, with aitviewer's rules.
 //! - [`view`]: display options; [`edits`]: local edits of a node; [`Aabb`]: bounds.
+//! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
 //!
@@ -21,6 +22,7 @@ pub mod connection;
 pub mod defaults;
 pub mod edits;
 pub mod playback;
+pub mod recording;
 mod relay;
 mod state;
 pub mod view;
@@ -32,6 +34,7 @@ pub use aabb::Aabb;
 pub use action::{Action, Edit};
 pub use changed::Changed;
 pub use connection::{ConnState, Stats};
+pub use recording::Opened;
 pub use relay::{ClientEnvelope, Rejected, Relayed};
 pub use state::{NodeBounds, ViewerState};
 pub use view::{LightMode, ViewOptions};

@@ -367,3 +367,84 @@ fn panel_stats_read_the_typed_views() {
     assert!(l.contains(&("Points", "4".to_owned())) && l.contains(&("Segments", "2".to_owned())));
     assert!(get(1).contains(&("Spheres", "1".to_owned())));
 }
+
+// ---- recordings ----------------------------------------------------------------------------
+
+/// A recording with two live messages from client 3, a snapshot (one node of client 5, frame
+/// 2), and one live message after it.
+fn recording() -> Vec<u8> {
+    use meshcast_protocol::recording::{RecordKind, RecordWriter};
+    let msg = |client, envelope| RelayToViewer::Message { client, envelope };
+    let mut w = RecordWriter::new(Vec::new()).unwrap();
+    w.write_message(RecordKind::Live, &msg(3, spheres(1, 4))).unwrap();
+    w.write_message(RecordKind::Live, &msg(3, spheres(2, 4))).unwrap();
+    let snap = [meshcast_protocol::encode(&msg(5, spheres(9, 6)))];
+    let end = RelayToViewer::SnapshotEnd {
+        current_frame: 2,
+        clients: vec![],
+    };
+    w.write_snapshot(snap.iter().map(Vec::as_slice), &end).unwrap();
+    w.write_message(RecordKind::Live, &msg(5, spheres(10, 3))).unwrap();
+    w.into_inner()
+}
+
+#[test]
+fn a_recording_opens_at_its_last_snapshot_without_a_relay() {
+    let mut s = ViewerState::new(false);
+    relay_msg(&mut s, spheres(4, 2));
+    let opened = s.open_recording(&recording(), "run.mcrec").unwrap();
+    assert!(opened.changed.contains(Changed::SCENE));
+    assert_eq!(opened.applied, 2);
+    assert!(opened.skipped.is_empty() && opened.torn_tail.is_none());
+    let keys: Vec<NodeKey> = s.scene().nodes().iter().map(|n| n.key()).collect();
+    assert_eq!(keys, [NodeKey { client: 5, uid: 9 }, NodeKey { client: 5, uid: 10 }]);
+    assert_eq!(s.frame(), 2);
+    assert_eq!(
+        s.connection(),
+        &ConnState::Recording {
+            name: "run.mcrec".into()
+        }
+    );
+    assert_eq!(s.connection().name(), "recording");
+}
+
+#[test]
+fn a_damaged_recording_changes_nothing_and_a_torn_one_is_reported() {
+    let mut s = ViewerState::new(false);
+    relay_msg(&mut s, spheres(4, 2));
+    // Damage in the last record (after the snapshot, so it is read).
+    let mut bad = recording();
+    let last = bad.len() - 1;
+    bad[last] ^= 0x20;
+    let e = s.open_recording(&bad, "bad").unwrap_err();
+    assert!(
+        e.to_string().contains("checksum") && e.to_string().contains("offset"),
+        "{e}"
+    );
+    assert_eq!(s.scene().len(), 1, "the scene shown before is kept");
+    assert_ne!(s.connection().name(), "recording");
+    let e = s.open_recording(b"PK\x03\x04 a zip", "zip").unwrap_err();
+    assert!(e.to_string().contains("not a meshcast recording"), "{e}");
+    let full = recording();
+    let opened = s.open_recording(&full[..full.len() - 5], "torn").unwrap();
+    assert!(opened.torn_tail.unwrap().contains("truncated"));
+    assert_eq!(
+        s.scene().len(),
+        1,
+        "the snapshot's node; the torn last message is dropped"
+    );
+}
+
+#[test]
+fn a_saved_scene_reopens_as_the_same_scene() {
+    let mut s = ViewerState::new(false);
+    s.apply(Action::SetPlaying(false), &UnitBoxes);
+    relay_msg(&mut s, spheres(1, 5));
+    relay_msg(&mut s, spheres(2, 3));
+    relay_msg(&mut s, set_frame(3));
+    let bytes = s.save_scene().unwrap();
+    let mut t = ViewerState::new(false);
+    t.open_recording(&bytes, "saved").unwrap();
+    assert_eq!(t.scene().snapshot().unwrap(), s.scene().snapshot().unwrap());
+    assert_eq!(t.frame(), 3);
+}

@@ -3,7 +3,7 @@
 
 use crate::core::Action;
 
-use super::{screenshot, ui, Shared};
+use super::{recording, screenshot, ui, Shared};
 
 /// A command from a key or a button.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,10 @@ pub enum Command {
     CycleCameraMode,
     /// Esc: close overlays, else clear the selection.
     Escape,
+    /// Open a recording file (no relay needed).
+    OpenRecording,
+    /// Download the scene shown as a recording.
+    SaveScene,
 }
 
 /// The action of a key (`KeyboardEvent.key`), if any.
@@ -80,7 +84,12 @@ impl Command {
             Command::ToggleFloor => Action::ToggleFloor,
             Command::ResetCamera => Action::ResetCamera,
             Command::CycleCameraMode => Action::CycleCameraMode,
-            Command::GoToFrame | Command::Screenshot | Command::ToggleHelp | Command::Escape => return None,
+            Command::GoToFrame
+            | Command::Screenshot
+            | Command::ToggleHelp
+            | Command::Escape
+            | Command::OpenRecording
+            | Command::SaveScene => return None,
         })
     }
 }
@@ -105,6 +114,14 @@ pub fn run(app: &Shared, command: Command) {
         Command::ToggleHelp => {
             drop(a);
             ui::toggle_help(app, None);
+        }
+        Command::OpenRecording => {
+            drop(a);
+            recording::pick(app);
+        }
+        Command::SaveScene => {
+            drop(a);
+            recording::save(app);
         }
         Command::Escape => {
             let overlay_open = a.help_open || !a.ui.overlays.goto_closed();

@@ -14,6 +14,8 @@
 //! - `ui`: the HTML beside the canvas; `dom`: small web-sys helpers.
 //! - `page_state`: the `data-*` attributes on `<body>`, written from the state each frame.
 //! - `screenshot`: PNG download of the canvas.
+//! - `recording`: open a recording (file picker, drop, `?recording=URL`; no relay needed) and
+//!   save the scene shown as one.
 //! - `custom`: customising: Rust message handlers, `window.meshcast`, plugins, user panels,
 //!   messages to clients. Its public items are re-exported here: the viewer as a library.
 
@@ -30,6 +32,7 @@ mod models;
 mod net;
 mod page_state;
 mod params;
+mod recording;
 mod screenshot;
 mod ui;
 
@@ -96,6 +99,7 @@ async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let app: Shared = Rc::new(RefCell::new(App::new(gpu, ui, params.clone())));
     ui::wire(&app)?;
+    recording::wire(&app, &root)?;
     input::wire(&app)?;
     app.borrow_mut().ext.handler = builder.handler;
     custom::js_api::expose(&app)?;
@@ -106,6 +110,10 @@ async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
     custom::plugins::announce_ready();
     // Plugins register their handlers before the first message arrives.
     custom::plugins::load_requested(&app).await;
-    net::spawn(app, params.relay_url.clone());
+    match params.recording.clone() {
+        // A recording needs no relay.
+        Some(url) => wasm_bindgen_futures::spawn_local(recording::open_url(app, url)),
+        None => net::spawn(app, params.relay_url.clone()),
+    }
     Ok(())
 }

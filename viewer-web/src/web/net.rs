@@ -29,9 +29,19 @@ pub fn spawn(app: Shared, url: String) {
     wasm_bindgen_futures::spawn_local(run(app, url));
 }
 
+/// True once the page shows a recording: the connection task then ends.
+fn showing_recording(app: &Shared) -> bool {
+    app.try_borrow()
+        .is_ok_and(|a| matches!(a.core.connection(), ConnState::Recording { .. }))
+}
+
 async fn run(app: Shared, url: String) {
     let mut attempt: u32 = 0;
     loop {
+        if showing_recording(&app) {
+            tracing::info!("a recording was opened: no longer connecting to the relay");
+            return;
+        }
         attempt += 1;
         let c = app.borrow_mut().core.set_connection(ConnState::Connecting { attempt });
         app.borrow_mut().note(c);
@@ -47,6 +57,10 @@ async fn run(app: Shared, url: String) {
             }
             Err(e) => format!("cannot open {}: {e}", super::params::display_url(&url)),
         };
+        if showing_recording(&app) {
+            tracing::info!("a recording was opened: disconnected from the relay");
+            return;
+        }
         let delay = backoff_ms(attempt.max(1));
         let at_ms = now_ms() + delay;
         tracing::info!("relay connection ended ({reason}); retrying in {delay} ms");
@@ -63,6 +77,9 @@ async fn run(app: Shared, url: String) {
 async fn read(app: &Shared, mut ws: SplitStream<WebSocket>) -> (String, bool) {
     let mut said_hello = false;
     while let Some(msg) = ws.next().await {
+        if showing_recording(app) {
+            return ("a recording was opened".to_owned(), said_hello);
+        }
         match msg {
             Ok(Message::Bytes(bytes)) => {
                 let len = bytes.len() as u64;

@@ -36,6 +36,8 @@ pub struct Params {
     pub msaa: u32,
     /// Set the camera target automatically on the first scene setup.
     pub autotarget: bool,
+    /// `?recording=URL`: open this recording instead of connecting to a relay.
+    pub recording: Option<String>,
 }
 
 impl Params {
@@ -71,6 +73,7 @@ impl Params {
             relay_url,
             msaa,
             autotarget,
+            recording: get("recording"),
         }
     }
 }

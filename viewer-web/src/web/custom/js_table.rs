@@ -63,6 +63,9 @@ pub const API: &[(&str, Scope, Call)] = &[
     ("play", Scope::Public, play),
     ("pause", Scope::Public, pause),
     ("fit", Scope::Public, fit),
+    // Recordings.
+    ("openRecording", Scope::Public, open_recording),
+    ("saveScene", Scope::Public, save_scene),
     // Page UI.
     ("addPanel", Scope::Public, add_panel),
     // Test hooks.
@@ -319,6 +322,38 @@ fn reset_stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
 fn redraw(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
     write(app)?.dirty.redraw = true;
     Ok(JsValue::UNDEFINED)
+}
+
+/// `openRecording(bytes, name?)`: shows the recording in `bytes` (a `Uint8Array` or an
+/// `ArrayBuffer`); returns `{applied, skipped, tornTail}` or throws an `Error` naming the byte
+/// offset of what is wrong.
+fn open_recording(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    let data = args.get(0);
+    let bytes = if let Some(b) = data.dyn_ref::<js_sys::Uint8Array>() {
+        b.to_vec()
+    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(&data).to_vec()
+    } else {
+        return Err(type_error(
+            "openRecording(bytes, name?) needs a Uint8Array or an ArrayBuffer",
+        ));
+    };
+    let name = args.get(1).as_string().unwrap_or_else(|| "recording".to_owned());
+    let opened = crate::web::recording::open_bytes(app, &bytes, &name).map_err(|e| js_sys::Error::new(&e))?;
+    Ok(obj(&[
+        ("applied", num(opened.applied as f64)),
+        ("skipped", num(opened.skipped.len() as f64)),
+        (
+            "tornTail",
+            opened.torn_tail.map_or(JsValue::NULL, |t| JsValue::from_str(&t)),
+        ),
+    ]))
+}
+
+/// `saveScene()`: the scene shown as recording bytes (a `Uint8Array`).
+fn save_scene(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
+    let bytes = crate::web::recording::scene_bytes(app).map_err(|e| js_sys::Error::new(&e))?;
+    Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
 }
 
 fn screenshot(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {

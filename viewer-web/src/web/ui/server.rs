@@ -42,9 +42,10 @@ pub fn refresh(app: &App) {
     let doc = app.ui.doc.clone();
     let s = app.ui.server.clone();
     let url = display_url(&app.params.relay_url);
-    let relay = match app.core.relay() {
-        Some((id, version)) => format!("{url} · relay {version} · viewer #{id}"),
-        None => url.to_owned(),
+    let relay = match (app.core.connection(), app.core.relay()) {
+        (crate::core::ConnState::Recording { name }, _) => format!("recording {name} (no relay)"),
+        (_, Some((id, version))) => format!("{url} · relay {version} · viewer #{id}"),
+        (_, None) => url.to_owned(),
     };
     set_text(&s.relay, &relay);
     clear(&s.list);

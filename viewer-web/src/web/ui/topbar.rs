@@ -9,16 +9,30 @@ use crate::web::app::App;
 use crate::web::dom::{child, on, set_attr, set_text};
 use crate::web::emit::Emitter;
 
-/// Tool buttons: (id, label, shortcut, action).
-const TOOLS: &[(&str, &str, &str, Command)] = &[
-    ("mc-fit", "Fit scene", "A", Command::FitScene),
-    ("mc-center", "Centre on selection", "X", Command::CenterSelection),
-    ("mc-reset-camera", "Reset camera", "R", Command::ResetCamera),
-    ("mc-ortho", "Orthographic", "O", Command::ToggleOrtho),
-    ("mc-dark", "Dark mode", "D", Command::ToggleDark),
-    ("mc-floor", "Floor", "", Command::ToggleFloor),
-    ("mc-screenshot", "Screenshot", "P", Command::Screenshot),
-    ("mc-help-button", "Help", "H", Command::ToggleHelp),
+/// Tool buttons: (id, label, shortcut, action, longer description for the tooltip or "").
+const TOOLS: &[(&str, &str, &str, Command, &str)] = &[
+    ("mc-fit", "Fit scene", "A", Command::FitScene, ""),
+    ("mc-center", "Centre on selection", "X", Command::CenterSelection, ""),
+    ("mc-reset-camera", "Reset camera", "R", Command::ResetCamera, ""),
+    ("mc-ortho", "Orthographic", "O", Command::ToggleOrtho, ""),
+    ("mc-dark", "Dark mode", "D", Command::ToggleDark, ""),
+    ("mc-floor", "Floor", "", Command::ToggleFloor, ""),
+    ("mc-screenshot", "Screenshot", "P", Command::Screenshot, ""),
+    (
+        "mc-open-recording",
+        "Open",
+        "",
+        Command::OpenRecording,
+        "Open a recording (.mcrec) instead of the relay's scene; or drop one on the page",
+    ),
+    (
+        "mc-save-scene",
+        "Save",
+        "",
+        Command::SaveScene,
+        "Save the scene shown as a recording (.mcrec)",
+    ),
+    ("mc-help-button", "Help", "H", Command::ToggleHelp, ""),
 ];
 
 /// Top bar elements.
@@ -64,11 +78,12 @@ impl TopBar {
             None,
         )?;
         let mut tools = Vec::new();
-        for (id, label, key, action) in TOOLS {
+        for (id, label, key, action, hint) in TOOLS {
+            let name = if hint.is_empty() { label } else { hint };
             let title = if key.is_empty() {
-                (*label).to_owned()
+                (*name).to_owned()
             } else {
-                format!("{label} [{key}]")
+                format!("{name} [{key}]")
             };
             let b = child(
                 doc,
@@ -117,14 +132,19 @@ pub fn refresh(app: &App, now_ms: f64) {
             let secs = ((at_ms - now_ms) / 1000.0).max(0.0).ceil();
             (format!("reconnecting in {secs} s"), "reconnecting")
         }
+        ConnState::Recording { name } => {
+            // The file's own name; the whole URL or path is in the title.
+            let short = name.rsplit(['/', '\\']).find(|s| !s.is_empty()).unwrap_or(name);
+            (format!("recording {short}"), "recording")
+        }
     };
     set_text(&t.status, &text);
     set_attr(&t.status, "data-state", state);
-    set_attr(
-        &t.status,
-        "title",
-        crate::web::params::display_url(&app.params.relay_url),
-    );
+    let title = match app.core.connection() {
+        ConnState::Recording { name } => name.clone(),
+        _ => crate::web::params::display_url(&app.params.relay_url).to_owned(),
+    };
+    set_attr(&t.status, "title", &title);
     set_text(&t.error, app.core.last_error().unwrap_or(""));
     let fps = if app.core.stats().fps > 0.0 {
         format!(
