@@ -15,6 +15,9 @@ setup_trunk
 setup_python
 setup_node
 
+# Every step (and the tests that look for built binaries) uses the target folder cargo reports.
+CARGO_TARGET_DIR=$(cargo_target_dir)
+export CARGO_TARGET_DIR
 # Tests that compare against numpy (pickle fixtures, the SMPL reference) use the venv's python3.
 export PATH="$ROOT/.venv/bin:$PATH" MESHCAST_REQUIRE_PYTHON=1
 # Everything runs here: these switches are for developers' partial runs, never for this command.

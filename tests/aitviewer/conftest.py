@@ -28,7 +28,7 @@ DTYPES = {0: "?", 1: "u1", 2: "i1", 3: "<u2", 4: "<i2", 5: "<u4", 6: "<i4", 7: "
 def relay_binary() -> Path:
     if os.environ.get("MESHCAST_RELAY"):
         return Path(os.environ["MESHCAST_RELAY"])
-    binary = ROOT / "target" / "debug" / "meshcast-relay"
+    binary = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "meshcast-relay"
     if not binary.exists():
         subprocess.run(["cargo", "build", "-p", "meshcast-relay"], cwd=ROOT, check=True)
     return binary

@@ -9,6 +9,9 @@
 //   - ingest of 1,000 frames of a 6,890-vertex mesh, sent as 1,000 ADD_FRAMES messages and as one
 //     1,000-frame creation: from the first byte sent until the page reports 1,000 frames, and
 //     until the next frame was presented (the frames are then on the GPU);
+//   - opening a recording of the same 1,000 frames (written by a relay started with --record) in
+//     a page with no relay: fetch + open, until the page reports 1,000 frames and until the next
+//     frame was presented, beside the live ingest above;
 //   - the target scene (50 animated 6,890-vertex meshes + 100,000 spheres), playing: presented
 //     frames per second and CPU milliseconds per rendered frame (performance.now() around the
 //     frame callback: advance, sync, encode+submit, UI refresh);
@@ -17,11 +20,12 @@
 // SOFTWARE rendering, far below any GPU's.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { Producer, MSG, NdArray, f32, i32, uvSphere } from './send.mjs';
-import { startRelay, launch, openViewer, waitFor, nextFrames, sleep, shot, DIST } from './lib.mjs';
+import { allowPageErrors, startRelay, startStatic, launch, openViewer, waitFor, nextFrames, sleep, shot, DIST } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -115,6 +119,52 @@ async function ingest(page, relay, mode) {
   return { sent, relayAck, received, rendered, gpuBytes, decode, apply };
 }
 
+/** Records the 1,000 ADD_FRAMES through a relay started with --record; returns the file. */
+async function makeRecording(dir) {
+  const file = path.join(dir, 'bench.mcrec');
+  const relay = await startRelay({ args: ['--record', file] });
+  try {
+    const p = await Producer.connect(relay.clientUrl);
+    const frames = bodyFrames(1000);
+    const frameLen = V * 3;
+    p.send(MSG.MESHES, 1, { vertices: f32([1, V, 3], frames.subarray(0, frameLen)), faces: i32([F, 3], BODY.faces), name: 'ingest' });
+    for (let f = 1; f < 1000; f++) {
+      p.send(MSG.ADD_FRAMES, 1, { vertices: f32([1, V, 3], frames.subarray(f * frameLen, (f + 1) * frameLen)) });
+    }
+    await p.flush(300000);
+    p.close();
+  } finally {
+    await relay.stop();
+  }
+  return file;
+}
+
+/** Opens the recording in a page served with no relay: fetch + openRecording, timed in the page. */
+async function openRecordingTimed(context, backend, file) {
+  const site = await startStatic(DIST, { '/bench.mcrec': file });
+  const page = await context.newPage();
+  allowPageErrors(page, /WebSocket connection to/);
+  try {
+    await page.goto(`${site.url}?backend=${backend}&msaa=${msaa}`);
+    await page.waitForFunction(() => document.body.dataset.firstFrame === '1', null, { timeout: 60000 });
+    const t = await page.evaluate(async () => {
+      const t0 = performance.now();
+      const bytes = new Uint8Array(await (await fetch('/bench.mcrec')).arrayBuffer());
+      const fetched = performance.now() - t0;
+      window.__meshcast.openRecording(bytes, 'bench.mcrec');
+      window.__meshcast.pause();
+      return { t0, fetched, opened: performance.now() - t0 };
+    });
+    await waitFor(page, () => window.__meshcast.nodes()[0]?.frames === 1000, null, 300000);
+    await nextFrames(page, 1, 300000);
+    const rendered = await page.evaluate((t0) => performance.now() - t0, t.t0);
+    return { bytes: fs.statSync(file).size, fetched: t.fetched, opened: t.opened, rendered };
+  } finally {
+    await page.close();
+    await site.stop();
+  }
+}
+
 async function targetScene(page, relay, backend) {
   const p = await Producer.connect(relay.clientUrl);
   const faces = i32([F, 3], BODY.faces);
@@ -183,6 +233,17 @@ for (const backend of backends) {
           `rendered (on the GPU) after ${ms(r.rendered)}; in the page: decode ${ms(r.decode)}, apply ${ms(r.apply)}; ` +
           `GPU buffers ${(r.gpuBytes / 2 ** 20).toFixed(1)} MiB`,
       );
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshcast-bench-'));
+    try {
+      const file = await makeRecording(dir);
+      const r = await openRecordingTimed(browser.context, backend, file);
+      console.log(
+        `open a recording of the same 1,000 frames (${(r.bytes / 1e6).toFixed(1)} MB, no relay): fetched in ${ms(r.fetched)}, ` +
+          `page has 1,000 frames after ${ms(r.opened)}, rendered after ${ms(r.rendered)}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
     if (!skipScene) {
       const t = await targetScene(page, relay, backend);

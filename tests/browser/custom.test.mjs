@@ -18,18 +18,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Producer, MSG, f32, i32, box } from './send.mjs';
-import { ROOT, allowPageErrors, startRelay, launch, openViewer, waitFor, nextFrames, shot, region } from './lib.mjs';
+import { ROOT, TARGET, allowPageErrors, startRelay, launch, openViewer, waitFor, nextFrames, shot, region } from './lib.mjs';
 
 const BACKEND = 'webgl';
 /** Python with the meshcast client and aitviewer installed. */
 const PYTHON = process.env.MESHCAST_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
 /** The Rust client half of the custom viewer example. */
 const CUSTOM_CLIENT =
-  process.env.MESHCAST_CUSTOM_CLIENT ?? path.join(ROOT, 'target', 'debug', 'examples', 'custom_client');
+  process.env.MESHCAST_CUSTOM_CLIENT ?? path.join(TARGET, 'debug', 'examples', 'custom_client');
 /** The custom viewer example's trunk output. */
 const CUSTOM_DIST = process.env.MESHCAST_CUSTOM_DIST ?? path.join(ROOT, 'examples', 'custom-viewer', 'dist');
 /** The Rust client's two_way example. */
-const TWO_WAY_RS = process.env.MESHCAST_TWO_WAY_RS ?? path.join(ROOT, 'target', 'debug', 'examples', 'two_way');
+const TWO_WAY_RS = process.env.MESHCAST_TWO_WAY_RS ?? path.join(TARGET, 'debug', 'examples', 'two_way');
 const LISTEN = path.join(ROOT, 'tests', 'browser', 'clients', 'listen.py');
 
 // Default camera (see viewer.test.mjs): world x at z = 0 → fraction of the canvas width.

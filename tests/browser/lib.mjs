@@ -17,8 +17,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '..', '..');
 /** Where screenshots go (gitignored). */
 export const OUT = path.join(here, 'out');
+/** Cargo's output folder: $CARGO_TARGET_DIR, else target/ in the repository. */
+export const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
 /** The relay binary (`cargo build -p meshcast-relay`). Override with MESHCAST_RELAY_BIN. */
-export const RELAY_BIN = process.env.MESHCAST_RELAY_BIN ?? path.join(ROOT, 'target', 'debug', 'meshcast-relay');
+export const RELAY_BIN = process.env.MESHCAST_RELAY_BIN ?? path.join(TARGET, 'debug', 'meshcast-relay');
 /** The trunk output the relay serves. Override with MESHCAST_DIST. */
 export const DIST = process.env.MESHCAST_DIST ?? path.join(ROOT, 'dist');
 /** Chromium. Override with CHROMIUM. */
