@@ -77,7 +77,7 @@ for (const backend of BACKENDS) {
       await offline.waitForFunction(() => document.body.dataset.connection === 'recording', null, { timeout: 60000 });
       await waitFor(offline, () => window.__meshcast.nodes().length === 3);
       assert.equal(await offline.evaluate(() => window.__meshcast.nFrames()), 2);
-      assert.match(await offline.textContent('#mc-status'), /^recording run\.mcrec$/);
+      await offline.waitForFunction(() => document.getElementById('mc-status').textContent === 'recording run.mcrec');
       assert.equal(await offline.getAttribute('#mc-status', 'title'), '/run.mcrec');
       const img = await frameOne(offline, `${backend}-recording-offline`);
       checkScene(img, 'recording');
@@ -136,7 +136,8 @@ for (const backend of BACKENDS) {
       }, damaged);
       assert.match(err ?? '', /^Error: cannot open the recording damaged\.mcrec: .*offset \d+/);
       assert.equal(await page.evaluate(() => window.__meshcast.nodes().length), 3);
-      assert.match(await page.textContent('#mc-error'), /damaged\.mcrec/);
+      // The top bar shows the error from the next frame on.
+      await page.waitForFunction(() => /damaged\.mcrec/.test(document.getElementById('mc-error').textContent));
       const bad = await page.evaluate(() => {
         try {
           window.__meshcast.openRecording('not bytes');
