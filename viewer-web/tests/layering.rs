@@ -13,7 +13,14 @@
 //! paths, with comments and string literals removed, resolved to the top-level module they name.
 //! Inline `#[cfg(test)] mod … { … }` blocks are left out: a test may borrow a device from the
 //! native shell (`offscreen`), and nothing in them ships.
+//!
+//! A second check finds import cycles between the modules just below each top-level module
+//! (`web::app`, `web::custom`, `render::mesh`, `core::state`, …; a module and its submodules are
+//! one node): the graph of their imports must have none. A top-level module's own file
+//! (`web/mod.rs`) is a node too (`web`): others may import its items (`crate::web::Shared`), while
+//! its own use of its children (declaring, re-exporting and wiring them) is not an edge.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The viewer's layers, lowest first.
@@ -268,6 +275,125 @@ fn violations(rel: &Path, src: &str) -> Vec<String> {
     out
 }
 
+/// The full module path a path names from `module` (`crate::`, `super::`, `self::` resolved);
+/// `None` for a path into another crate.
+fn resolve_full(path: &str, module: &[String]) -> Option<Vec<String>> {
+    let segs: Vec<&str> = path
+        .trim_start_matches("::")
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut base: Vec<String> = match segs.first().copied() {
+        Some("crate") => Vec::new(),
+        Some("super" | "self") => module.to_vec(),
+        _ => return None,
+    };
+    let mut i = usize::from(segs[0] == "crate");
+    while i < segs.len() && (segs[i] == "super" || segs[i] == "self") {
+        if segs[i] == "super" {
+            base.pop();
+        }
+        i += 1;
+    }
+    base.extend(segs[i..].iter().map(|s| (*s).to_owned()));
+    Some(base)
+}
+
+/// The node of the import graph a module path belongs to: its first two segments when the
+/// second names a module (`nodes`), else the top-level module; `None` for the crate root.
+fn node_of(path: &[String], nodes: &BTreeSet<String>) -> Option<String> {
+    let top = path.first()?;
+    if let Some(second) = path.get(1) {
+        let node = format!("{top}::{second}");
+        if nodes.contains(&node) {
+            return Some(node);
+        }
+    }
+    Some(top.clone())
+}
+
+/// The import edges of one file: the node it imports from, with the path that imports it.
+/// `nodes` are the graph's nodes (the modules just below the top-level ones).
+fn import_edges(rel: &Path, src: &str, nodes: &BTreeSet<String>) -> BTreeMap<String, String> {
+    let module = module_path(rel);
+    let Some(from) = node_of(&module, nodes) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for path in paths_in(&without_test_modules(&strip(src))) {
+        let Some(to) = resolve_full(&path, &module).and_then(|p| node_of(&p, nodes)) else {
+            continue;
+        };
+        // A top-level module's own file declares, re-exports and wires its children.
+        let parent_to_child = to.starts_with(&format!("{from}::"));
+        if to != from && !parent_to_child {
+            out.entry(to).or_insert(path);
+        }
+    }
+    out
+}
+
+/// The graph's nodes: the top-level modules and the modules just below them, from the files.
+fn graph_nodes(files: &[&Path]) -> BTreeSet<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let m = module_path(f);
+            (m.len() >= 2).then(|| format!("{}::{}", m[0], m[1]))
+        })
+        .collect()
+}
+
+/// The import graph of files given as (path from `src/`, source): node → node → one importing path.
+fn import_graph(files: &[(&Path, &str)]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let nodes = graph_nodes(&files.iter().map(|(p, _)| *p).collect::<Vec<_>>());
+    let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (rel, src) in files {
+        let module = module_path(rel);
+        let Some(from) = node_of(&module, &nodes) else { continue };
+        let edges = graph.entry(from).or_default();
+        for (to, path) in import_edges(rel, src, &nodes) {
+            edges
+                .entry(to)
+                .or_insert_with(|| format!("{}: `{path}`", rel.display()));
+        }
+    }
+    graph
+}
+
+/// The cycles of an import graph, each named by its nodes and the imports that close it (one
+/// cycle per back edge of a depth-first search; none when the graph has no cycle).
+fn cycles(graph: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<String> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeMap<String, String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+        found: &mut Vec<String>,
+    ) {
+        stack.push(node.to_owned());
+        for next in graph.get(node).into_iter().flat_map(|e| e.keys()) {
+            if let Some(at) = stack.iter().position(|n| n == next) {
+                let ring: Vec<&String> = stack[at..].iter().chain(std::iter::once(next)).collect();
+                let imports: Vec<&str> = ring.windows(2).map(|w| graph[w[0]][w[1]].as_str()).collect();
+                let names: Vec<&str> = ring.iter().map(|s| s.as_str()).collect();
+                found.push(format!("{} (imports: {})", names.join(" → "), imports.join("; ")));
+            } else if !done.contains(next) {
+                visit(next, graph, stack, done, found);
+            }
+        }
+        stack.pop();
+        done.insert(node.to_owned());
+    }
+    let (mut done, mut found) = (BTreeSet::new(), Vec::new());
+    for node in graph.keys() {
+        if !done.contains(node) {
+            visit(node, graph, &mut Vec::new(), &mut done, &mut found);
+        }
+    }
+    found
+}
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
@@ -307,6 +433,81 @@ fn modules_import_only_downwards() {
         "imports against the layering:\n{}",
         problems.join("\n")
     );
+}
+
+#[test]
+fn modules_import_without_cycles() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let texts: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            (f.strip_prefix(&src).unwrap_or(f).to_path_buf(), text)
+        })
+        .collect();
+    let sources: Vec<(&Path, &str)> = texts.iter().map(|(p, t)| (p.as_path(), t.as_str())).collect();
+    let graph = import_graph(&sources);
+    for node in ["web::app", "web::custom", "web::ui", "render::mesh", "core::state"] {
+        assert!(graph.contains_key(node), "no node {node} in the import graph");
+    }
+    let found = cycles(&graph);
+    assert!(found.is_empty(), "import cycles between modules:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_cycle_check_catches_a_cycle() {
+    let app = Path::new("web/app.rs");
+    let custom = Path::new("web/custom/context.rs");
+    let custom_mod = Path::new("web/custom/mod.rs");
+    let root = Path::new("web/mod.rs");
+    // custom imports app and the page's root; the root wires both: no cycle.
+    let fine = [
+        (app, "use crate::core::Action; use super::gpu::Gpu;"),
+        (
+            custom,
+            "use crate::web::app::App; use crate::web::Shared; use super::message::X;",
+        ),
+        (custom_mod, "pub use context::ViewerContext;"),
+        (
+            root,
+            "use app::App; pub use crate::web::custom::ViewerContext; fn f() { crate::web::app::g(); }",
+        ),
+        (Path::new("web/gpu.rs"), "use wgpu::Device;"),
+    ];
+    let graph = import_graph(&fine);
+    assert_eq!(graph["web::custom"].keys().collect::<Vec<_>>(), ["web", "web::app"]);
+    assert!(graph["web"].is_empty(), "the root's use of its children is no edge");
+    assert!(cycles(&graph).is_empty());
+    // app importing custom back closes a cycle, named with the imports that make it.
+    let mut cyclic = fine;
+    cyclic[0].1 = "use crate::core::Action;\npub struct App { pub ext: super::custom::Extensions }";
+    let found = cycles(&import_graph(&cyclic));
+    assert_eq!(
+        found,
+        [
+            "web::app → web::custom → web::app (imports: web/app.rs: `super::custom::Extensions`; \
+          web/custom/context.rs: `crate::web::app::App`)"
+        ]
+    );
+    // A longer cycle through a submodule of a node, and an import in a comment that does not count.
+    let three = [
+        (
+            Path::new("render/mesh.rs"),
+            "use super::pipelines::P; // use super::spheres::S;",
+        ),
+        (Path::new("render/pipelines/mod.rs"), "pub mod layout;"),
+        (
+            Path::new("render/pipelines/layout.rs"),
+            "use crate::render::outline::O;",
+        ),
+        (Path::new("render/outline.rs"), "fn f() { super::mesh::draw(); }"),
+        (Path::new("render/spheres.rs"), "use super::mesh::M;"),
+    ];
+    let found = cycles(&import_graph(&three));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("render::mesh → render::pipelines → render::outline → render::mesh"));
 }
 
 #[test]

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use meshcast_protocol::NdArray;
 use meshcast_scene::{field, Node};
 use meshcast_smpl::{rotation, Evaluator, FrameParams, SmplError};
 
@@ -349,9 +348,4 @@ fn evaluate_frames(
         }
     }
     Ok(())
-}
-
-/// Frame `i` of a list of per-frame `f32` buffers as an `(rows, 3)` array.
-pub(crate) fn frame_array(frame: &Bytes, rows: usize) -> Option<NdArray> {
-    NdArray::new(meshcast_protocol::DType::F32, vec![1, rows, 3], frame.clone()).ok()
 }

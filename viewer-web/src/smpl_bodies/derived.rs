@@ -7,7 +7,6 @@ use bytes::Bytes;
 use meshcast_protocol::{DType, NdArray, NodeKind};
 use meshcast_scene::{field, opt, FrameSeries, Node};
 
-use super::body::frame_array;
 use super::loaded::LoadedModel;
 
 /// The node's transform series (shared with the drawn nodes).
@@ -103,4 +102,9 @@ pub(crate) fn skeleton_node(
         )
         .with_static(field::JOINT_CONNECTIONS, lm.bones.clone())
         .with_option("radius", meshcast_protocol::Value::Float(f64::from(radius)))
+}
+
+/// Frame `i` of a list of per-frame `f32` buffers as an `(rows, 3)` array.
+pub(crate) fn frame_array(frame: &Bytes, rows: usize) -> Option<NdArray> {
+    NdArray::new(DType::F32, vec![1, rows, 3], frame.clone()).ok()
 }

@@ -1,5 +1,5 @@
-//! The page's viewer: the [`ViewerState`] core plus the platform parts (GPU, renderer, page
-//! elements, SMPL bodies, customisation). Handlers turn events into [`Action`]s and hand them to
+//! The page's viewer: the [`ViewerState`] core plus the platform parts (GPU, renderer, SMPL
+//! bodies). Handlers turn events into [`Action`]s and hand them to
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
 use crate::core::{Action, Changed, ViewerState};
@@ -8,7 +8,6 @@ use crate::render::Renderer;
 
 use super::gpu::Gpu;
 use super::params::Params;
-use super::ui::Ui;
 
 /// What needs refreshing on the next frame; filled only from [`Changed`] values (and a resize).
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,8 +49,6 @@ pub struct App {
     pub gpu: Gpu,
     /// The renderer.
     pub renderer: Renderer,
-    /// Page elements.
-    pub ui: Ui,
     /// URL parameters.
     pub params: Params,
     /// What to refresh next frame.
@@ -62,25 +59,21 @@ pub struct App {
     pub screenshots: u64,
     /// SMPL bodies and their model files.
     pub smpl: super::models::Smpl,
-    /// Custom message handlers and the outbox to clients (`custom`).
-    pub ext: super::custom::Extensions,
 }
 
 impl App {
     /// A viewer with an empty scene.
-    pub fn new(gpu: Gpu, ui: Ui, params: Params) -> App {
+    pub fn new(gpu: Gpu, params: Params) -> App {
         let mut renderer = Renderer::new(&gpu.device, &gpu.queue, gpu.view_format, gpu.caps);
         renderer.resize(&gpu.device, gpu.config.width, gpu.config.height);
         App {
             core: ViewerState::new(params.autotarget),
             gpu,
             renderer,
-            ui,
             dirty: Dirty::all(),
             help_open: false,
             screenshots: 0,
             smpl: super::models::Smpl::default(),
-            ext: super::custom::Extensions::default(),
             params,
         }
     }
@@ -106,7 +99,7 @@ impl App {
     pub fn render(&mut self) -> bool {
         let frame = self.frame();
         let smpl_message = self.smpl.sync(self.core.scene());
-        super::models::show_message(self, smpl_message);
+        self.show_smpl_message(smpl_message);
         let c = self.core.auto_target(&Geometry(&self.smpl.bodies));
         self.dirty.note(c);
         self.renderer
@@ -129,5 +122,17 @@ impl App {
         );
         self.gpu.queue.present(tex);
         true
+    }
+
+    /// Shows (or clears) the SMPL message: the top bar's error line and `data-smpl-error`.
+    fn show_smpl_message(&mut self, message: Option<String>) {
+        if self.smpl.message == message {
+            return;
+        }
+        if message.is_some() || self.core.last_error() == self.smpl.message.as_deref() {
+            let c = self.core.set_error(message.clone());
+            self.note(c);
+        }
+        self.smpl.message = message;
     }
 }

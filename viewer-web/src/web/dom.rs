@@ -108,3 +108,8 @@ pub fn closest_with(ev: &Event, attr: &str) -> Option<Element> {
     let target = ev.target()?.dyn_into::<Element>().ok()?;
     target.closest(&format!("[{attr}]")).ok().flatten()
 }
+
+/// `performance.now()` in milliseconds (0 without a window).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}

@@ -4,18 +4,18 @@
 
 use crate::core::Action;
 
-use super::actions::{self, Command};
-use super::app::App;
+use super::command::Command;
+use super::Page;
 use super::Shared;
 
 /// A handle that emits actions to the viewer. Cheap to clone.
 #[derive(Clone)]
-pub struct Emitter(Shared);
+pub struct Emitter(Shared, fn(&Shared, Command));
 
 impl Emitter {
-    /// An emitter for the viewer `app`.
-    pub fn new(app: &Shared) -> Emitter {
-        Emitter(app.clone())
+    /// An emitter for the viewer `app` that runs commands with `run` (`actions::run`).
+    pub fn new(app: &Shared, run: fn(&Shared, Command)) -> Emitter {
+        Emitter(app.clone(), run)
     }
 
     /// Applies a core action; ignored while the viewer is busy (an event fired from inside
@@ -28,11 +28,11 @@ impl Emitter {
 
     /// Runs a page command (a shortcut or a tool button).
     pub fn command(&self, command: Command) {
-        actions::run(&self.0, command);
+        (self.1)(&self.0, command);
     }
 
     /// Reads the viewer; `None` while it is busy.
-    pub fn read<R>(&self, f: impl FnOnce(&App) -> R) -> Option<R> {
+    pub fn read<R>(&self, f: impl FnOnce(&Page) -> R) -> Option<R> {
         self.0.try_borrow().ok().map(|a| f(&a))
     }
 }

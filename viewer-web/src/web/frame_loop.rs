@@ -7,7 +7,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{net::now_ms, page_state, ui, Shared};
+use super::{dom::now_ms, page_state, ui, Shared};
 use crate::core::Changed;
 
 type FrameCallback = Closure<dyn FnMut(f64)>;
@@ -39,7 +39,7 @@ fn tick(app: &Shared, ts_ms: f64) {
     if let (Some(window), Some(canvas)) = (web_sys::window(), ui::canvas(&a)) {
         let (w, h) = ui::sync_canvas_size(&window, &canvas);
         if a.gpu.resize(w, h) {
-            let a = &mut *a;
+            let a = &mut a.app;
             a.renderer.resize(&a.gpu.device, w, h);
             // The new size needs a new picture.
             a.dirty.redraw = true;

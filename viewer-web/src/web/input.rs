@@ -5,7 +5,7 @@
 //! the page); with two fingers, pinch zooms and the midpoint pans. A click (press and
 //! release without moving more than [`CLICK_SLOP_PX`]) picks the node under the cursor.
 //! Keyboard shortcuts go through [`super::actions`] unless the focus is in a text field; in
-//! first-person camera mode W/A/S/D/Q/E move the eye first ([`actions::walk_for_key`]).
+//! first-person camera mode W/A/S/D/Q/E move the eye first ([`command::walk_for_key`]).
 //! Any camera move by the user turns the automatic camera target off.
 
 use std::cell::RefCell;
@@ -18,7 +18,8 @@ use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEve
 use crate::core::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
 use crate::geometry::picking;
 
-use super::actions::{self, Command};
+use super::actions;
+use super::command::{self, Command};
 use super::dom::{on, on_active};
 use super::emit::Emitter;
 use super::Shared;
@@ -74,7 +75,7 @@ fn offset(canvas: &Element, ev: &PointerEvent) -> (f64, f64) {
 pub fn wire(app: &Shared) -> Result<(), JsValue> {
     let canvas = app.borrow().ui.canvas.clone();
     let doc = app.borrow().ui.doc.clone();
-    let app = &Emitter::new(app);
+    let app = &Emitter::new(app, actions::run);
     let state = Rc::new(RefCell::new(Pointers::default()));
 
     {
@@ -236,13 +237,13 @@ fn on_key(emit: &Emitter, ev: &Event) {
     let key = k.key();
     let first_person = emit.read(|a| a.core.camera().mode == CameraMode::FirstPerson);
     if first_person == Some(true) {
-        if let Some((forward, right, up)) = actions::walk_for_key(&key) {
+        if let Some((forward, right, up)) = command::walk_for_key(&key) {
             ev.prevent_default();
             emit.emit(Action::Walk(forward, right, up));
             return;
         }
     }
-    let Some(action) = actions::for_key(&key) else { return };
+    let Some(action) = command::for_key(&key) else { return };
     // Space on a focused button would click it as well: handle it here only.
     ev.prevent_default();
     emit.command(action);

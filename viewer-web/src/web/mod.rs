@@ -4,9 +4,12 @@
 //! - `params`: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
 //! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2.
 //! - `net`: the WebSocket to the relay, reconnecting with backoff.
-//! - `actions`: the user's commands (keyboard shortcuts and buttons); `emit`: the `Emitter`
-//!   through which panels and input hand `core::Action`s to the viewer.
-//! - `app`: the viewer's state (scene, playback, camera, view options) and what changes it.
+//! - `command`: the user's commands (keyboard shortcuts and buttons); `actions`: running them;
+//!   `emit`: the `Emitter` through which panels and input hand `core::Action`s and commands to
+//!   the viewer.
+//! - `app`: the viewer's state (scene, playback, camera, view options) and what changes it;
+//!   `Page` (here) holds it beside the page elements (`ui`) and the customisation (`custom`),
+//!   so that `app` imports neither (no import cycles: `tests/layering.rs`).
 //! - `frame_loop`: `requestAnimationFrame`: advance playback, upload, render, refresh the UI.
 //! - `input`: mouse, touch and keyboard.
 //! - `edits`: local edits of a node (affine, colour) from the properties panel.
@@ -21,6 +24,7 @@
 
 mod actions;
 mod app;
+mod command;
 mod custom;
 mod dom;
 mod emit;
@@ -37,6 +41,7 @@ mod screenshot;
 mod ui;
 
 use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -46,7 +51,33 @@ use app::App;
 
 /// The viewer's state, shared by the event handlers, the connection task and the frame loop
 /// (all on the page's one thread).
-pub(crate) type Shared = Rc<RefCell<App>>;
+pub(crate) type Shared = Rc<RefCell<Page>>;
+
+/// The page's viewer: the [`App`], the page elements and the customisation, side by side so
+/// that `app` knows nothing of `ui` and `custom` (which work on the page). It derefs to the app,
+/// which most handlers use.
+pub(crate) struct Page {
+    /// The viewer's state, GPU and renderer.
+    pub app: App,
+    /// Page elements.
+    pub ui: ui::Ui,
+    /// Custom message handlers, the outbox to clients and the plugins (`custom`).
+    pub ext: custom::Extensions,
+}
+
+impl Deref for Page {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl DerefMut for Page {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+}
 
 pub use custom::{
     ClientMessage, MessageError, MessageHandler, SendError, ViewerBuilder, ViewerContext, ViewerHandle, USER_MESSAGE,
@@ -97,8 +128,12 @@ async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
     let gpu = gpu::Gpu::new(&canvas, params.backend, params.msaa)
         .await
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let app: Shared = Rc::new(RefCell::new(App::new(gpu, ui, params.clone())));
-    ui::wire(&app)?;
+    let app: Shared = Rc::new(RefCell::new(Page {
+        app: App::new(gpu, params.clone()),
+        ui,
+        ext: custom::Extensions::default(),
+    }));
+    ui::wire(&app, actions::run)?;
     recording::wire(&app, &root)?;
     input::wire(&app)?;
     app.borrow_mut().ext.handler = builder.handler;

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::smpl_bodies::{ModelFile, SmplBodies};
 
-use super::{net::now_ms, Shared};
+use super::{dom::now_ms, Shared};
 
 /// The page's SMPL state.
 #[derive(Default)]
@@ -97,16 +97,4 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
         .await
         .map_err(js_err)?;
     Ok(Uint8Array::new(&buf).to_vec())
-}
-
-/// Shows (or clears) the SMPL message: the top bar's error line and `data-smpl-error`.
-pub fn show_message(app: &mut super::app::App, message: Option<String>) {
-    if app.smpl.message == message {
-        return;
-    }
-    if message.is_some() || app.core.last_error() == app.smpl.message.as_deref() {
-        let c = app.core.set_error(message.clone());
-        app.note(c);
-    }
-    app.smpl.message = message;
 }

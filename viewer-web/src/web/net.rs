@@ -10,6 +10,7 @@ use gloo_net::websocket::{futures::WebSocket, Message};
 use meshcast_protocol::RelayToViewer;
 use wasm_bindgen::prelude::*;
 
+use super::dom::now_ms;
 use super::Shared;
 use crate::core::ConnState;
 
@@ -115,11 +116,6 @@ async fn read(app: &Shared, mut ws: SplitStream<WebSocket>) -> (String, bool) {
         }
     }
     ("the relay closed the connection".to_owned(), said_hello)
-}
-
-/// `performance.now()` in milliseconds (0 without a window).
-pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Resolves after `ms` milliseconds.

@@ -14,10 +14,10 @@
 //! `window.__meshcast` (the test hooks) is built from the API table in `custom::js_table`.
 use web_sys::Document;
 
-use super::app::App;
+use super::Page;
 
 /// Writes every `data-*` attribute from the viewer's state.
-pub fn sync(app: &App) {
+pub fn sync(app: &Page) {
     let doc = &app.ui.doc;
     let core = &app.core;
     let stats = core.stats();

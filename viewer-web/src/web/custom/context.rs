@@ -10,8 +10,7 @@ use meshcast_scene::{Node, NodeKey, Scene};
 use super::message::ClientMessage;
 use super::outbox::{self, SendError};
 use crate::core::{edits, Action, Edit};
-use crate::web::app::App;
-use crate::web::Shared;
+use crate::web::{Page, Shared};
 
 /// The built-in handling rejected a message (it was not applied).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,11 +19,11 @@ pub struct MessageError(pub String);
 
 /// The viewer, as a message handler sees it.
 pub struct ViewerContext<'a> {
-    app: &'a mut App,
+    app: &'a mut Page,
 }
 
 impl<'a> ViewerContext<'a> {
-    pub(crate) fn new(app: &'a mut App) -> ViewerContext<'a> {
+    pub(crate) fn new(app: &'a mut Page) -> ViewerContext<'a> {
         ViewerContext { app }
     }
 

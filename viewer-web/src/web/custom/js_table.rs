@@ -21,8 +21,9 @@ use super::outbox::SendError;
 use super::panels;
 use crate::core::Action;
 use crate::smpl_bodies::BodyStatus;
-use crate::web::actions::{self, Command};
-use crate::web::app::App;
+use crate::web::actions;
+use crate::web::command::Command;
+use crate::web::Page;
 use crate::web::Shared;
 
 /// Where an entry is published.
@@ -83,11 +84,11 @@ pub const API: &[(&str, Scope, Call)] = &[
     ("smplStats", Scope::TestHooks, smpl_stats),
 ];
 
-fn read(app: &Shared) -> Result<Ref<'_, App>, JsValue> {
+fn read(app: &Shared) -> Result<Ref<'_, Page>, JsValue> {
     app.try_borrow().map_err(|_| busy())
 }
 
-fn write(app: &Shared) -> Result<RefMut<'_, App>, JsValue> {
+fn write(app: &Shared) -> Result<RefMut<'_, Page>, JsValue> {
     app.try_borrow_mut().map_err(|_| busy())
 }
 

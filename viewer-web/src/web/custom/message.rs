@@ -12,6 +12,7 @@ use meshcast_protocol::{ClientId, Envelope, Kwargs, MessageType, Uid, Value};
 use super::context::ViewerContext;
 use crate::core::{Changed, ClientEnvelope, Rejected};
 use crate::web::app::App;
+use crate::web::Page;
 
 /// The first message type number that belongs to users (aitviewer's `Message.USER_MESSAGE`).
 pub const USER_MESSAGE: i64 = 10000;
@@ -92,7 +93,7 @@ pub type MessageHandler = Box<dyn FnMut(&ClientMessage, &mut ViewerContext<'_>)>
 /// Handles one client message: the Rust handler or the built-in handling
 /// ([`crate::core::ViewerState::apply_client`]), then queues it for the JavaScript handlers (run
 /// by [`super::js_api::deliver`] once the app is released).
-pub fn dispatch(app: &mut App, relayed: ClientEnvelope) {
+pub fn dispatch(app: &mut Page, relayed: ClientEnvelope) {
     let ClientEnvelope {
         client,
         envelope,

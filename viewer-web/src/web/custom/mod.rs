@@ -25,7 +25,7 @@ pub use context::{MessageError, ViewerContext, ViewerHandle};
 pub use message::{ClientMessage, MessageHandler, USER_MESSAGE};
 pub use outbox::SendError;
 
-/// The viewer's customisation state (a field of the app).
+/// The viewer's customisation state (beside the app in the page's `Page`).
 #[derive(Default)]
 pub struct Extensions {
     /// The Rust message handler, replacing the built-in handling.

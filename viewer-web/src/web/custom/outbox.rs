@@ -7,8 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
 use meshcast_protocol::{ClientId, Value, ViewerToRelay};
 
-use crate::web::app::App;
-use crate::web::Shared;
+use crate::web::{Page, Shared};
 
 /// Messages queued for the relay before sends fail with [`SendError::Full`].
 const QUEUE: usize = 256;
@@ -50,7 +49,7 @@ pub fn detach(app: &Shared) {
 }
 
 /// Queues `payload` for one client (`Some(id)`) or every client (`None`).
-pub fn send(app: &mut App, client: Option<ClientId>, payload: Value) -> Result<(), SendError> {
+pub fn send(app: &mut Page, client: Option<ClientId>, payload: Value) -> Result<(), SendError> {
     let tx = app.ext.outbox.as_mut().ok_or(SendError::NotConnected)?;
     let bytes = meshcast_protocol::encode(&ViewerToRelay::ToClients { client, payload });
     match tx.try_send(bytes) {

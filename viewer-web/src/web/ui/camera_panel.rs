@@ -12,9 +12,9 @@ use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::core::camera::{Camera, FOV_RANGE_DEG};
 use crate::core::Action;
-use crate::web::app::App;
 use crate::web::dom::{child, input, is_focused, on, set_text, set_value};
 use crate::web::emit::Emitter;
+use crate::web::Page;
 
 /// Which editable row of three fields changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +154,7 @@ fn values(c: &Camera) -> [f32; 10] {
 }
 
 /// Shows the camera's state; touches the DOM only when it changed.
-pub fn refresh(app: &App) {
+pub fn refresh(app: &Page) {
     let p = &app.ui.camera;
     let now = values(app.core.camera());
     if p.shown.get() == Some(now) {

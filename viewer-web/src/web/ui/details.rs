@@ -14,9 +14,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlInputElement};
 
 use crate::core::{edits, Action, Edit};
-use crate::web::app::App;
 use crate::web::dom::{child, clear, input, on, set_text, set_value};
 use crate::web::emit::Emitter;
+use crate::web::Page;
 
 /// The panel.
 #[derive(Clone)]
@@ -73,7 +73,7 @@ impl Details {
                 return;
             };
             if t.get_attribute("data-edit").as_deref() == Some("center") {
-                a.command(crate::web::actions::Command::CenterSelection);
+                a.command(crate::web::command::Command::CenterSelection);
             }
         })?;
         Ok(())
@@ -142,7 +142,7 @@ fn labelled_input(
     input(doc, &l, attrs)
 }
 
-fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result<View, JsValue> {
+fn build_view(doc: &Document, body: &Element, app: &Page, key: NodeKey) -> Result<View, JsValue> {
     let node = app.core.scene().node(&key).ok_or("selected node is gone")?;
     clear(body);
     child(
@@ -269,7 +269,7 @@ fn build_view(doc: &Document, body: &Element, app: &App, key: NodeKey) -> Result
 }
 
 /// Rebuilds or refreshes the panel for the current selection.
-pub fn refresh(app: &App) {
+pub fn refresh(app: &Page) {
     let doc = app.ui.doc.clone();
     let body = app.ui.details.body.clone();
     let Some(key) = app.core.selected().filter(|k| app.core.scene().node(k).is_some()) else {

@@ -17,9 +17,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlCanvasElement, Window};
 
-use super::app::App;
+use super::command::Command;
 use super::dom::child;
 use super::emit::Emitter;
+use super::Page;
 use super::Shared;
 
 pub use overlays::{close_goto, open_goto, toggle_help};
@@ -98,8 +99,8 @@ impl Ui {
     }
 }
 
-/// Attaches every UI handler.
-pub fn wire(app: &Shared) -> Result<(), JsValue> {
+/// Attaches every UI handler; its buttons run commands with `run`.
+pub fn wire(app: &Shared, run: fn(&Shared, Command)) -> Result<(), JsValue> {
     let ui_parts = {
         let a = app.borrow();
         (
@@ -112,7 +113,7 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             a.ui.camera.clone(),
         )
     };
-    let emit = Emitter::new(app);
+    let emit = Emitter::new(app, run);
     ui_parts.0.wire(&emit)?;
     ui_parts.1.wire(&emit)?;
     ui_parts.2.wire(&emit)?;
@@ -126,11 +127,11 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
 
 /// Brings the page up to date with the app (once per animation frame): every panel reads the
 /// state; the lists and the properties are rebuilt only when a change asked for it.
-pub fn refresh(app: &mut App, now_ms: f64) {
+pub fn refresh(app: &mut Page, now_ms: f64) {
     let dirty = std::mem::take(&mut app.dirty);
     // What the panels do not consume stays asked for.
     app.dirty.redraw = dirty.redraw;
-    let app: &App = app;
+    let app: &Page = app;
     topbar::refresh(app, now_ms);
     playback_bar::refresh(app);
     view_panel::refresh(app);
@@ -161,6 +162,6 @@ pub fn sync_canvas_size(window: &Window, canvas: &HtmlCanvasElement) -> (u32, u3
 }
 
 /// The canvas as a canvas element.
-pub fn canvas(app: &App) -> Option<HtmlCanvasElement> {
+pub fn canvas(app: &Page) -> Option<HtmlCanvasElement> {
     app.ui.canvas.clone().dyn_into::<HtmlCanvasElement>().ok()
 }

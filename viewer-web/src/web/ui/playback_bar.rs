@@ -6,10 +6,10 @@ use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::core::playback::{MAX_FPS, MIN_FPS};
 use crate::core::Action;
-use crate::web::actions::Command;
-use crate::web::app::App;
+use crate::web::command::Command;
 use crate::web::dom::{child, input, on, set_attr, set_text, set_value};
 use crate::web::emit::Emitter;
+use crate::web::Page;
 
 /// The bar's controls.
 #[derive(Clone)]
@@ -169,7 +169,7 @@ fn pause_then(emit: &Emitter, step: Action) {
 }
 
 /// Updates the bar from the playback state.
-pub fn refresh(app: &App) {
+pub fn refresh(app: &Page) {
     let b = &app.ui.playback;
     let n = app.core.scene().n_frames();
     let f = app.frame();

@@ -9,9 +9,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::core::Action;
-use crate::web::app::App;
 use crate::web::dom::{child, clear, closest_with, on};
 use crate::web::emit::Emitter;
+use crate::web::Page;
 
 /// The list element.
 #[derive(Clone)]
@@ -103,7 +103,7 @@ fn row_key(row: &Element) -> Option<NodeKey> {
 }
 
 /// Rebuilds the rows.
-pub fn refresh(app: &App) {
+pub fn refresh(app: &Page) {
     let doc = app.ui.doc.clone();
     let sl = app.ui.scene_list.clone();
     clear(&sl.list);

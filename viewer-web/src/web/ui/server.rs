@@ -3,9 +3,9 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
-use crate::web::app::App;
 use crate::web::dom::{child, clear, set_text};
 use crate::web::params::display_url;
+use crate::web::Page;
 
 /// The panel's elements.
 #[derive(Clone)]
@@ -38,7 +38,7 @@ impl Server {
 }
 
 /// Rebuilds the client list.
-pub fn refresh(app: &App) {
+pub fn refresh(app: &Page) {
     let doc = app.ui.doc.clone();
     let s = app.ui.server.clone();
     let url = display_url(&app.params.relay_url);

@@ -4,10 +4,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::core::ConnState;
-use crate::web::actions::Command;
-use crate::web::app::App;
+use crate::web::command::Command;
 use crate::web::dom::{child, on, set_attr, set_text};
 use crate::web::emit::Emitter;
+use crate::web::Page;
 
 /// Tool buttons: (id, label, shortcut, action, longer description for the tooltip or "").
 const TOOLS: &[(&str, &str, &str, Command, &str)] = &[
@@ -122,7 +122,7 @@ impl TopBar {
 }
 
 /// Updates status, FPS, info and the pressed state of toggles.
-pub fn refresh(app: &App, now_ms: f64) {
+pub fn refresh(app: &Page, now_ms: f64) {
     let t = &app.ui.top;
     let (text, state) = match app.core.connection() {
         ConnState::Connecting { attempt } if *attempt > 1 => (format!("connecting (attempt {attempt})…"), "connecting"),

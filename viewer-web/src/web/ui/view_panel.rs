@@ -9,9 +9,9 @@ use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
 use crate::core::camera::CameraMode;
 use crate::core::edits;
 use crate::core::{Action, LightMode};
-use crate::web::app::App;
 use crate::web::dom::{child, input, on, set_value};
 use crate::web::emit::Emitter;
+use crate::web::Page;
 
 /// The panel's controls.
 #[derive(Clone)]
@@ -143,7 +143,7 @@ impl ViewPanel {
 }
 
 /// Shows the current view options.
-pub fn refresh(app: &App) {
+pub fn refresh(app: &Page) {
     let v = &app.ui.view;
     let mode = mode_name(app.core.view().light_mode);
     if v.light.value() != mode {
