@@ -25,7 +25,8 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
-use crate::scene_log::SceneLog;
+use crate::log_writer::LogWriter;
+use crate::scene_log::Snapshot as LogSnapshot;
 use crate::wire::WireFormat;
 
 /// Id the relay gives a viewer connection.
@@ -182,7 +183,7 @@ pub type HubHandle = mpsc::Sender<HubMsg>;
 pub fn spawn(
     config: Arc<Config>,
     scene: Scene,
-    log: Option<SceneLog>,
+    log: Option<LogWriter>,
 ) -> std::io::Result<(HubHandle, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(config.hub_queue.max(1));
     let thread = std::thread::Builder::new()
@@ -211,8 +212,9 @@ pub struct Hub {
     viewers: BTreeMap<ViewerId, ViewerReg>,
     /// `scene.nbytes()`, kept up to date message by message.
     scene_bytes: usize,
-    /// The log every applied message is appended to (`--record`, `--data-dir`).
-    log: Option<SceneLog>,
+    /// The log every applied message is appended to (`--record`, `--data-dir`), written by
+    /// its own thread.
+    log: Option<LogWriter>,
 }
 
 impl Hub {
@@ -223,7 +225,7 @@ impl Hub {
     }
 
     /// A hub that starts from `scene` and appends what it applies to `log`.
-    pub fn with_scene(config: Arc<Config>, scene: Scene, log: Option<SceneLog>) -> Self {
+    pub fn with_scene(config: Arc<Config>, scene: Scene, log: Option<LogWriter>) -> Self {
         Self {
             config,
             scene_bytes: scene.nbytes(),
@@ -290,13 +292,30 @@ impl Hub {
 
     fn command(&mut self, client: ClientId, seq: u64, cmd: Command) {
         if matches!(cmd, Command::Flush) {
-            // Acknowledged only once everything before it is in the log (under its fsync policy).
-            match self.log.as_mut().map_or(Ok(()), SceneLog::sync) {
-                Ok(()) => self.reply(client, RelayToClient::Ack { seq }),
-                Err(message) => {
-                    let flush = MessageType::Flush.code();
-                    self.reject(client, seq, Some(flush), None, message, true)
+            // Acknowledged only once everything before it is in the log (under its fsync policy):
+            // the log's writer thread sends the answer when it has written it.
+            match (&self.log, self.clients.get(&client)) {
+                (Some(log), Some(c)) => {
+                    let replies = c.replies.clone();
+                    log.sync(move |written| {
+                        let reply = match written {
+                            Ok(()) => RelayToClient::Ack { seq },
+                            Err(message) => {
+                                warn!(client, seq, error = %message, "flush refused: the log is not written");
+                                RelayToClient::Error {
+                                    seq,
+                                    msg_type: Some(MessageType::Flush.code()),
+                                    uid: None,
+                                    message,
+                                }
+                            }
+                        };
+                        if replies.try_send(ClientOut::Reply(reply)).is_err() {
+                            debug!(client, seq, "flush answered after the client left or stopped reading");
+                        }
+                    });
                 }
+                _ => self.reply(client, RelayToClient::Ack { seq }),
             }
             return;
         }
@@ -323,9 +342,12 @@ impl Hub {
                     if !self.viewers.is_empty() || self.log.is_some() {
                         let frame = encode_message(client, &fwd);
                         if let Some(log) = self.log.as_mut() {
-                            log.append_message(&frame);
+                            log.append(frame.clone());
                             if log.wants_snapshot(self.scene_bytes) {
-                                log.snapshot(&self.scene);
+                                match LogSnapshot::of(&self.scene) {
+                                    Ok(snap) => log.snapshot(snap),
+                                    Err(e) => warn!(error = %e, "cannot encode a snapshot for the log"),
+                                }
                             }
                         }
                         self.fan_out(&frame);

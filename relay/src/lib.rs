@@ -21,6 +21,7 @@ mod cors;
 mod http;
 mod hub;
 pub mod limits;
+mod log_writer;
 pub mod models;
 pub mod scene_log;
 pub mod statics;
@@ -80,7 +81,8 @@ pub async fn run(
         config.record_zstd,
     )?;
     let config = Arc::new(config);
-    let (hub, hub_thread) = hub::spawn(Arc::clone(&config), start.scene, start.log)?;
+    let log = start.log.map(log_writer::LogWriter::spawn).transpose()?;
+    let (hub, hub_thread) = hub::spawn(Arc::clone(&config), start.scene, log)?;
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
     let state = http::AppState {

@@ -19,6 +19,10 @@ use meshcast_scene::replay::load_recording;
 use meshcast_scene::Scene;
 use tracing::{info, warn};
 
+/// Write buffer of the log file: record headers and small messages are gathered; a large
+/// message (a mesh frame) is written straight from its own buffer, not copied through this one.
+const WRITE_BUFFER: usize = 64 << 10;
+
 /// The log file inside `--data-dir`.
 pub const DATA_FILE: &str = "scene.mcrec";
 
@@ -196,7 +200,6 @@ pub struct SceneLog {
     fsync: FsyncPolicy,
     zstd: bool,
     target: Target,
-    since_snapshot: u64,
     /// Set after a write failed: nothing is acknowledged any more.
     broken: Option<String>,
 }
@@ -209,7 +212,7 @@ impl SceneLog {
             .truncate(true)
             .open(&path)
             .map_err(file_error("cannot create", &path))?;
-        let writer = RecordWriter::new(BufWriter::with_capacity(1 << 20, file))
+        let writer = RecordWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))
             .map_err(|source| LogError::Recording {
                 path: path.clone(),
                 source: Box::new(source),
@@ -221,7 +224,6 @@ impl SceneLog {
             fsync,
             zstd,
             target,
-            since_snapshot: 0,
             broken: None,
         };
         log.sync().map_err(|e| LogError::File {
@@ -239,14 +241,13 @@ impl SceneLog {
             .map_err(file_error("cannot open", &path))?;
         file.seek(SeekFrom::Start(valid_len))
             .map_err(file_error("cannot seek in", &path))?;
-        let writer = RecordWriter::append(BufWriter::with_capacity(1 << 20, file), valid_len).with_zstd(zstd);
+        let writer = RecordWriter::append(BufWriter::with_capacity(WRITE_BUFFER, file), valid_len).with_zstd(zstd);
         Ok(Self {
             path,
             writer,
             fsync,
             zstd,
             target,
-            since_snapshot: valid_len,
             broken: None,
         })
     }
@@ -270,7 +271,6 @@ impl SceneLog {
             });
         match written {
             Ok(()) => {
-                self.since_snapshot += frame.len() as u64;
                 if self.fsync == FsyncPolicy::Always {
                     if let Err(e) = self.writer.get_ref().get_ref().sync_data() {
                         self.fail(e.to_string());
@@ -312,29 +312,31 @@ impl SceneLog {
         Ok(())
     }
 
-    /// True when enough was logged since the last snapshot to take a new one.
-    pub fn wants_snapshot(&self, scene_bytes: usize) -> bool {
-        self.broken.is_none()
-            && self.since_snapshot >= SNAPSHOT_MIN_BYTES.max((scene_bytes as u64).saturating_mul(SNAPSHOT_SCENE_FACTOR))
+    /// The log's length in bytes so far (header included).
+    pub fn bytes_written(&self) -> u64 {
+        self.writer.offset()
     }
 
-    /// Writes a snapshot of `scene`: appended (`--record`), or as a new file that replaces the
-    /// old log (`--data-dir`: written beside it, synced, renamed over it).
-    pub fn snapshot(&mut self, scene: &Scene) {
+    /// Writes a snapshot (the scene's messages, encoded, and its current frame; see
+    /// [`Snapshot::of`]): appended (`--record`), or as a new file that replaces the old log
+    /// (`--data-dir`: written beside it, synced, renamed over it).
+    pub fn snapshot(&mut self, snap: &Snapshot) {
+        if self.broken.is_some() {
+            return;
+        }
         let result = match self.target {
-            Target::Record => write_snapshot(&mut self.writer, scene, &self.path),
-            Target::DataDir => self.compact(scene),
+            Target::Record => write_snapshot(&mut self.writer, snap, &self.path),
+            Target::DataDir => self.compact(snap),
         };
         match result {
             Ok(()) => {
-                self.since_snapshot = 0;
                 info!(file = %self.path.display(), bytes = self.writer.offset(), "scene log snapshot written");
             }
             Err(e) => self.fail(e.to_string()),
         }
     }
 
-    fn compact(&mut self, scene: &Scene) -> Result<(), LogError> {
+    fn compact(&mut self, snap: &Snapshot) -> Result<(), LogError> {
         self.sync().map_err(|e| LogError::File {
             what: "cannot sync",
             path: self.path.clone(),
@@ -342,7 +344,7 @@ impl SceneLog {
         })?;
         let tmp = self.path.with_extension("mcrec.tmp");
         let mut fresh = Self::create(tmp.clone(), self.fsync, self.zstd, self.target)?;
-        write_snapshot(&mut fresh.writer, scene, &tmp)?;
+        write_snapshot(&mut fresh.writer, snap, &tmp)?;
         fresh.writer.flush().map_err(|source| LogError::Recording {
             path: tmp.clone(),
             source: Box::new(source),
@@ -366,23 +368,48 @@ impl SceneLog {
     }
 }
 
-fn write_snapshot(writer: &mut RecordWriter<BufWriter<File>>, scene: &Scene, path: &Path) -> Result<(), LogError> {
-    let messages: Vec<Vec<u8>> = scene
-        .snapshot()?
-        .into_iter()
-        .map(|(client, cmd)| {
-            meshcast_protocol::encode(&RelayToViewer::Message {
-                client,
-                envelope: cmd.to_envelope(),
+/// A snapshot of the scene, encoded: what [`SceneLog::snapshot`] writes.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The messages that rebuild the scene, encoded as viewers get them.
+    pub messages: Vec<Vec<u8>>,
+    /// The scene's current frame.
+    pub current_frame: u64,
+}
+
+impl Snapshot {
+    /// Encodes `scene` (the hub does this; the writer thread only writes).
+    pub fn of(scene: &Scene) -> Result<Snapshot, meshcast_protocol::ProtocolError> {
+        let messages = scene
+            .snapshot()?
+            .into_iter()
+            .map(|(client, cmd)| {
+                meshcast_protocol::encode(&RelayToViewer::Message {
+                    client,
+                    envelope: cmd.to_envelope(),
+                })
             })
+            .collect();
+        Ok(Snapshot {
+            messages,
+            current_frame: scene.current_frame() as u64,
         })
-        .collect();
+    }
+}
+
+/// True when `since` bytes logged since the last snapshot warrant a new one for a scene of
+/// `scene_bytes`: max(64 MiB, 2 × the scene), so snapshots cost O(1) per logged byte.
+pub fn snapshot_due(since: u64, scene_bytes: usize) -> bool {
+    since >= SNAPSHOT_MIN_BYTES.max((scene_bytes as u64).saturating_mul(SNAPSHOT_SCENE_FACTOR))
+}
+
+fn write_snapshot(writer: &mut RecordWriter<BufWriter<File>>, snap: &Snapshot, path: &Path) -> Result<(), LogError> {
     let end = RelayToViewer::SnapshotEnd {
-        current_frame: scene.current_frame() as u64,
+        current_frame: snap.current_frame,
         clients: Vec::new(),
     };
     writer
-        .write_snapshot(messages.iter().map(Vec::as_slice), &end)
+        .write_snapshot(snap.messages.iter().map(Vec::as_slice), &end)
         .map_err(|source| LogError::Recording {
             path: path.to_owned(),
             source: Box::new(source),
@@ -427,7 +454,7 @@ mod tests {
         }
         log.sync().unwrap();
         // Compaction: the file now holds one snapshot of the same scene.
-        log.snapshot(&s.scene);
+        log.snapshot(&Snapshot::of(&s.scene).unwrap());
         log.append_message(&frame(2, 9));
         log.sync().unwrap();
         drop(s);
