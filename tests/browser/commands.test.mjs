@@ -95,9 +95,11 @@ describe('the README main command: ./scripts/run.sh', () => {
     for (const name of ['Torus', 'Cube', 'Wave', 'Helix', 'Arrows', 'Rigid bodies', 'Pendulum', 'Group']) {
       assert.ok(names.includes(name), `${name} in ${JSON.stringify(names)}`);
     }
-    const listed = await page.textContent('#mc-scene-list');
-    assert.match(listed, /Torus/);
-    assert.match(listed, /Pendulum/);
+    // The scene list is refreshed with the next frame.
+    await page.waitForFunction(() => {
+      const listed = document.getElementById('mc-scene-list')?.textContent ?? '';
+      return listed.includes('Torus') && listed.includes('Pendulum');
+    }, null, { timeout: 30000 });
     await nextFrames(page);
     const img = await shot(page, 'main-command-demo');
     const blue = region(img, 'blue');
