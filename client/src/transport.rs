@@ -194,15 +194,21 @@ impl Core {
         });
         tokio::spawn(read_loop(stream, Arc::clone(&shared)));
         tokio::spawn(write_loop(sink, rx, Arc::clone(&shared), down_rx, opts.close_timeout));
+        Ok(Core::from_parts(shared, tx, opts))
+    }
+
+    /// The caller's side over a started writer task: its queue `tx` and the shared state, with
+    /// the byte budget and timeouts of `opts`.
+    fn from_parts(shared: Arc<Shared>, tx: mpsc::Sender<Outgoing>, opts: &ConnectOptions) -> Core {
         let budget_kib = u32::try_from(opts.send_queue_bytes / 1024).unwrap_or(u32::MAX).max(1);
-        Ok(Core {
+        Core {
             shared,
             tx,
             budget: Arc::new(Semaphore::new(budget_kib as usize)),
             budget_kib,
             ack_timeout: opts.ack_timeout,
             close_timeout: opts.close_timeout,
-        })
+        }
     }
 
     /// The relay's URL.

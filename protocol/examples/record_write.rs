@@ -15,7 +15,10 @@ use meshcast_protocol::{encode, Envelope, NdArray, RelayToViewer};
 fn main() {
     let verts: Vec<f32> = (0..6_890 * 3).map(|i| (i as f32 * 0.001).sin()).collect();
     let env = Envelope::new(102, Some(1)).with_kwarg("vertices", NdArray::from_f32(&[1, 6_890, 3], &verts).unwrap());
-    let frame = encode(&RelayToViewer::Message { client: 1, envelope: env });
+    let frame = encode(&RelayToViewer::Message {
+        client: 1,
+        envelope: env,
+    });
     let n = 2_000;
     let dir = std::env::temp_dir().join(format!("meshcast-record-write-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -516,6 +516,19 @@ pub fn last_snapshot<R: Read + Seek>(mut input: R) -> Result<ScanResult, Recordi
     })
 }
 
+/// A reader positioned at the record where the final scene starts (see [`last_snapshot`]),
+/// with what the scan found: read it until [`ScanResult::valid_len`] to rebuild the final scene.
+pub fn from_last_snapshot<R: Read + Seek>(mut input: R) -> Result<(RecordReader<R>, ScanResult), RecordingError> {
+    let scan = last_snapshot(&mut input)?;
+    input
+        .seek(SeekFrom::Start(scan.start))
+        .map_err(|source| RecordingError::Io {
+            offset: scan.start,
+            source,
+        })?;
+    Ok((RecordReader::resume(input, scan.start), scan))
+}
+
 /// What [`last_snapshot`] found.
 #[derive(Debug)]
 pub struct ScanResult {

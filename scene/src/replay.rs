@@ -1,9 +1,9 @@
 //! The scene as a fold over the ordered log of viewer messages: what a viewer receives from the
 //! relay and what a recording ([`meshcast_protocol::recording`]) holds.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 
-use meshcast_protocol::recording::{last_snapshot, RecordReader, RecordingError};
+use meshcast_protocol::recording::{from_last_snapshot, RecordingError};
 use meshcast_protocol::{ClientId, RelayToViewer};
 
 use crate::{Scene, SceneError};
@@ -46,15 +46,8 @@ pub struct LoadedRecording {
 /// snapshot, then applies the records from there. A torn or damaged tail ends the records
 /// (reported in [`LoadedRecording::tail_error`]); a damaged header or a damaged record before the
 /// tail is an error naming its offset.
-pub fn load_recording<R: Read + Seek>(mut input: R) -> Result<LoadedRecording, RecordingError> {
-    let scan = last_snapshot(&mut input)?;
-    input
-        .seek(SeekFrom::Start(scan.start))
-        .map_err(|source| RecordingError::Io {
-            offset: scan.start,
-            source,
-        })?;
-    let mut reader = RecordReader::resume(&mut input, scan.start);
+pub fn load_recording<R: Read + Seek>(input: R) -> Result<LoadedRecording, RecordingError> {
+    let (mut reader, scan) = from_last_snapshot(input)?;
     let mut scene = Scene::new();
     let mut applied = 0;
     let mut rejected = Vec::new();

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use meshcast_protocol::recording::{RecordKind, RecordWriter};
 use meshcast_protocol::{decode_envelope, Command, RelayToViewer};
 use meshcast_scene::Scene;
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::sync::{mpsc, watch, Notify};
 
 use super::{Core, Outgoing, Shared, State};
 use crate::{ClientError, ConnectOptions, RemoteError};
@@ -51,15 +51,7 @@ impl Core {
         });
         let task_shared = Arc::clone(&shared);
         tokio::task::spawn_blocking(move || record_loop(writer, rx, task_shared));
-        let budget_kib = u32::try_from(opts.send_queue_bytes / 1024).unwrap_or(u32::MAX).max(1);
-        Ok(Core {
-            shared,
-            tx,
-            budget: Arc::new(Semaphore::new(budget_kib as usize)),
-            budget_kib,
-            ack_timeout: opts.ack_timeout,
-            close_timeout: opts.close_timeout,
-        })
+        Ok(Core::from_parts(shared, tx, opts))
     }
 }
 

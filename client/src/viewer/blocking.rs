@@ -83,28 +83,34 @@ impl RemoteViewer {
     /// # Ok::<(), meshcast_client::ClientError>(())
     /// ```
     pub fn connect_with(options: ConnectOptions) -> Result<Self, ClientError> {
+        Self::on_own_runtime(async move { Core::connect(&options).await })
+    }
+
+    /// Starts the viewer's runtime and makes its core there with `make`.
+    fn on_own_runtime(
+        make: impl Future<Output = Result<Core, ClientError>> + Send + 'static,
+    ) -> Result<Self, ClientError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("meshcast-client")
             .enable_all()
             .build()
             .map_err(|e| ClientError::Runtime(e.to_string()))?;
-        let connected = block_on(&rt, async move { Core::connect(&options).await })
+        let made = block_on(&rt, make)
             .unwrap_or_else(|| Err(ClientError::Runtime("the runtime stopped while connecting".into())));
-        let core = match connected {
-            Ok(core) => core,
+        match made {
+            Ok(core) => Ok(Self {
+                inner: Arc::new(Inner {
+                    core: Arc::new(core),
+                    runtime: Some(rt),
+                }),
+            }),
             Err(e) => {
                 // Never block in drop: this may run inside an async context.
                 rt.shutdown_background();
-                return Err(e);
+                Err(e)
             }
-        };
-        Ok(Self {
-            inner: Arc::new(Inner {
-                core: Arc::new(core),
-                runtime: Some(rt),
-            }),
-        })
+        }
     }
 
     /// Writes to a new recording file instead of a relay: every message is validated and
@@ -121,27 +127,8 @@ impl RemoteViewer {
     /// # Ok::<(), meshcast_client::ClientError>(())
     /// ```
     pub fn record(path: impl AsRef<std::path::Path>) -> Result<Self, ClientError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("meshcast-client")
-            .enable_all()
-            .build()
-            .map_err(|e| ClientError::Runtime(e.to_string()))?;
         let path = path.as_ref().to_owned();
-        let opened = block_on(&rt, async move { Core::record(&path, &ConnectOptions::default()) })
-            .unwrap_or_else(|| Err(ClientError::Runtime("the runtime stopped while opening".into())));
-        match opened {
-            Ok(core) => Ok(Self {
-                inner: Arc::new(Inner {
-                    core: Arc::new(core),
-                    runtime: Some(rt),
-                }),
-            }),
-            Err(e) => {
-                rt.shutdown_background();
-                Err(e)
-            }
-        }
+        Self::on_own_runtime(async move { Core::record(&path, &ConnectOptions::default()) })
     }
 
     fn core_arc(&self) -> Arc<Core> {

@@ -2,9 +2,9 @@
 //! and saving the scene shown as one ("Save scene"). The file format is the relay's
 //! ([`meshcast_protocol::recording`], `docs/recording.md`).
 
-use std::io::{Cursor, Seek, SeekFrom};
+use std::io::Cursor;
 
-use meshcast_protocol::recording::{last_snapshot, RecordReader, RecordWriter, RecordingError};
+use meshcast_protocol::recording::{from_last_snapshot, RecordWriter, RecordingError};
 use meshcast_protocol::{encode, RelayToViewer};
 
 use super::changed::Changed;
@@ -32,15 +32,7 @@ impl ViewerState {
     /// snapshot. A damaged file changes nothing and returns the error with its byte offset; a
     /// torn last record is dropped and reported.
     pub fn open_recording(&mut self, bytes: &[u8], name: &str) -> Result<Opened, RecordingError> {
-        let scan = last_snapshot(Cursor::new(bytes))?;
-        let mut input = Cursor::new(bytes);
-        input
-            .seek(SeekFrom::Start(scan.start))
-            .map_err(|source| RecordingError::Io {
-                offset: scan.start,
-                source,
-            })?;
-        let mut reader = RecordReader::resume(input, scan.start);
+        let (mut reader, scan) = from_last_snapshot(Cursor::new(bytes))?;
         // Decode everything first: a damaged record leaves the viewer as it was.
         let mut messages = Vec::new();
         while reader.offset() < scan.valid_len {
