@@ -591,6 +591,29 @@ async fn message_rate_limit() {
     assert!(relay.wait_for_log("rejecting the excess", STEP));
 }
 
+/// SMPL model files are licensed: another host needs the token for `/models/` like a viewer
+/// does, by query or bearer header; this machine does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_files_need_the_token_from_other_hosts() {
+    let dir = std::env::temp_dir().join(format!("meshcast-security-models-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("smpl")).unwrap();
+    std::fs::write(dir.join("smpl/SMPL_NEUTRAL.npz"), b"licensed model").unwrap();
+    let relay = RelayProcess::start(&["--token", TOKEN, "--smpl-models", dir.to_str().unwrap()]);
+    let file = "/models/smpl/SMPL_NEUTRAL.npz";
+    let (status, body) = http_get_from(REMOTE, relay.port, file).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(!body.contains("licensed model"));
+    let (status, body) = http_get_from(REMOTE, relay.port, &format!("{file}?token=wrong-token-123")).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = http_get_from(REMOTE, relay.port, &format!("{file}?token={TOKEN}")).await;
+    assert_eq!((status, body.as_str()), (200, "licensed model"));
+    let (status, body) = http_get_from(LOCAL, relay.port, file).await;
+    assert_eq!((status, body.as_str()), (200, "licensed model"));
+    drop(relay);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Static files cannot be walked out of their folder: dot segments (plain or percent-encoded),
 /// absolute paths and symlinks pointing outside all give 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
