@@ -15,19 +15,9 @@ use crate::geometry::node_data::{frame_f32, opt_bool, opt_num, series_len};
 /// Frames evaluated per `Evaluator::evaluate_many` call (bounds the scratch memory).
 const CHUNK: usize = 64;
 
-/// The per-frame arrays an output frame depends on.
-const INPUTS: [&str; 10] = [
-    field::POSES_BODY,
-    "poses_root",
-    "trans",
-    "betas",
-    "poses_left_hand",
-    "poses_right_hand",
-    "poses_jaw",
-    "poses_leye",
-    "poses_reye",
-    "expression",
-];
+/// The per-frame arrays an output frame depends on: every argument of an SMPL body, from the
+/// kinds table.
+const INPUTS: &[meshcast_protocol::FieldSpec] = meshcast_protocol::NodeKind::Smpl.spec().fields;
 
 /// The input frames (held, so compared by identity) an output frame was computed from.
 type InputKey = Vec<Option<Bytes>>;
@@ -165,7 +155,7 @@ impl Body {
         n: usize,
         normalize_root: bool,
     ) -> (Vec<InputKey>, Vec<usize>, Vec<Bytes>, Vec<Bytes>) {
-        let series: Vec<Option<&meshcast_scene::FrameSeries>> = INPUTS.iter().map(|name| node.series(name)).collect();
+        let series: Vec<Option<&meshcast_scene::FrameSeries>> = INPUTS.iter().map(|f| node.series(f.name)).collect();
         let frame_of = |k: usize, i: usize| -> Option<&Bytes> { series[k].and_then(|s| s.frame_clamped(i)) };
         let roots0 = (frame_of(1, 0), frame_of(2, 0));
         let mut keys = Vec::with_capacity(n);
@@ -236,7 +226,7 @@ impl Body {
 /// frame 0's root orientation and translation.
 fn input_key(node: &Node, i: usize, normalize_root: bool) -> InputKey {
     let frame = |name: &str, i: usize| node.series(name).and_then(|s| s.frame_clamped(i)).cloned();
-    let mut key: InputKey = INPUTS.iter().map(|name| frame(name, i)).collect();
+    let mut key: InputKey = INPUTS.iter().map(|f| frame(f.name, i)).collect();
     if normalize_root {
         key.push(frame("poses_root", 0));
         key.push(frame("trans", 0));
