@@ -70,15 +70,13 @@ pub struct Snapshot {
 impl Snapshot {
     /// Encodes the snapshot as the frames to send, in order.
     pub fn encode(&self) -> Result<Vec<Bytes>, meshcast_protocol::ProtocolError> {
-        let commands = self.scene.snapshot()?;
-        let mut out = Vec::with_capacity(commands.len() + 3);
+        let messages = meshcast_scene::replay::snapshot_messages(&self.scene)?;
+        let mut out = Vec::with_capacity(messages.len() + 3);
         if let Some(hello) = &self.hello {
             out.push(Bytes::from(meshcast_protocol::encode(hello)));
         }
         out.push(Bytes::from(meshcast_protocol::encode(&RelayToViewer::SnapshotBegin)));
-        for (client, cmd) in commands {
-            out.push(encode_message(client, &cmd));
-        }
+        out.extend(messages.into_iter().map(Bytes::from));
         out.push(Bytes::from(meshcast_protocol::encode(&RelayToViewer::SnapshotEnd {
             current_frame: self.scene.current_frame() as u64,
             clients: self.clients.clone(),

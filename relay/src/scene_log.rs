@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use meshcast_protocol::recording::{RecordKind, RecordWriter, RecordingError};
 use meshcast_protocol::{ClientId, RelayToViewer};
-use meshcast_scene::replay::load_recording;
+use meshcast_scene::replay::{load_recording, snapshot_messages};
 use meshcast_scene::Scene;
 use tracing::{info, warn};
 
@@ -380,18 +380,8 @@ pub struct Snapshot {
 impl Snapshot {
     /// Encodes `scene` (the hub does this; the writer thread only writes).
     pub fn of(scene: &Scene) -> Result<Snapshot, meshcast_protocol::ProtocolError> {
-        let messages = scene
-            .snapshot()?
-            .into_iter()
-            .map(|(client, cmd)| {
-                meshcast_protocol::encode(&RelayToViewer::Message {
-                    client,
-                    envelope: cmd.to_envelope(),
-                })
-            })
-            .collect();
         Ok(Snapshot {
-            messages,
+            messages: snapshot_messages(scene)?,
             current_frame: scene.current_frame() as u64,
         })
     }

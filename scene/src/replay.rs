@@ -4,7 +4,7 @@
 use std::io::{Read, Seek};
 
 use meshcast_protocol::recording::{from_last_snapshot, RecordingError};
-use meshcast_protocol::{ClientId, RelayToViewer};
+use meshcast_protocol::{encode, ClientId, ProtocolError, RelayToViewer};
 
 use crate::{Scene, SceneError};
 
@@ -22,6 +22,21 @@ pub fn apply_viewer_message(scene: &mut Scene, msg: RelayToViewer) -> Result<(),
         RelayToViewer::Hello { .. } | RelayToViewer::ClientConnected(_) | RelayToViewer::ClientDisconnected { .. } => {}
     }
     Ok(())
+}
+
+/// The messages that rebuild `scene`, each encoded as a viewer receives it
+/// (`RelayToViewer::Message`): the body of a snapshot, for a late-joining viewer or a recording.
+pub fn snapshot_messages(scene: &Scene) -> Result<Vec<Vec<u8>>, ProtocolError> {
+    Ok(scene
+        .snapshot()?
+        .into_iter()
+        .map(|(client, cmd)| {
+            encode(&RelayToViewer::Message {
+                client,
+                envelope: cmd.to_envelope(),
+            })
+        })
+        .collect())
 }
 
 /// A scene rebuilt from a recording.

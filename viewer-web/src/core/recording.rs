@@ -5,7 +5,8 @@
 use std::io::Cursor;
 
 use meshcast_protocol::recording::{from_last_snapshot, RecordWriter, RecordingError};
-use meshcast_protocol::{encode, RelayToViewer};
+use meshcast_protocol::RelayToViewer;
+use meshcast_scene::replay::snapshot_messages;
 
 use super::changed::Changed;
 use super::connection::ConnState;
@@ -84,19 +85,8 @@ impl ViewerState {
     /// The scene shown, local edits included, as a recording holding one snapshot (what "Save
     /// scene" downloads): it opens in the page or with `meshcast-relay --replay`.
     pub fn save_scene(&self) -> Result<Vec<u8>, RecordingError> {
-        let commands = self
-            .scene
-            .snapshot()
-            .map_err(|source| RecordingError::Message { offset: 0, source })?;
-        let messages: Vec<Vec<u8>> = commands
-            .into_iter()
-            .map(|(client, cmd)| {
-                encode(&RelayToViewer::Message {
-                    client,
-                    envelope: cmd.to_envelope(),
-                })
-            })
-            .collect();
+        let messages =
+            snapshot_messages(&self.scene).map_err(|source| RecordingError::Message { offset: 0, source })?;
         let mut writer = RecordWriter::new(Vec::new())?;
         let end = RelayToViewer::SnapshotEnd {
             current_frame: self.frame() as u64,
