@@ -218,14 +218,7 @@ impl SceneLog {
                 source: Box::new(source),
             })?
             .with_zstd(zstd);
-        let mut log = Self {
-            path,
-            writer,
-            fsync,
-            zstd,
-            target,
-            broken: None,
-        };
+        let mut log = Self::with_writer(path, writer, fsync, zstd, target);
         log.sync().map_err(|e| LogError::File {
             what: "cannot write",
             path: log.path.clone(),
@@ -242,14 +235,24 @@ impl SceneLog {
         file.seek(SeekFrom::Start(valid_len))
             .map_err(file_error("cannot seek in", &path))?;
         let writer = RecordWriter::append(BufWriter::with_capacity(WRITE_BUFFER, file), valid_len).with_zstd(zstd);
-        Ok(Self {
+        Ok(Self::with_writer(path, writer, fsync, zstd, target))
+    }
+
+    fn with_writer(
+        path: PathBuf,
+        writer: RecordWriter<BufWriter<File>>,
+        fsync: FsyncPolicy,
+        zstd: bool,
+        target: Target,
+    ) -> Self {
+        Self {
             path,
             writer,
             fsync,
             zstd,
             target,
             broken: None,
-        })
+        }
     }
 
     /// The file.
