@@ -60,21 +60,14 @@ pub fn scene_bounds(scene: &Scene, derived: &dyn DerivedNodes, frame: usize, opt
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::geometry::test_scene::{self, arr};
     use crate::geometry::NoDerived;
     use glam::{Mat4, Vec3};
-    use meshcast_protocol::{Command, Envelope, NdArray, Value};
+    use meshcast_protocol::{NdArray, Value};
 
+    /// A node of this test client.
     fn add(scene: &mut Scene, kind: i64, uid: u64, kw: Vec<(&str, Value)>) -> NodeKey {
-        let mut env = Envelope::new(kind, Some(uid));
-        for (k, v) in kw {
-            env = env.with_kwarg(k, v);
-        }
-        scene.apply(7, Command::from_envelope(env).unwrap()).unwrap();
-        NodeKey { client: 7, uid }
-    }
-
-    fn arr(shape: &[usize], v: &[f32]) -> Value {
-        NdArray::from_f32(shape, v).unwrap().into()
+        test_scene::add(scene, 7, kind, uid, kw)
     }
 
     #[test]

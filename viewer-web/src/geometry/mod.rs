@@ -15,6 +15,8 @@ pub(crate) mod mesh_data;
 pub(crate) mod node_data;
 pub mod picking;
 pub(crate) mod primitives;
+#[cfg(test)]
+mod test_scene;
 
 use meshcast_scene::{NodeKey, Scene};
 

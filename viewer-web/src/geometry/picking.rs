@@ -150,20 +150,13 @@ fn ray_capsule(o: Vec3, d: Vec3, a: Vec3, b: Vec3, r: f32) -> Option<f32> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::geometry::test_scene::{self, arr};
     use crate::geometry::NoDerived;
-    use meshcast_protocol::{Command, Envelope, NdArray, Value};
+    use meshcast_protocol::{NdArray, Value};
 
+    /// A node of this test client.
     fn add(scene: &mut Scene, kind: i64, uid: u64, kw: Vec<(&str, Value)>) -> NodeKey {
-        let mut env = Envelope::new(kind, Some(uid));
-        for (k, v) in kw {
-            env = env.with_kwarg(k, v);
-        }
-        scene.apply(3, Command::from_envelope(env).unwrap()).unwrap();
-        NodeKey { client: 3, uid }
-    }
-
-    fn arr(shape: &[usize], v: &[f32]) -> Value {
-        NdArray::from_f32(shape, v).unwrap().into()
+        test_scene::add(scene, 3, kind, uid, kw)
     }
 
     fn sphere_at(scene: &mut Scene, uid: u64, z: f32) -> NodeKey {
