@@ -164,15 +164,6 @@ impl Record {
     }
 }
 
-/// The record kind a message is written as outside a snapshot.
-pub fn live_kind(msg: &RelayToViewer) -> RecordKind {
-    match msg {
-        RelayToViewer::SnapshotBegin => RecordKind::SnapshotBegin,
-        RelayToViewer::SnapshotEnd { .. } => RecordKind::SnapshotEnd,
-        _ => RecordKind::Live,
-    }
-}
-
 /// Appends records to a recording.
 #[derive(Debug)]
 pub struct RecordWriter<W: Write> {
