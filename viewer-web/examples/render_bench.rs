@@ -21,7 +21,7 @@ use meshcast_protocol::{Envelope, Value};
 use meshcast_viewer::core::camera::Camera;
 use meshcast_viewer::core::ViewOptions;
 use meshcast_viewer::geometry::scene_bounds;
-use meshcast_viewer::geometry::NoDerived;
+use meshcast_viewer::geometry::{NoDerived, SceneDraw};
 use meshcast_viewer::offscreen::OffscreenRenderer;
 use support::{arr, ints, kind, SceneBuilder};
 
@@ -288,7 +288,7 @@ fn main() {
     }
     // Warm-up (pipeline compilation on first use).
     r.sync(&b.scene, &NoDerived);
-    r.submit(&b.scene, 0, &cam, &opts);
+    r.submit(&SceneDraw::of(&b.scene, &NoDerived), 0, &cam, &opts);
     r.wait().unwrap();
 
     let mut cpu = Vec::new();
@@ -297,7 +297,7 @@ fn main() {
         let frame = f % b.scene.n_frames();
         let t = Instant::now();
         r.sync(&b.scene, &NoDerived);
-        r.submit(&b.scene, frame, &cam, &opts);
+        r.submit(&SceneDraw::of(&b.scene, &NoDerived), frame, &cam, &opts);
         cpu.push(ms(t.elapsed()));
         r.wait().unwrap();
         total.push(ms(t.elapsed()));

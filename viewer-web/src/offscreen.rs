@@ -9,7 +9,7 @@ use meshcast_scene::Scene;
 
 use crate::core::camera::Camera;
 use crate::core::ViewOptions;
-use crate::geometry::{DerivedNodes, NoDerived};
+use crate::geometry::{DerivedNodes, NoDerived, SceneDraw};
 use crate::render::{Caps, Renderer};
 
 /// The offscreen target's default format: plain RGBA8, so pixels hold the shader's output as is.
@@ -215,13 +215,15 @@ impl OffscreenRenderer {
     /// Uploads what changed in the scene ([`Renderer::sync`]); SMPL nodes draw what `derived`
     /// holds for them (call [`crate::smpl_bodies::SmplBodies::sync`] first).
     pub fn sync(&mut self, scene: &Scene, derived: &dyn DerivedNodes) {
-        self.renderer.sync(&self.device, &self.queue, scene, derived);
+        let draw = SceneDraw::of(scene, derived);
+        self.renderer.sync(&self.device, &self.queue, &draw);
     }
 
-    /// Encodes and submits one frame without waiting for the GPU ([`Renderer::render`]).
-    pub fn submit(&mut self, scene: &Scene, frame: usize, camera: &Camera, opts: &ViewOptions) {
+    /// Encodes and submits one frame of the scene's draw data without waiting for the GPU
+    /// ([`Renderer::render`]).
+    pub fn submit(&mut self, draw: &SceneDraw<'_>, frame: usize, camera: &Camera, opts: &ViewOptions) {
         self.renderer
-            .render(&self.device, &self.queue, &self.view, scene, frame, camera, opts);
+            .render(&self.device, &self.queue, &self.view, draw, frame, camera, opts);
     }
 
     /// Blocks until the GPU has finished everything submitted.
@@ -243,8 +245,9 @@ impl OffscreenRenderer {
         opts: &ViewOptions,
     ) -> Result<Vec<u8>, OffscreenError> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        self.sync(scene, derived);
-        self.submit(scene, frame, camera, opts);
+        let draw = SceneDraw::of(scene, derived);
+        self.renderer.sync(&self.device, &self.queue, &draw);
+        self.submit(&draw, frame, camera, opts);
         let validation = pollster::block_on(scope.pop());
         if let Some(e) = validation {
             return Err(OffscreenError::Gpu(e.to_string()));

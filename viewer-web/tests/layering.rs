@@ -7,7 +7,8 @@
 //!
 //! `offscreen` is the native shell (like `web`). Core and geometry must also stay free of the
 //! browser and the GPU (`web_sys`, `js_sys`, `wasm_bindgen`, `wgpu`, `gloo_net`), so they build
-//! and test natively.
+//! and test natively. The renderer must not read the scene model (`meshcast_scene`,
+//! `meshcast_protocol`): it draws the geometry layer's draw data.
 //!
 //! The check reads the source: `use` trees (braces expanded) and inline `crate::`/`super::`
 //! paths, with comments and string literals removed, resolved to the top-level module they name.
@@ -45,6 +46,10 @@ fn layer_of(top: &str) -> Option<Layer> {
 
 /// Crates a layer below the render layer must not use.
 const PLATFORM_CRATES: &[&str] = &["web_sys", "js_sys", "wasm_bindgen", "wgpu", "gloo_net"];
+
+/// Crates of the scene model, which the render layer must not read: it draws the geometry
+/// layer's draw data (`geometry::SceneDraw`), never scene nodes.
+const SCENE_CRATES: &[&str] = &["meshcast_scene", "meshcast_protocol"];
 
 /// The module path of a source file, from `src/`: `render/mesh.rs` → `[render, mesh]`,
 /// `render/mod.rs` → `[render]`, `lib.rs` → `[]`.
@@ -186,7 +191,11 @@ fn paths_in(code: &str) -> Vec<String> {
         paths.extend(expand(&after[..end]));
         rest = &after[end..];
     }
-    for word in ["crate::", "super::"].iter().chain(PLATFORM_CRATES.iter()) {
+    for word in ["crate::", "super::"]
+        .iter()
+        .chain(PLATFORM_CRATES.iter())
+        .chain(SCENE_CRATES.iter())
+    {
         let mut from = 0;
         while let Some(pos) = code[from..].find(word) {
             let start = from + pos;
@@ -266,6 +275,12 @@ fn violations(rel: &Path, src: &str) -> Vec<String> {
             Err(krate) => {
                 if own <= Layer::Geometry && PLATFORM_CRATES.contains(&krate.as_str()) {
                     out.push(format!("{}: {own:?} module uses `{path}` (browser/GPU)", rel.display()));
+                }
+                if own == Layer::Render && SCENE_CRATES.contains(&krate.as_str()) {
+                    out.push(format!(
+                        "{}: Render module uses `{path}` (the scene model; draw geometry's draw data instead)",
+                        rel.display()
+                    ));
                 }
             }
         }
@@ -529,6 +544,10 @@ fn the_checker_catches_upward_imports_and_platform_crates() {
     let render = Path::new("render/mesh.rs");
     assert!(violations(render, "use crate::geometry::x; use crate::core::y; use wgpu::Buffer;").is_empty());
     assert_eq!(violations(render, "use crate::web::Shared;").len(), 1);
+    // The renderer draws draw data, never scene nodes.
+    assert!(!violations(render, "use meshcast_scene::{field, Node};").is_empty());
+    assert!(!violations(render, "fn f(k: meshcast_protocol::NodeKind) {}").is_empty());
+    assert!(violations(geometry, "use meshcast_scene::Node;").is_empty());
     // `super::super` from a nested module reaches the crate root's modules.
     assert_eq!(
         violations(Path::new("core/a/b.rs"), "use super::super::super::render::X;").len(),

@@ -3,6 +3,8 @@
 //! browser: the renderer uploads what this layer reads, and the core asks it for bounds through
 //! [`Geometry`].
 //!
+//! - [`draw_data`]: what the renderer uploads and draws ([`SceneDraw`]), so it never reads a
+//!   scene node.
 //! - [`drawn`]: what a node draws ([`Drawn`]); SMPL bodies feed derived nodes through
 //!   [`DerivedNodes`], so nothing here or above forks on bodies.
 //! - `node_data`: reading a node's arrays and options; `primitives`: the spheres and cylinders
@@ -10,6 +12,7 @@
 //! - [`bounds`]: node and scene bounds; [`picking`]: the node under a ray.
 
 pub mod bounds;
+pub mod draw_data;
 pub mod drawn;
 pub(crate) mod mesh_data;
 pub(crate) mod node_data;
@@ -23,6 +26,7 @@ use meshcast_scene::{NodeKey, Scene};
 use crate::core::{Aabb, NodeBounds};
 
 pub use bounds::{node_bounds, scene_bounds};
+pub use draw_data::{NodeDraw, SceneDraw};
 pub use drawn::{drawn, DerivedNodes, Drawn, NoDerived};
 pub use picking::pick;
 

@@ -12,10 +12,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::core::Aabb;
-
-/// The CPU frames a GPU frame was built from. Holding the `Bytes` keeps their allocations alive,
-/// so an identical pointer really means identical, unchanged data.
-pub(crate) type FrameKey = Vec<Bytes>;
+use crate::geometry::draw_data::FrameKey;
 
 fn identity(key: &[Bytes]) -> Vec<(usize, usize)> {
     key.iter().map(|b| (b.as_ptr() as usize, b.len())).collect()

@@ -1,34 +1,25 @@
 //! The GPU copy of the scene: per node its model matrices, frame stores and flags, brought up
-//! to date by `sync` (only nodes whose `(seq, version)` changed are touched, only changed frames
-//! are uploaded, deleted nodes free their buffers). An SMPL node is drawn from the Meshes and
-//! Skeletons nodes [`SmplBodies`] evaluated for it, as one GPU node (mesh, joint spheres, bones).
+//! to date by `sync` from the geometry layer's draw data (only nodes whose drawn data changed
+//! are touched, only changed frames are uploaded, deleted nodes free their buffers). An SMPL
+//! node is one GPU node (mesh, joint spheres, bones) like any other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use glam::Mat4;
-use meshcast_protocol::{FieldRole, NodeKind};
-use meshcast_scene::{opt, Node, NodeKey, Scene};
 
-use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
+use super::frame_store::{FrameStore, TooLarge, Uploader};
 use super::mesh::MeshGpu;
 use super::{cylinders as cyl, spheres as sph};
 use crate::core::Aabb;
-use crate::geometry::node_data::{colors, instance_transforms, model_matrix, opt_bool, transform_len};
-use crate::geometry::primitives::{colors_translucent, cylinders, spheres};
-use crate::geometry::{drawn, DerivedNodes, Drawn};
+use crate::geometry::draw_data::{DrawIdentity, DrawSignature, MeshDraw, NodeKey};
+use crate::geometry::{NodeDraw, SceneDraw};
 
 /// One node's GPU resources.
 pub(crate) struct GpuNode {
-    /// Creation number of the node these resources were built for (a re-created node with the
-    /// same key has another `seq`, and its `version` starts again at 1).
-    seq: u64,
-    /// The node version last uploaded.
-    version: u64,
-    /// What must not change for an incremental update (see [`signature`]).
-    signature: (Signature, Option<Signature>),
-    /// Frame 0 of the node's primary data when last uploaded (held, so compared by identity):
-    /// tells a node of another `Scene` with equal `seq` and `version` apart.
-    first: Option<bytes::Bytes>,
+    /// The drawn data last uploaded; `None` before the first upload.
+    identity: Option<DrawIdentity>,
+    /// What must not change for an incremental update.
+    signature: DrawSignature,
     /// Model matrix per transform frame (position/rotation/scale lookups, clamped).
     transforms: Vec<Mat4>,
     /// Mesh resources (Meshes).
@@ -49,55 +40,40 @@ pub(crate) struct GpuNode {
     pub min_y: Option<f32>,
 }
 
-/// Frame 0 of the primary data drawn (mesh first).
-fn first(parts: &Drawn<'_>) -> Option<bytes::Bytes> {
-    parts
-        .mesh
-        .or(parts.prims)
-        .and_then(|n| primary_key(n, 0).into_iter().next())
-}
-
-fn parts_signature(parts: &Drawn<'_>) -> (Signature, Option<Signature>) {
-    let prims = parts.prims.filter(|p| !std::ptr::eq(*p, parts.base)).map(signature);
-    (signature(parts.base), prims)
-}
-
 impl GpuNode {
-    fn new(device: &wgpu::Device, limits: &wgpu::Limits, parts: Drawn<'_>) -> Result<GpuNode, TooLarge> {
+    fn new(device: &wgpu::Device, limits: &wgpu::Limits, draw: &NodeDraw<'_>) -> Result<GpuNode, TooLarge> {
         let count_store = |label, n: usize, bytes: u64| FrameStore::new(label, n as u64 * bytes, limits);
-        let mesh = match parts.mesh {
-            Some(m) => MeshGpu::new(device, limits, m)?,
+        let mesh = match draw.mesh() {
+            Some(m) => MeshGpu::new(device, limits, &m)?,
             None => None,
         };
-        let (s, c) = parts
-            .prims
-            .map_or((0, 0), |p| (spheres(p, 0).len(), cylinders(p, 0).len()));
+        let (s, c) = draw
+            .prims()
+            .map_or((0, 0), |p| (p.spheres(0).len(), p.cylinders(0).len()));
         let spheres = (s > 0)
             .then(|| count_store("sphere instances", s, sph::INSTANCE_BYTES))
             .transpose()?;
         let cylinders = (c > 0)
             .then(|| count_store("cylinder instances", c, cyl::INSTANCE_BYTES))
             .transpose()?;
-        let node = parts.base;
+        let flags = draw.flags();
         Ok(GpuNode {
             mesh,
             spheres,
             cylinders,
-            translucent: colors_translucent(&colors(node)),
-            flat_shading: opt_bool(node, opt::FLAT_SHADING, false),
-            draw_edges: opt_bool(node, opt::DRAW_EDGES, false),
-            draw_outline: opt_bool(node, opt::DRAW_OUTLINE, false),
-            ..GpuNode::empty(&parts)
+            translucent: flags.translucent,
+            flat_shading: flags.flat_shading,
+            draw_edges: flags.draw_edges,
+            draw_outline: flags.draw_outline,
+            ..GpuNode::empty(draw)
         })
     }
 
     /// A node that draws nothing.
-    fn empty(parts: &Drawn<'_>) -> GpuNode {
+    fn empty(draw: &NodeDraw<'_>) -> GpuNode {
         GpuNode {
-            seq: parts.base.seq(),
-            version: 0,
-            signature: parts_signature(parts),
-            first: None,
+            identity: None,
+            signature: draw.signature(),
             transforms: Vec::new(),
             mesh: None,
             spheres: None,
@@ -131,19 +107,16 @@ impl GpuNode {
     }
 
     /// Uploads what changed since the last update.
-    fn update(&mut self, up: &mut Uploader<'_>, parts: Drawn<'_>) {
-        let node = parts.base;
-        self.transforms = (0..transform_len(node)).map(|i| model_matrix(node, i)).collect();
-        if let (Some(mesh), Some(m)) = (&mut self.mesh, parts.mesh) {
-            mesh.update(up, m);
+    fn update(&mut self, up: &mut Uploader<'_>, draw: &NodeDraw<'_>) {
+        self.transforms = draw.transforms();
+        if let (Some(mesh), Some(m)) = (&mut self.mesh, draw.mesh()) {
+            mesh.update(up, &m);
             self.translucent = mesh.translucent;
         }
-        if let Some(p) = parts.prims {
-            let n = p.n_frames();
-            let keys = || -> Vec<FrameKey> { (0..n).map(|i| primary_key(p, i)).collect() };
+        if let Some(p) = draw.prims() {
             if let Some(store) = &mut self.spheres {
-                store.update(up, keys(), &mut |i, out| {
-                    let s = spheres(p, i);
+                store.update(up, p.keys(), &mut |i, out| {
+                    let s = p.spheres(i);
                     s.iter().for_each(|s| sph::pack(out, s));
                     s.iter().fold(Aabb::EMPTY, |b, s| {
                         b.union(Aabb::from_points([s.center]).expanded(s.radius))
@@ -151,8 +124,8 @@ impl GpuNode {
                 });
             }
             if let Some(store) = &mut self.cylinders {
-                store.update(up, keys(), &mut |i, out| {
-                    let c = cylinders(p, i);
+                store.update(up, p.keys(), &mut |i, out| {
+                    let c = p.cylinders(i);
                     c.iter().for_each(|c| cyl::pack(out, c));
                     c.iter().fold(Aabb::EMPTY, |b, c| {
                         b.union(Aabb::from_points([c.a, c.b]).expanded(c.r_a.max(c.r_b)))
@@ -160,20 +133,18 @@ impl GpuNode {
                 });
             }
         }
-        let n = parts.mesh.or(parts.prims).map_or(1, Node::n_frames);
-        self.min_y = self.lowest_y(parts.mesh, n);
-        self.version = parts.version;
-        self.first = first(&parts);
+        self.min_y = self.lowest_y(draw.mesh(), draw.n_frames());
+        self.identity = Some(draw.identity());
     }
 
     /// Lowest world-space y over every data frame, from the bounds recorded at upload.
-    fn lowest_y(&self, mesh: Option<&Node>, n: usize) -> Option<f32> {
+    fn lowest_y(&self, mesh: Option<MeshDraw<'_>>, n: usize) -> Option<f32> {
         let mut low = f32::INFINITY;
         for i in 0..n {
             let local = match (&self.mesh, mesh) {
-                (Some(m), Some(node)) => {
+                (Some(m), Some(draw)) => {
                     let v = m.vertex_bounds(i);
-                    match instance_transforms(node, i) {
+                    match draw.instances(i) {
                         Some(inst) => inst.iter().fold(Aabb::EMPTY, |b, t| b.union(v.transformed(t))),
                         None => v,
                     }
@@ -198,44 +169,6 @@ impl GpuNode {
     }
 }
 
-/// What a node keeps for its whole life: kind, creation number, its static arrays (by
-/// identity) and the frame shape of every per-frame array. When it differs, the GPU resources
-/// are rebuilt instead of updated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Signature {
-    kind: NodeKind,
-    seq: u64,
-    statics: Vec<(usize, usize)>,
-    shapes: Vec<(String, Vec<usize>)>,
-}
-
-fn signature(node: &Node) -> Signature {
-    Signature {
-        kind: node.kind(),
-        seq: node.seq(),
-        statics: node
-            .all_statics()
-            .values()
-            .map(|a| (a.data().as_ptr() as usize, a.data().len()))
-            .collect(),
-        shapes: node
-            .all_series()
-            .iter()
-            .map(|(k, s)| (k.clone(), s.frame_shape().to_vec()))
-            .collect(),
-    }
-}
-
-/// The frames of the node's primary arrays at data frame `i` (what its instances derive from).
-fn primary_key(node: &Node, i: usize) -> FrameKey {
-    node.kind()
-        .own_fields()
-        .iter()
-        .filter(|f| f.role == FieldRole::Primary)
-        .filter_map(|f| node.series(f.name).and_then(|s| s.frame(i)).cloned())
-        .collect()
-}
-
 /// Every node's GPU resources.
 #[derive(Default)]
 pub(crate) struct GpuScene {
@@ -244,15 +177,8 @@ pub(crate) struct GpuScene {
 }
 
 impl GpuScene {
-    /// Brings the GPU copy up to date with `scene` (SMPL nodes drawn from `derived`); returns
-    /// the number of frames uploaded.
-    pub(crate) fn sync(
-        &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        scene: &Scene,
-        derived: &dyn DerivedNodes,
-    ) -> u64 {
+    /// Brings the GPU copy up to date with `scene`; returns the number of frames uploaded.
+    pub(crate) fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &SceneDraw<'_>) -> u64 {
         let limits = device.limits();
         let mut up = Uploader {
             device,
@@ -260,45 +186,36 @@ impl GpuScene {
             scratch: &mut self.scratch,
             frames_uploaded: 0,
         };
-        self.nodes.retain(|k, _| scene.node(k).is_some());
-        for node in scene.nodes() {
-            let Some(parts) = drawn(node, derived) else {
-                // Nothing to draw (a plain node, or an SMPL body without its model); drop what
-                // an earlier node with this key had.
-                self.nodes.remove(&node.key());
-                continue;
-            };
-            let unchanged = |g: &GpuNode| {
-                g.seq == node.seq()
-                    && g.version == parts.version
-                    && match (&g.first, first(&parts)) {
-                        (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
-                        (a, b) => a.is_none() && b.is_none(),
-                    }
-            };
-            let rebuild = match self.nodes.get(&node.key()) {
-                Some(g) if unchanged(g) => continue,
-                Some(g) => g.signature != parts_signature(&parts),
+        // Nodes deleted, or drawing nothing now (a plain node, an SMPL body without its model),
+        // free what they held.
+        let drawn: HashSet<NodeKey> = scene.nodes().iter().map(NodeDraw::key).collect();
+        self.nodes.retain(|k, _| drawn.contains(k));
+        for draw in scene.nodes() {
+            let key = draw.key();
+            let identity = draw.identity();
+            let rebuild = match self.nodes.get(&key) {
+                Some(g) if g.identity.as_ref().is_some_and(|id| id.same(&identity)) => continue,
+                Some(g) => g.signature != draw.signature(),
                 None => true,
             };
             if rebuild {
-                self.nodes.remove(&node.key());
+                self.nodes.remove(&key);
             }
-            let g = match self.nodes.get_mut(&node.key()) {
+            let g = match self.nodes.get_mut(&key) {
                 Some(g) => g,
-                None => match GpuNode::new(device, &limits, parts) {
-                    Ok(g) => self.nodes.entry(node.key()).or_insert(g),
+                None => match GpuNode::new(device, &limits, draw) {
+                    Ok(g) => self.nodes.entry(key).or_insert(g),
                     Err(e) => {
                         // Remember the node (drawing nothing) so this is not retried every frame.
-                        tracing::warn!(client = node.key().client, uid = node.key().uid, "not drawn: {e}");
-                        let mut g = GpuNode::empty(&parts);
-                        g.version = parts.version;
-                        self.nodes.insert(node.key(), g);
+                        tracing::warn!(client = key.client, uid = key.uid, "not drawn: {e}");
+                        let mut g = GpuNode::empty(draw);
+                        g.identity = Some(identity);
+                        self.nodes.insert(key, g);
                         continue;
                     }
                 },
             };
-            g.update(&mut up, parts);
+            g.update(&mut up, draw);
         }
         up.frames_uploaded
     }

@@ -4,14 +4,13 @@
 
 use bytemuck::cast_slice;
 use glam::{Mat4, Vec3};
-use meshcast_scene::{field, Node};
 use wgpu::util::DeviceExt;
 
-use super::frame_store::{FrameKey, FrameStore, TooLarge, Uploader};
+use super::frame_store::{FrameStore, TooLarge, Uploader};
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
 use crate::core::Aabb;
-use crate::geometry::mesh_data::{vertex_normals, MeshTopology};
-use crate::geometry::node_data::{colors, frame_bytes, frame_colors, frame_points, Colors};
+use crate::geometry::draw_data::MeshDraw;
+use crate::geometry::mesh_data::MeshTopology;
 
 /// Bytes per GPU vertex: position `f32×3` + normal `snorm8×4`.
 const VERTEX_BYTES: u64 = 16;
@@ -116,18 +115,19 @@ pub(crate) struct MeshGpu {
 
 impl MeshGpu {
     /// Creates the static buffers (indices, edges) of a mesh node; frames come with `update`.
-    pub(crate) fn new(device: &wgpu::Device, limits: &wgpu::Limits, node: &Node) -> Result<Option<MeshGpu>, TooLarge> {
-        let Some(topo) = MeshTopology::of(node) else {
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        limits: &wgpu::Limits,
+        mesh: &MeshDraw<'_>,
+    ) -> Result<Option<MeshGpu>, TooLarge> {
+        let Some(topo) = mesh.topology() else {
             return Ok(None);
         };
         let verts = topo.gpu_vertices() as u64;
         let positions = FrameStore::new("mesh positions", verts * VERTEX_BYTES, limits)?;
         let colors = FrameStore::new("mesh colours", verts * COLOR_BYTES, limits)?;
-        let instances = match node.series(field::INSTANCE_TRANSFORMS) {
-            Some(s) => {
-                let n = s.frame_shape().first().copied().unwrap_or(0) as u64;
-                Some(FrameStore::new("mesh instances", n * INSTANCE_BYTES, limits)?)
-            }
+        let instances = match mesh.instances_per_frame() {
+            Some(n) => Some(FrameStore::new("mesh instances", n as u64 * INSTANCE_BYTES, limits)?),
             None => None,
         };
         let buffer = |label, data: &[u32], usage| {
@@ -159,54 +159,20 @@ impl MeshGpu {
 
     /// Uploads what changed: frames of positions/normals whose vertices (or given normals)
     /// changed, colours and instance matrices whose frames changed.
-    pub(crate) fn update(&mut self, up: &mut Uploader<'_>, node: &Node) {
-        let n = node.n_frames();
-        let has_normals = node
-            .series(field::VERTEX_NORMALS)
-            .is_some_and(|s| s.frame_shape().first() == Some(&self.topo.n_vertices));
-        let keys: Vec<FrameKey> = (0..n)
-            .map(|i| {
-                let mut k: FrameKey = frame_bytes(node, field::VERTICES, i).into_iter().cloned().collect();
-                if has_normals {
-                    k.extend(frame_bytes(node, field::VERTEX_NORMALS, i).cloned());
-                }
-                k
-            })
-            .collect();
+    pub(crate) fn update(&mut self, up: &mut Uploader<'_>, mesh: &MeshDraw<'_>) {
         let topo = &self.topo;
-        self.positions
-            .update(up, keys, &mut |i, out| pack_positions(node, topo, has_normals, i, out));
-
-        let (name, per) = if node.series(field::FACE_COLORS).is_some() {
-            (field::FACE_COLORS, true)
-        } else {
-            (field::VERTEX_COLORS, false)
-        };
-        let uniform = colors(node);
-        let color_frames = node.series(name).map_or(1, |s| s.len().max(1));
-        let keys: Vec<FrameKey> = (0..color_frames)
-            .map(|i| frame_bytes(node, name, i).into_iter().cloned().collect())
-            .collect();
+        self.positions.update(up, mesh.vertex_keys(topo), &mut |i, out| {
+            pack_vertices(mesh, topo, i, out)
+        });
         let mut translucent = false;
-        self.colors.update(up, keys, &mut |i, out| {
-            translucent |= pack_colors(node, topo, name, per, &uniform, i, out);
+        self.colors.update(up, mesh.color_keys(), &mut |i, out| {
+            translucent |= pack_colors(&mesh.colors(topo, i), out);
             Aabb::EMPTY
         });
         self.translucent |= translucent;
-
         if let Some(inst) = &mut self.instances {
-            let frames = node.series(field::INSTANCE_TRANSFORMS).map_or(0, |s| s.len());
-            let keys: Vec<FrameKey> = (0..frames)
-                .map(|i| {
-                    frame_bytes(node, field::INSTANCE_TRANSFORMS, i)
-                        .into_iter()
-                        .cloned()
-                        .collect()
-                })
-                .collect();
-            inst.update(up, keys, &mut |i, out| {
-                let mats = crate::geometry::node_data::instance_transforms(node, i).unwrap_or_default();
-                for m in mats {
+            inst.update(up, mesh.instance_keys(), &mut |i, out| {
+                for m in mesh.instances(i).unwrap_or_default() {
                     out.extend_from_slice(cast_slice(&m.to_cols_array()));
                 }
                 Aabb::EMPTY
@@ -271,80 +237,22 @@ impl MeshGpu {
     }
 }
 
-/// Packs frame `i`'s positions and normals (given ones, or area-weighted ones computed here,
-/// once per uploaded frame).
-fn pack_positions(node: &Node, topo: &MeshTopology, has_normals: bool, i: usize, out: &mut Vec<u8>) -> Aabb {
-    let verts = frame_points(node, field::VERTICES, i).unwrap_or_default();
-    let normals = if has_normals {
-        frame_points(node, field::VERTEX_NORMALS, i)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|n| n.normalize_or(Vec3::Y))
-            .collect()
-    } else {
-        vertex_normals(&verts, &topo.faces)
-    };
-    let mut push = |p: Vec3, n: Vec3| {
+/// Packs vertex frame `i` (position `f32×3`, normal `snorm8×4`); returns its bounds.
+fn pack_vertices(mesh: &MeshDraw<'_>, topo: &MeshTopology, i: usize, out: &mut Vec<u8>) -> Aabb {
+    let v = mesh.vertices(topo, i);
+    for (p, n) in v.positions.iter().zip(&v.normals) {
         out.extend_from_slice(cast_slice(&p.to_array()));
-        out.extend_from_slice(&to_snorm8(n));
-    };
-    let at = |k: usize| {
-        (
-            verts.get(k).copied().unwrap_or(Vec3::ZERO),
-            normals.get(k).copied().unwrap_or(Vec3::Y),
-        )
-    };
-    if topo.per_corner {
-        for f in &topo.faces {
-            for &k in f {
-                let (p, n) = at(k as usize);
-                push(p, n);
-            }
-        }
-    } else {
-        for k in 0..topo.n_vertices {
-            let (p, n) = at(k);
-            push(p, n);
-        }
+        out.extend_from_slice(&to_snorm8(*n));
     }
-    Aabb::from_points(verts)
+    v.bounds
 }
 
-/// Packs colour frame `i` (per corner for face colours); returns whether any alpha is below 1.
-fn pack_colors(
-    node: &Node,
-    topo: &MeshTopology,
-    name: &str,
-    per_corner: bool,
-    uniform: &Colors,
-    i: usize,
-    out: &mut Vec<u8>,
-) -> bool {
+/// Packs one colour frame (`unorm8×4` per vertex); returns whether any alpha is below 1.
+fn pack_colors(colors: &[[f32; 4]], out: &mut Vec<u8>) -> bool {
     let mut translucent = false;
-    let mut push = |c: [f32; 4]| {
+    for &c in colors {
         translucent |= c[3] < 0.999;
         out.extend_from_slice(&to_unorm8(c));
-    };
-    match frame_colors(node, name, i) {
-        Some(rows) if per_corner => {
-            for (f, _) in topo.faces.iter().enumerate() {
-                let c = rows.get(f).copied().unwrap_or([0.5, 0.5, 0.5, 1.0]);
-                for _ in 0..3 {
-                    push(c);
-                }
-            }
-        }
-        Some(rows) => {
-            for k in 0..topo.n_vertices {
-                push(rows.get(k).copied().unwrap_or([0.5, 0.5, 0.5, 1.0]));
-            }
-        }
-        None => {
-            let c = uniform.get(0);
-            for _ in 0..topo.gpu_vertices() {
-                push(c);
-            }
-        }
     }
     translucent
 }

@@ -1,6 +1,7 @@
-//! How to draw: the wgpu renderer of the meshcast viewer. It reads what each node draws from
-//! the geometry layer ([`crate::geometry`]: node arrays as draw data, SMPL bodies as derived
-//! nodes) and only knows wgpu from there on.
+//! How to draw: the wgpu renderer of the meshcast viewer. It draws the geometry layer's draw
+//! data ([`crate::geometry::SceneDraw`]: node arrays read as frames of vertices, colours,
+//! spheres and cylinders, SMPL bodies as derived nodes) and knows only wgpu besides: it never
+//! reads a scene node.
 //!
 //! - [`Renderer`]: `new`/`resize`/`sync`/`render`/`stats`; [`Caps`] (what the device can do);
 //!   [`RenderStats`].
@@ -11,8 +12,9 @@
 //! - [`ViewOptions::ambient`] is aitviewer's ambient strength (default 2.0); the light mode scales
 //!   it (Dark ×0.2 = 0.4, Diffuse ×0.5 with doubled light strength).
 //! - [`ViewOptions::shadows`] is accepted but shadows are not drawn yet.
-//! - SMPL nodes draw what the [`crate::geometry::DerivedNodes`] given to [`Renderer::sync`]
-//!   hold for them ([`crate::smpl_bodies::SmplBodies`]: a mesh plus a skeleton).
+//! - SMPL nodes draw what the [`crate::geometry::DerivedNodes`] given to
+//!   [`crate::geometry::SceneDraw::of`] hold for them ([`crate::smpl_bodies::SmplBodies`]: a
+//!   mesh plus a skeleton).
 //!
 //! Modules: `frame_store` (per-frame GPU storage), `gpu_scene` (each node's GPU resources and
 //! their incremental update), one module per primitive pipeline (`mesh`, `spheres`,

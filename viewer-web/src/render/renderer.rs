@@ -3,7 +3,6 @@
 
 use bytemuck::bytes_of;
 use glam::Vec3;
-use meshcast_scene::{NodeKey, Scene};
 
 use super::cylinders::{self as cyl, UnitCylinder};
 use super::gpu_scene::{GpuNode, GpuScene};
@@ -14,7 +13,8 @@ use super::uniforms::{DrawUniforms, FrameUniforms};
 use super::{floor, spheres as sph, Caps, RenderStats};
 use crate::core::camera::Camera;
 use crate::core::ViewOptions;
-use crate::geometry::DerivedNodes;
+use crate::geometry::draw_data::NodeKey;
+use crate::geometry::SceneDraw;
 
 /// Size-dependent render targets.
 struct Targets {
@@ -107,7 +107,7 @@ struct Item {
     distance: f32,
 }
 
-/// Draws a [`Scene`] with wgpu: WebGPU, WebGL2 or native (Vulkan/GL) alike.
+/// Draws a scene's draw data ([`SceneDraw`]) with wgpu: WebGPU, WebGL2 or native (Vulkan/GL) alike.
 ///
 /// Call [`Renderer::sync`] whenever the scene may have changed (it uploads only what changed)
 /// and [`Renderer::render`] once per displayed frame (it does no per-vertex CPU work).
@@ -236,12 +236,10 @@ impl Renderer {
     }
 
     /// Uploads what changed in `scene` since the last call: new nodes, changed frames (compared
-    /// by node `seq`/`version` and per-frame data identity), and frees deleted nodes. SMPL nodes
-    /// draw what `derived` holds for them (their evaluated mesh and skeleton; call
-    /// [`crate::smpl_bodies::SmplBodies::sync`] first): only frames whose data changed are
-    /// uploaded.
-    pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &Scene, derived: &dyn DerivedNodes) {
-        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene, derived);
+    /// by the identity of their input frames), and frees deleted nodes. Only frames whose data
+    /// changed are uploaded.
+    pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &SceneDraw<'_>) {
+        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene);
         self.stats.gpu_bytes = self.gpu.gpu_bytes();
     }
 
@@ -268,7 +266,7 @@ impl Renderer {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         target: &wgpu::TextureView,
-        scene: &Scene,
+        scene: &SceneDraw<'_>,
         frame: usize,
         camera: &Camera,
         opts: &ViewOptions,
@@ -397,7 +395,13 @@ impl Renderer {
     }
 
     /// The nodes to draw at `frame` (creation order) and their draw uniforms.
-    fn collect(&self, scene: &Scene, frame: usize, opts: &ViewOptions, eye: Vec3) -> (Vec<Item>, Vec<DrawUniforms>) {
+    fn collect(
+        &self,
+        scene: &SceneDraw<'_>,
+        frame: usize,
+        opts: &ViewOptions,
+        eye: Vec3,
+    ) -> (Vec<Item>, Vec<DrawUniforms>) {
         let mut items = Vec::new();
         let mut slots = Vec::new();
         for node in scene.nodes() {

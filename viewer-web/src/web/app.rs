@@ -3,7 +3,7 @@
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
 use crate::core::{Action, Changed, ViewerState};
-use crate::geometry::Geometry;
+use crate::geometry::{Geometry, SceneDraw};
 use crate::render::Renderer;
 
 use super::gpu::Gpu;
@@ -102,8 +102,8 @@ impl App {
         self.show_smpl_message(smpl_message);
         let c = self.core.auto_target(&Geometry(&self.smpl.bodies));
         self.dirty.note(c);
-        self.renderer
-            .sync(&self.gpu.device, &self.gpu.queue, self.core.scene(), &self.smpl.bodies);
+        let draw = SceneDraw::of(self.core.scene(), &self.smpl.bodies);
+        self.renderer.sync(&self.gpu.device, &self.gpu.queue, &draw);
         let Some(tex) = self.gpu.acquire() else {
             return false;
         };
@@ -115,7 +115,7 @@ impl App {
             &self.gpu.device,
             &self.gpu.queue,
             &view,
-            self.core.scene(),
+            &draw,
             frame,
             self.core.camera(),
             self.core.view(),

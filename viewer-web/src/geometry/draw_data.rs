@@ -1,0 +1,503 @@
+//! Draw data: what the renderer uploads and draws, read from the scene here so the renderer
+//! never reads a scene node. [`SceneDraw`] lists the nodes that draw something, in creation
+//! order; each [`NodeDraw`] gives its identity (to upload only what changed), flags, model
+//! matrices, and per frame its mesh vertices and colours ([`MeshDraw`]) and its spheres and
+//! cylinders ([`PrimDraw`]) as plain values. SMPL bodies come in as the nodes derived from them
+//! ([`DerivedNodes`]), like any other node.
+//!
+//! Every frame of every array comes with a [`FrameKey`]: the scene's reference-counted frames it
+//! is built from, compared by identity, so the renderer re-packs a frame only when its inputs
+//! changed.
+
+use bytes::Bytes;
+use glam::{Mat4, Vec3};
+use meshcast_protocol::{FieldRole, NodeKind};
+use meshcast_scene::{field, opt, Node, Scene};
+
+pub use meshcast_scene::NodeKey;
+
+use super::mesh_data::{vertex_normals, MeshTopology};
+use super::node_data::{
+    colors, frame_bytes, frame_colors, frame_points, instance_transforms, model_matrix, opt_bool, transform_len, Colors,
+};
+use super::primitives::{colors_translucent, cylinders, spheres, CylinderInstance, SphereInstance};
+use super::{drawn, DerivedNodes, Drawn};
+use crate::core::Aabb;
+
+/// The CPU frames a drawn frame is built from. Holding the `Bytes` keeps their allocations
+/// alive, so an identical pointer really means identical, unchanged data.
+pub type FrameKey = Vec<Bytes>;
+
+/// Colour of a vertex or face a colour array does not cover.
+const MISSING_COLOR: [f32; 4] = [0.5, 0.5, 0.5, 1.0];
+
+/// The nodes of a scene that draw something, in creation order.
+pub struct SceneDraw<'a> {
+    nodes: Vec<NodeDraw<'a>>,
+}
+
+impl<'a> SceneDraw<'a> {
+    /// Reads `scene`; SMPL nodes draw what `derived` holds for them (nothing before their body
+    /// was evaluated), plain nodes draw nothing.
+    pub fn of(scene: &'a Scene, derived: &'a dyn DerivedNodes) -> SceneDraw<'a> {
+        let nodes = scene
+            .nodes()
+            .iter()
+            .filter_map(|node| drawn(node, derived).map(|parts| NodeDraw { node, parts }))
+            .collect();
+        SceneDraw { nodes }
+    }
+
+    /// The nodes that draw something, in creation order.
+    pub fn nodes(&self) -> &[NodeDraw<'a>] {
+        &self.nodes
+    }
+}
+
+/// What tells two states of a node's drawn data apart: equal identities mean nothing drawn
+/// changed.
+#[derive(Debug, Clone)]
+pub struct DrawIdentity {
+    /// Creation number of the scene node (a re-created node with the same key has another).
+    seq: u64,
+    /// Version of what is drawn.
+    version: u64,
+    /// Frame 0 of the primary data (held, so compared by identity): tells a node of another
+    /// scene with equal `seq` and `version` apart.
+    first: Option<Bytes>,
+}
+
+impl DrawIdentity {
+    /// True when both name the same data (frame 0 compared by identity).
+    pub fn same(&self, other: &DrawIdentity) -> bool {
+        self.seq == other.seq
+            && self.version == other.version
+            && match (&self.first, &other.first) {
+                (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+    }
+}
+
+/// What must not change for the renderer to update a node's resources in place (kind, creation
+/// number, static arrays by identity, the frame shape of every per-frame array); when it
+/// differs, they are rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawSignature(NodeSignature, Option<NodeSignature>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NodeSignature {
+    kind: NodeKind,
+    seq: u64,
+    statics: Vec<(usize, usize)>,
+    shapes: Vec<(String, Vec<usize>)>,
+}
+
+fn node_signature(node: &Node) -> NodeSignature {
+    NodeSignature {
+        kind: node.kind(),
+        seq: node.seq(),
+        statics: node
+            .all_statics()
+            .values()
+            .map(|a| (a.data().as_ptr() as usize, a.data().len()))
+            .collect(),
+        shapes: node
+            .all_series()
+            .iter()
+            .map(|(k, s)| (k.clone(), s.frame_shape().to_vec()))
+            .collect(),
+    }
+}
+
+/// A node's drawing switches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrawFlags {
+    /// Its colour has alpha below 1 (drawn in the sorted transparent phase). Mesh colour arrays
+    /// can make a node translucent too: see [`MeshDraw::colors`].
+    pub translucent: bool,
+    /// `flat_shading`.
+    pub flat_shading: bool,
+    /// `draw_edges`.
+    pub draw_edges: bool,
+    /// `draw_outline`.
+    pub draw_outline: bool,
+}
+
+/// One node's draw data.
+#[derive(Clone, Copy)]
+pub struct NodeDraw<'a> {
+    /// The scene node (its key and frame mapping).
+    node: &'a Node,
+    /// What it draws (itself, or nodes derived from it).
+    parts: Drawn<'a>,
+}
+
+impl<'a> NodeDraw<'a> {
+    /// The scene node's key.
+    pub fn key(&self) -> NodeKey {
+        self.node.key()
+    }
+
+    /// The node's data frame at scene frame `frame` (`None` when it has none there).
+    pub fn data_frame(&self, frame: usize) -> Option<usize> {
+        self.node.data_frame(frame)
+    }
+
+    /// What tells this state of the drawn data from another.
+    pub fn identity(&self) -> DrawIdentity {
+        let first = self
+            .parts
+            .mesh
+            .or(self.parts.prims)
+            .and_then(|n| primary_key(n, 0).into_iter().next());
+        DrawIdentity {
+            seq: self.node.seq(),
+            version: self.parts.version,
+            first,
+        }
+    }
+
+    /// What must stay equal for an in-place update.
+    pub fn signature(&self) -> DrawSignature {
+        let parts = &self.parts;
+        let prims = parts
+            .prims
+            .filter(|p| !std::ptr::eq(*p, parts.base))
+            .map(node_signature);
+        DrawSignature(node_signature(parts.base), prims)
+    }
+
+    /// The model matrix per transform frame (position/rotation/scale, aitviewer's `T·R·S`);
+    /// at least one.
+    pub fn transforms(&self) -> Vec<Mat4> {
+        let base = self.parts.base;
+        (0..transform_len(base)).map(|i| model_matrix(base, i)).collect()
+    }
+
+    /// The node's switches.
+    pub fn flags(&self) -> DrawFlags {
+        let base = self.parts.base;
+        DrawFlags {
+            translucent: colors_translucent(&colors(base)),
+            flat_shading: opt_bool(base, opt::FLAT_SHADING, false),
+            draw_edges: opt_bool(base, opt::DRAW_EDGES, false),
+            draw_outline: opt_bool(base, opt::DRAW_OUTLINE, false),
+        }
+    }
+
+    /// The mesh, if the node draws one.
+    pub fn mesh(&self) -> Option<MeshDraw<'a>> {
+        self.parts.mesh.map(|node| MeshDraw { node })
+    }
+
+    /// The spheres and cylinders, if the node draws any.
+    pub fn prims(&self) -> Option<PrimDraw<'a>> {
+        self.parts.prims.map(|node| PrimDraw { node })
+    }
+
+    /// Number of data frames of what is drawn (the mesh's, else the primitives'; 1 for neither).
+    pub fn n_frames(&self) -> usize {
+        self.parts.mesh.or(self.parts.prims).map_or(1, Node::n_frames)
+    }
+}
+
+/// The frames of the node's primary arrays at data frame `i` (what its instances derive from).
+fn primary_key(node: &Node, i: usize) -> FrameKey {
+    node.kind()
+        .own_fields()
+        .iter()
+        .filter(|f| f.role == FieldRole::Primary)
+        .filter_map(|f| node.series(f.name).and_then(|s| s.frame(i)).cloned())
+        .collect()
+}
+
+/// One mesh frame's vertices in the topology's layout ([`MeshTopology::gpu_vertices`] of each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshVertices {
+    /// Positions.
+    pub positions: Vec<Vec3>,
+    /// Unit normals: the mesh's own, or area-weighted ones computed from the faces.
+    pub normals: Vec<Vec3>,
+    /// Bounds of every vertex of the frame (referenced by a face or not).
+    pub bounds: Aabb,
+}
+
+/// A mesh's draw data.
+#[derive(Clone, Copy)]
+pub struct MeshDraw<'a> {
+    node: &'a Node,
+}
+
+impl<'a> MeshDraw<'a> {
+    /// Faces, vertex count and GPU layout; `None` for a mesh without vertices or faces.
+    pub(crate) fn topology(&self) -> Option<MeshTopology> {
+        MeshTopology::of(self.node)
+    }
+
+    /// Instances per frame when the mesh has `instance_transforms`.
+    pub(crate) fn instances_per_frame(&self) -> Option<usize> {
+        self.node
+            .series(field::INSTANCE_TRANSFORMS)
+            .map(|s| s.frame_shape().first().copied().unwrap_or(0))
+    }
+
+    /// Whether the mesh gives its own normals for `topo`'s vertices.
+    fn has_normals(&self, topo: &MeshTopology) -> bool {
+        self.node
+            .series(field::VERTEX_NORMALS)
+            .is_some_and(|s| s.frame_shape().first() == Some(&topo.n_vertices))
+    }
+
+    /// The inputs of each vertex frame (vertices, and normals when given).
+    pub(crate) fn vertex_keys(&self, topo: &MeshTopology) -> Vec<FrameKey> {
+        let normals = self.has_normals(topo);
+        (0..self.node.n_frames())
+            .map(|i| {
+                let mut k: FrameKey = frame_bytes(self.node, field::VERTICES, i)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                if normals {
+                    k.extend(frame_bytes(self.node, field::VERTEX_NORMALS, i).cloned());
+                }
+                k
+            })
+            .collect()
+    }
+
+    /// Vertex frame `i` laid out for `topo` (normals computed here when the mesh has none).
+    pub(crate) fn vertices(&self, topo: &MeshTopology, i: usize) -> MeshVertices {
+        let verts = frame_points(self.node, field::VERTICES, i).unwrap_or_default();
+        let normals = if self.has_normals(topo) {
+            frame_points(self.node, field::VERTEX_NORMALS, i)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n.normalize_or(Vec3::Y))
+                .collect()
+        } else {
+            vertex_normals(&verts, &topo.faces)
+        };
+        let at = |k: usize| {
+            (
+                verts.get(k).copied().unwrap_or(Vec3::ZERO),
+                normals.get(k).copied().unwrap_or(Vec3::Y),
+            )
+        };
+        let (positions, normals): (Vec<Vec3>, Vec<Vec3>) = if topo.per_corner {
+            topo.faces.iter().flatten().map(|&k| at(k as usize)).unzip()
+        } else {
+            (0..topo.n_vertices).map(at).unzip()
+        };
+        MeshVertices {
+            positions,
+            normals,
+            bounds: Aabb::from_points(verts),
+        }
+    }
+
+    /// The colour array drawn (`face_colors` before `vertex_colors`) and whether it is per face.
+    fn color_array(&self) -> Option<(&'static str, bool)> {
+        if self.node.series(field::FACE_COLORS).is_some() {
+            Some((field::FACE_COLORS, true))
+        } else {
+            self.node
+                .series(field::VERTEX_COLORS)
+                .map(|_| (field::VERTEX_COLORS, false))
+        }
+    }
+
+    /// The inputs of each colour frame: one per frame of the colour array, or one empty key
+    /// for the node's uniform colour.
+    pub(crate) fn color_keys(&self) -> Vec<FrameKey> {
+        let Some((name, _)) = self.color_array() else {
+            return vec![FrameKey::new()];
+        };
+        let frames = self.node.series(name).map_or(1, |s| s.len().max(1));
+        (0..frames)
+            .map(|i| frame_bytes(self.node, name, i).into_iter().cloned().collect())
+            .collect()
+    }
+
+    /// Colour frame `i`, one RGBA per vertex of `topo`'s layout.
+    pub(crate) fn colors(&self, topo: &MeshTopology, i: usize) -> Vec<[f32; 4]> {
+        let rows = self
+            .color_array()
+            .and_then(|(name, per_face)| Some((frame_colors(self.node, name, i)?, per_face)));
+        let row = |rows: &[[f32; 4]], k: usize| rows.get(k).copied().unwrap_or(MISSING_COLOR);
+        match rows {
+            Some((rows, true)) => (0..topo.faces.len()).flat_map(|f| [row(&rows, f); 3]).collect(),
+            Some((rows, false)) => (0..topo.n_vertices).map(|k| row(&rows, k)).collect(),
+            None => {
+                let c = match colors(self.node) {
+                    Colors::Uniform(c) => c,
+                    per => per.get(0),
+                };
+                vec![c; topo.gpu_vertices()]
+            }
+        }
+    }
+
+    /// The inputs of each frame of `instance_transforms` (none without).
+    pub(crate) fn instance_keys(&self) -> Vec<FrameKey> {
+        let frames = self.node.series(field::INSTANCE_TRANSFORMS).map_or(0, |s| s.len());
+        (0..frames)
+            .map(|i| {
+                frame_bytes(self.node, field::INSTANCE_TRANSFORMS, i)
+                    .into_iter()
+                    .cloned()
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The instance matrices of data frame `i` (clamped); `None` without `instance_transforms`.
+    pub(crate) fn instances(&self, i: usize) -> Option<Vec<Mat4>> {
+        instance_transforms(self.node, i)
+    }
+}
+
+/// The spheres and cylinders a node draws.
+#[derive(Clone, Copy)]
+pub struct PrimDraw<'a> {
+    node: &'a Node,
+}
+
+impl PrimDraw<'_> {
+    /// The inputs of each data frame.
+    pub(crate) fn keys(&self) -> Vec<FrameKey> {
+        (0..self.node.n_frames()).map(|i| primary_key(self.node, i)).collect()
+    }
+
+    /// The spheres of data frame `i`.
+    pub(crate) fn spheres(&self, i: usize) -> Vec<SphereInstance> {
+        spheres(self.node, i)
+    }
+
+    /// The cylinders and cones of data frame `i`.
+    pub(crate) fn cylinders(&self, i: usize) -> Vec<CylinderInstance> {
+        cylinders(self.node, i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::geometry::test_scene::{add, arr};
+    use crate::geometry::NoDerived;
+    use meshcast_protocol::{NdArray, Value};
+
+    fn tri_mesh(scene: &mut Scene, uid: u64, kw: Vec<(&str, Value)>) -> NodeKey {
+        let mut all = vec![
+            (
+                field::VERTICES,
+                arr(
+                    &[2, 3, 3],
+                    &[0., 0., 0., 1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 1., 0., 1., 1.],
+                ),
+            ),
+            (field::FACES, NdArray::from_i64(&[1, 3], &[0, 1, 2]).unwrap().into()),
+        ];
+        all.extend(kw);
+        add(scene, 1, 2, uid, all)
+    }
+
+    #[test]
+    fn lists_drawing_nodes_in_creation_order() {
+        let mut scene = Scene::new();
+        let m = tri_mesh(&mut scene, 1, vec![]);
+        add(&mut scene, 1, 1, 2, vec![]); // a plain node draws nothing
+                                          // An SMPL node whose body was not evaluated draws nothing.
+        add(&mut scene, 1, 10, 3, vec![("poses_body", arr(&[1, 69], &[0.0; 69]))]);
+        let s = add(
+            &mut scene,
+            1,
+            3,
+            4,
+            vec![(field::POSITIONS, arr(&[1, 3], &[0., 0., 0.]))],
+        );
+        let draw = SceneDraw::of(&scene, &NoDerived);
+        let keys: Vec<NodeKey> = draw.nodes().iter().map(NodeDraw::key).collect();
+        assert_eq!(keys, vec![m, s]);
+        assert!(draw.nodes()[0].mesh().is_some() && draw.nodes()[0].prims().is_none());
+        assert!(draw.nodes()[1].prims().is_some() && draw.nodes()[1].mesh().is_none());
+        assert_eq!(draw.nodes()[1].prims().unwrap().spheres(0).len(), 1);
+    }
+
+    #[test]
+    fn identity_changes_with_the_data_and_nothing_else() {
+        let mut scene = Scene::new();
+        tri_mesh(&mut scene, 1, vec![]);
+        let before = SceneDraw::of(&scene, &NoDerived).nodes()[0].identity();
+        let again = SceneDraw::of(&scene, &NoDerived).nodes()[0].identity();
+        assert!(before.same(&again));
+        let copy = scene.clone();
+        let copied = SceneDraw::of(&copy, &NoDerived).nodes()[0].identity();
+        assert!(before.same(&copied), "a clone shares the frames");
+        let mut other = Scene::new();
+        tri_mesh(&mut other, 1, vec![]);
+        let other = SceneDraw::of(&other, &NoDerived).nodes()[0].identity();
+        assert!(!before.same(&other), "equal seq and version, other data");
+    }
+
+    #[test]
+    fn vertex_frames_follow_the_layout() {
+        let mut scene = Scene::new();
+        tri_mesh(&mut scene, 1, vec![]);
+        let draw = SceneDraw::of(&scene, &NoDerived);
+        let mesh = draw.nodes()[0].mesh().unwrap();
+        let topo = mesh.topology().unwrap();
+        assert_eq!(mesh.vertex_keys(&topo).len(), 2);
+        let v = mesh.vertices(&topo, 1);
+        assert_eq!(v.positions, vec![Vec3::Z, Vec3::new(1., 0., 1.), Vec3::new(0., 1., 1.)]);
+        assert!(
+            v.normals.iter().all(|n| (*n - Vec3::Z).length() < 1e-6),
+            "{:?}",
+            v.normals
+        );
+        assert_eq!(v.bounds.min, Vec3::Z);
+        // Uniform colour: one key, one colour per vertex, the kind's default.
+        assert_eq!(mesh.color_keys().len(), 1);
+        assert_eq!(mesh.colors(&topo, 0), vec![[0.5, 0.5, 0.5, 1.0]; 3]);
+        assert!(mesh.instances(0).is_none() && mesh.instance_keys().is_empty());
+    }
+
+    #[test]
+    fn face_colours_are_laid_out_per_corner() {
+        let mut scene = Scene::new();
+        tri_mesh(
+            &mut scene,
+            1,
+            vec![(field::FACE_COLORS, arr(&[1, 4], &[1., 0., 0., 0.5]))],
+        );
+        let draw = SceneDraw::of(&scene, &NoDerived);
+        let mesh = draw.nodes()[0].mesh().unwrap();
+        let topo = mesh.topology().unwrap();
+        assert!(topo.per_corner);
+        assert_eq!(mesh.vertices(&topo, 0).positions.len(), 3);
+        assert_eq!(mesh.colors(&topo, 0), vec![[1., 0., 0., 0.5]; 3]);
+    }
+
+    #[test]
+    fn flags_and_transforms_read_the_options() {
+        let mut scene = Scene::new();
+        tri_mesh(
+            &mut scene,
+            1,
+            vec![
+                (opt::FLAT_SHADING, Value::Bool(true)),
+                (opt::COLOR, arr(&[4], &[1., 1., 1., 0.25])),
+                (field::POSITION, arr(&[2, 3], &[0., 0., 0., 2., 0., 0.])),
+            ],
+        );
+        let draw = SceneDraw::of(&scene, &NoDerived);
+        let node = draw.nodes()[0];
+        let f = node.flags();
+        assert!(f.flat_shading && f.translucent && !f.draw_edges && !f.draw_outline);
+        let t = node.transforms();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[1].w_axis.x, 2.0);
+        assert_eq!(node.n_frames(), 2);
+    }
+}
