@@ -2,9 +2,9 @@
 
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
-use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+use super::options::{node_setters, value_setters};
+use super::{node_handle, NodeOptions};
+use crate::ClientError;
 
 const KIND: NodeKind = NodeKind::Arrows;
 
@@ -38,28 +38,18 @@ impl Default for ArrowsOptions {
 }
 
 node_setters!(ArrowsOptions);
+value_setters!(ArrowsOptions {
+    /// Sets the shaft radius.
+    r_base: f32,
+    /// Sets the head radius.
+    r_head: f32,
+    /// Sets the head's share of the length.
+    p: f32,
+});
 
 impl ArrowsOptions {
     /// aitviewer's default arrow colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets the shaft radius.
-    pub fn r_base(mut self, r: f32) -> Self {
-        self.r_base = r;
-        self
-    }
-
-    /// Sets the head radius.
-    pub fn r_head(mut self, r: f32) -> Self {
-        self.r_head = r;
-        self
-    }
-
-    /// Sets the head's share of the length.
-    pub fn p(mut self, p: f32) -> Self {
-        self.p = p;
-        self
-    }
 
     fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
         let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
@@ -70,37 +60,23 @@ impl ArrowsOptions {
     }
 }
 
-/// Arrows on the viewer: aitviewer's `RemoteArrows`. `origins` and `tips` are `(B,3)` or
-/// `(N,B,3)`, the same shape.
-///
-/// ```no_run
-/// use meshcast_client::{ArrowsOptions, RemoteArrows, RemoteViewer};
-/// # fn main() -> Result<(), meshcast_client::ClientError> {
-/// let v = RemoteViewer::connect("127.0.0.1")?;
-/// let a = RemoteArrows::new(&v, &[[0.0f32; 3]], &[[0.0f32, 1.0, 0.0]], ArrowsOptions::default())?;
-/// a.add_frames(&[[0.0f32; 3]], &[[1.0f32, 0.0, 0.0]])?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RemoteArrows<V = RemoteViewer>(NodeHandle<V>);
-
-handle_common!(RemoteArrows);
-
-impl<V: Flavor> RemoteArrows<V> {
-    /// Creates the arrows (message ARROWS).
-    pub fn new(
-        viewer: &V,
-        origins: impl IntoArray,
-        tips: impl IntoArray,
-        options: ArrowsOptions,
-    ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(origins, tips));
-        NodeHandle::create(viewer, KIND, kwargs, Self)
+node_handle! {
+    /// Arrows on the viewer: aitviewer's `RemoteArrows`. `origins` and `tips` are `(B,3)` or
+    /// `(N,B,3)`, the same shape.
+    ///
+    /// ```no_run
+    /// use meshcast_client::{ArrowsOptions, RemoteArrows, RemoteViewer};
+    /// # fn main() -> Result<(), meshcast_client::ClientError> {
+    /// let v = RemoteViewer::connect("127.0.0.1")?;
+    /// let a = RemoteArrows::new(&v, &[[0.0f32; 3]], &[[0.0f32, 1.0, 0.0]], ArrowsOptions::default())?;
+    /// a.add_frames(&[[0.0f32; 3]], &[[1.0f32, 0.0, 0.0]])?;
+    /// # Ok(()) }
+    /// ```
+    RemoteArrows(KIND, ArrowsOptions) {
+        /// Creates the arrows (message ARROWS).
+        new(origins, tips);
+        frames(origins, tips),
+        add: "Appends frames: origins and tips `(B,3)` or `(K,B,3)`.",
+        update: "Overwrites `frames` with origins and tips."
     }
 }
-
-frame_ops!(
-    RemoteArrows(origins, tips),
-    add: "Appends frames: origins and tips `(B,3)` or `(K,B,3)`.",
-    update: "Overwrites `frames` with origins and tips."
-);

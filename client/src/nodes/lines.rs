@@ -2,9 +2,9 @@
 
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
-use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+use super::options::{node_setters, value_setters};
+use super::{node_handle, put_opt, NodeOptions};
+use crate::{ClientError, IntoArray};
 
 const KIND: NodeKind = NodeKind::Lines;
 
@@ -65,16 +65,18 @@ impl Default for LinesOptions {
 }
 
 node_setters!(LinesOptions);
+value_setters!(LinesOptions {
+    /// Sets the base radius.
+    r_base: f32,
+    /// Sets the mode.
+    mode: LineMode,
+    /// Sets shadow casting.
+    cast_shadow: bool,
+});
 
 impl LinesOptions {
     /// aitviewer's default line colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets the base radius.
-    pub fn r_base(mut self, r: f32) -> Self {
-        self.r_base = r;
-        self
-    }
 
     /// Sets the tip radius.
     pub fn r_tip(mut self, r: f32) -> Self {
@@ -82,21 +84,9 @@ impl LinesOptions {
         self
     }
 
-    /// Sets the mode.
-    pub fn mode(mut self, mode: LineMode) -> Self {
-        self.mode = mode;
-        self
-    }
-
     /// Sets one colour per line.
     pub fn colors(mut self, colors: impl IntoArray) -> Self {
         self.colors = self.array("color", colors);
-        self
-    }
-
-    /// Sets shadow casting.
-    pub fn cast_shadow(mut self, on: bool) -> Self {
-        self.cast_shadow = on;
         self
     }
 
@@ -113,31 +103,22 @@ impl LinesOptions {
     }
 }
 
-/// Lines on the viewer: aitviewer's `RemoteLines`. `lines` is `(L,3)` points or `(N,L,3)`.
-///
-/// ```no_run
-/// use meshcast_client::{LineMode, LinesOptions, RemoteLines, RemoteViewer};
-/// # fn main() -> Result<(), meshcast_client::ClientError> {
-/// let v = RemoteViewer::connect("127.0.0.1")?;
-/// let axes = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
-/// RemoteLines::new(&v, &axes, LinesOptions::default().mode(LineMode::Lines))?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RemoteLines<V = RemoteViewer>(NodeHandle<V>);
-
-handle_common!(RemoteLines);
-
-impl<V: Flavor> RemoteLines<V> {
-    /// Creates the lines (message LINES).
-    pub fn new(viewer: &V, lines: impl IntoArray, options: LinesOptions) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(lines));
-        NodeHandle::create(viewer, KIND, kwargs, Self)
+node_handle! {
+    /// Lines on the viewer: aitviewer's `RemoteLines`. `lines` is `(L,3)` points or `(N,L,3)`.
+    ///
+    /// ```no_run
+    /// use meshcast_client::{LineMode, LinesOptions, RemoteLines, RemoteViewer};
+    /// # fn main() -> Result<(), meshcast_client::ClientError> {
+    /// let v = RemoteViewer::connect("127.0.0.1")?;
+    /// let axes = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    /// RemoteLines::new(&v, &axes, LinesOptions::default().mode(LineMode::Lines))?;
+    /// # Ok(()) }
+    /// ```
+    RemoteLines(KIND, LinesOptions) {
+        /// Creates the lines (message LINES).
+        new(lines);
+        frames(lines),
+        add: "Appends frames: points `(L,3)` or `(K,L,3)`.",
+        update: "Overwrites `frames` with `lines`."
     }
 }
-
-frame_ops!(
-    RemoteLines(lines),
-    add: "Appends frames: points `(L,3)` or `(K,L,3)`.",
-    update: "Overwrites `frames` with `lines`."
-);

@@ -2,9 +2,9 @@
 
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
-use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+use super::options::{node_setters, value_setters};
+use super::{node_handle, put_opt, NodeOptions};
+use crate::{ClientError, IntoArray};
 
 const KIND: NodeKind = NodeKind::Meshes;
 
@@ -69,46 +69,24 @@ impl Default for MeshOptions {
 }
 
 node_setters!(MeshOptions);
+value_setters!(MeshOptions {
+    /// Sets flat shading.
+    flat_shading: bool,
+    /// Sets the wireframe overlay.
+    draw_edges: bool,
+    /// Sets the outline.
+    draw_outline: bool,
+    /// Sets shadow casting.
+    cast_shadow: bool,
+    /// Sets whether clicking picks the mesh.
+    pickable: bool,
+    /// Marks the data as z-up.
+    z_up: bool,
+});
 
 impl MeshOptions {
     /// aitviewer's default mesh colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets flat shading.
-    pub fn flat_shading(mut self, on: bool) -> Self {
-        self.flat_shading = on;
-        self
-    }
-
-    /// Sets the wireframe overlay.
-    pub fn draw_edges(mut self, on: bool) -> Self {
-        self.draw_edges = on;
-        self
-    }
-
-    /// Sets the outline.
-    pub fn draw_outline(mut self, on: bool) -> Self {
-        self.draw_outline = on;
-        self
-    }
-
-    /// Sets shadow casting.
-    pub fn cast_shadow(mut self, on: bool) -> Self {
-        self.cast_shadow = on;
-        self
-    }
-
-    /// Sets whether clicking picks the mesh.
-    pub fn pickable(mut self, on: bool) -> Self {
-        self.pickable = on;
-        self
-    }
-
-    /// Marks the data as z-up.
-    pub fn z_up(mut self, on: bool) -> Self {
-        self.z_up = on;
-        self
-    }
 
     /// Sets per-vertex normals.
     pub fn vertex_normals(mut self, normals: impl IntoArray) -> Self {
@@ -172,43 +150,29 @@ impl MeshOptions {
     }
 }
 
-/// Triangle meshes on the viewer: aitviewer's `RemoteMeshes`.
-///
-/// `vertices` is `(V,3)` for one frame or `(N,V,3)` for N; `faces` is `(F,3)` indices shared by
-/// all frames. Frame operations carry vertices with the same V.
-///
-/// ```no_run
-/// use meshcast_client::{MeshOptions, RemoteMeshes, RemoteViewer};
-/// # fn main() -> Result<(), meshcast_client::ClientError> {
-/// let v = RemoteViewer::connect("127.0.0.1")?;
-/// let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
-/// let m = RemoteMeshes::new(&v, &tri, &[[0u32, 1, 2]], MeshOptions::default().name("triangle"))?;
-/// m.add_frames(&[[0.0f32, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])?; // frame 1
-/// m.update_frames(&tri, 1)?; // overwrite frame 1
-/// m.remove_frames(0)?;
-/// v.flush()?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RemoteMeshes<V = RemoteViewer>(NodeHandle<V>);
-
-handle_common!(RemoteMeshes);
-
-impl<V: Flavor> RemoteMeshes<V> {
-    /// Creates the meshes (message MESHES). Shapes and indices are checked before sending.
-    pub fn new(
-        viewer: &V,
-        vertices: impl IntoArray,
-        faces: impl IntoArray,
-        options: MeshOptions,
-    ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(vertices, faces));
-        NodeHandle::create(viewer, KIND, kwargs, Self)
+node_handle! {
+    /// Triangle meshes on the viewer: aitviewer's `RemoteMeshes`.
+    ///
+    /// `vertices` is `(V,3)` for one frame or `(N,V,3)` for N; `faces` is `(F,3)` indices shared by
+    /// all frames. Frame operations carry vertices with the same V.
+    ///
+    /// ```no_run
+    /// use meshcast_client::{MeshOptions, RemoteMeshes, RemoteViewer};
+    /// # fn main() -> Result<(), meshcast_client::ClientError> {
+    /// let v = RemoteViewer::connect("127.0.0.1")?;
+    /// let tri = [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+    /// let m = RemoteMeshes::new(&v, &tri, &[[0u32, 1, 2]], MeshOptions::default().name("triangle"))?;
+    /// m.add_frames(&[[0.0f32, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])?; // frame 1
+    /// m.update_frames(&tri, 1)?; // overwrite frame 1
+    /// m.remove_frames(0)?;
+    /// v.flush()?;
+    /// # Ok(()) }
+    /// ```
+    RemoteMeshes(KIND, MeshOptions) {
+        /// Creates the meshes (message MESHES). Shapes and indices are checked before sending.
+        new(vertices, faces);
+        frames(vertices),
+        add: "Appends frames: vertices `(V,3)` for one, `(K,V,3)` for K.",
+        update: "Overwrites `frames` with `vertices` (one frame, used for every index, or one per index)."
     }
 }
-
-frame_ops!(
-    RemoteMeshes(vertices),
-    add: "Appends frames: vertices `(V,3)` for one, `(K,V,3)` for K.",
-    update: "Overwrites `frames` with `vertices` (one frame, used for every index, or one per index)."
-);

@@ -259,6 +259,43 @@ macro_rules! frame_ops {
 }
 pub(crate) use frame_ops;
 
+/// A node kind's handle: the struct (with the doc comment given), the methods every handle has
+/// ([`handle_common`]), `new` taking the kind's array arguments and options, and its frame
+/// operations ([`frame_ops`]).
+macro_rules! node_handle {
+    (
+        $(#[$doc:meta])*
+        $t:ident($kind:expr, $opts:ty) {
+            $(#[$new_doc:meta])*
+            new($($arg:ident),+);
+            frames($($frame_arg:ident),+),
+            add: $add:literal,
+            update: $update:literal
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $t<V = $crate::RemoteViewer>($crate::nodes::NodeHandle<V>);
+
+        $crate::nodes::handle_common!($t);
+
+        impl<V: $crate::Flavor> $t<V> {
+            $(#[$new_doc])*
+            pub fn new(
+                viewer: &V,
+                $($arg: impl $crate::IntoArray,)+
+                options: $opts,
+            ) -> V::Ret<Result<Self, $crate::ClientError>> {
+                let kwargs = $crate::nodes::with_arrays(options.to_kwargs(), $crate::nodes::arrays_kw!($($arg),+));
+                $crate::nodes::NodeHandle::create(viewer, $kind, kwargs, Self)
+            }
+        }
+
+        $crate::nodes::frame_ops!($t($($frame_arg),+), add: $add, update: $update);
+    };
+}
+pub(crate) use node_handle;
+
 /// Keyword arguments holding the given array arguments, each under its variable's name.
 macro_rules! arrays_kw {
     ($($arg:ident),+) => {

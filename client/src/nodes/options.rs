@@ -196,3 +196,27 @@ macro_rules! node_setters {
     };
 }
 pub(crate) use node_setters;
+
+/// Builder setters that store their argument in the field of the same name, each with the doc
+/// comment given:
+///
+/// ```text
+/// value_setters!(SpheresOptions {
+///     /// Sets the radius.
+///     radius: f32,
+/// });
+/// ```
+macro_rules! value_setters {
+    ($t:ty { $($(#[$doc:meta])* $field:ident: $ty:ty,)+ }) => {
+        impl $t {
+            $(
+                $(#[$doc])*
+                pub fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )+
+        }
+    };
+}
+pub(crate) use value_setters;

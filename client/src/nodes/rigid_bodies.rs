@@ -2,9 +2,9 @@
 
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
-use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+use super::options::{node_setters, value_setters};
+use super::{node_handle, NodeOptions};
+use crate::ClientError;
 
 const KIND: NodeKind = NodeKind::RigidBodies;
 
@@ -38,22 +38,16 @@ impl Default for RigidBodiesOptions {
 }
 
 node_setters!(RigidBodiesOptions);
+value_setters!(RigidBodiesOptions {
+    /// Sets the sphere radius.
+    radius: f32,
+    /// Sets the axis length.
+    length: f32,
+});
 
 impl RigidBodiesOptions {
     /// aitviewer's default rigid-body colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets the sphere radius.
-    pub fn radius(mut self, r: f32) -> Self {
-        self.radius = r;
-        self
-    }
-
-    /// Sets the axis length.
-    pub fn length(mut self, l: f32) -> Self {
-        self.length = l;
-        self
-    }
 
     /// Sets the arrow shaft radius.
     pub fn radius_cylinder(mut self, r: f32) -> Self {
@@ -72,38 +66,24 @@ impl RigidBodiesOptions {
     }
 }
 
-/// Rigid bodies on the viewer: aitviewer's `RemoteRigidBodies`. `rb_pos` is `(R,3)` or
-/// `(N,R,3)`; `rb_ori` rotation matrices `(R,3,3)` or `(N,R,3,3)` (`Mat3`s work).
-///
-/// ```no_run
-/// use glam::{Mat3, Vec3};
-/// use meshcast_client::{RemoteRigidBodies, RemoteViewer, RigidBodiesOptions};
-/// # fn main() -> Result<(), meshcast_client::ClientError> {
-/// let v = RemoteViewer::connect("127.0.0.1")?;
-/// let rb = RemoteRigidBodies::new(&v, vec![Vec3::ZERO], vec![Mat3::IDENTITY], RigidBodiesOptions::default())?;
-/// rb.add_frames(vec![Vec3::X], vec![Mat3::from_rotation_y(0.5)])?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RemoteRigidBodies<V = RemoteViewer>(NodeHandle<V>);
-
-handle_common!(RemoteRigidBodies);
-
-impl<V: Flavor> RemoteRigidBodies<V> {
-    /// Creates the rigid bodies (message RIGID_BODIES).
-    pub fn new(
-        viewer: &V,
-        rb_pos: impl IntoArray,
-        rb_ori: impl IntoArray,
-        options: RigidBodiesOptions,
-    ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(rb_pos, rb_ori));
-        NodeHandle::create(viewer, KIND, kwargs, Self)
+node_handle! {
+    /// Rigid bodies on the viewer: aitviewer's `RemoteRigidBodies`. `rb_pos` is `(R,3)` or
+    /// `(N,R,3)`; `rb_ori` rotation matrices `(R,3,3)` or `(N,R,3,3)` (`Mat3`s work).
+    ///
+    /// ```no_run
+    /// use glam::{Mat3, Vec3};
+    /// use meshcast_client::{RemoteRigidBodies, RemoteViewer, RigidBodiesOptions};
+    /// # fn main() -> Result<(), meshcast_client::ClientError> {
+    /// let v = RemoteViewer::connect("127.0.0.1")?;
+    /// let rb = RemoteRigidBodies::new(&v, vec![Vec3::ZERO], vec![Mat3::IDENTITY], RigidBodiesOptions::default())?;
+    /// rb.add_frames(vec![Vec3::X], vec![Mat3::from_rotation_y(0.5)])?;
+    /// # Ok(()) }
+    /// ```
+    RemoteRigidBodies(KIND, RigidBodiesOptions) {
+        /// Creates the rigid bodies (message RIGID_BODIES).
+        new(rb_pos, rb_ori);
+        frames(rb_pos, rb_ori),
+        add: "Appends frames: positions `(R,3)`/`(K,R,3)` and orientations `(R,3,3)`/`(K,R,3,3)`.",
+        update: "Overwrites `frames` with positions and orientations."
     }
 }
-
-frame_ops!(
-    RemoteRigidBodies(rb_pos, rb_ori),
-    add: "Appends frames: positions `(R,3)`/`(K,R,3)` and orientations `(R,3,3)`/`(K,R,3,3)`.",
-    update: "Overwrites `frames` with positions and orientations."
-);

@@ -2,9 +2,9 @@
 
 use meshcast_protocol::{Kwargs, NodeKind, Value};
 
-use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, with_arrays, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+use super::options::{node_setters, value_setters};
+use super::{node_handle, NodeOptions};
+use crate::ClientError;
 
 const KIND: NodeKind = NodeKind::Skeletons;
 
@@ -31,16 +31,14 @@ impl Default for SkeletonsOptions {
 }
 
 node_setters!(SkeletonsOptions);
+value_setters!(SkeletonsOptions {
+    /// Sets the joint radius.
+    radius: f32,
+});
 
 impl SkeletonsOptions {
     /// aitviewer's default skeleton colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets the joint radius.
-    pub fn radius(mut self, r: f32) -> Self {
-        self.radius = r;
-        self
-    }
 
     fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
         let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
@@ -49,38 +47,24 @@ impl SkeletonsOptions {
     }
 }
 
-/// Skeletons on the viewer: aitviewer's `RemoteSkeletons`. `joint_positions` is `(J,3)` or
-/// `(N,J,3)`; `joint_connections` `(K,2)` (parent, child) index pairs, rows with -1 dropped.
-///
-/// ```no_run
-/// use meshcast_client::{RemoteSkeletons, RemoteViewer, SkeletonsOptions};
-/// # fn main() -> Result<(), meshcast_client::ClientError> {
-/// let v = RemoteViewer::connect("127.0.0.1")?;
-/// let joints = [[0.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 1.5, 0.0]];
-/// let s = RemoteSkeletons::new(&v, &joints, &[[0i32, 1], [1, 2]], SkeletonsOptions::default())?;
-/// s.add_frames(&joints)?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RemoteSkeletons<V = RemoteViewer>(NodeHandle<V>);
-
-handle_common!(RemoteSkeletons);
-
-impl<V: Flavor> RemoteSkeletons<V> {
-    /// Creates the skeletons (message SKELETONS).
-    pub fn new(
-        viewer: &V,
-        joint_positions: impl IntoArray,
-        joint_connections: impl IntoArray,
-        options: SkeletonsOptions,
-    ) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(joint_positions, joint_connections));
-        NodeHandle::create(viewer, KIND, kwargs, Self)
+node_handle! {
+    /// Skeletons on the viewer: aitviewer's `RemoteSkeletons`. `joint_positions` is `(J,3)` or
+    /// `(N,J,3)`; `joint_connections` `(K,2)` (parent, child) index pairs, rows with -1 dropped.
+    ///
+    /// ```no_run
+    /// use meshcast_client::{RemoteSkeletons, RemoteViewer, SkeletonsOptions};
+    /// # fn main() -> Result<(), meshcast_client::ClientError> {
+    /// let v = RemoteViewer::connect("127.0.0.1")?;
+    /// let joints = [[0.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 1.5, 0.0]];
+    /// let s = RemoteSkeletons::new(&v, &joints, &[[0i32, 1], [1, 2]], SkeletonsOptions::default())?;
+    /// s.add_frames(&joints)?;
+    /// # Ok(()) }
+    /// ```
+    RemoteSkeletons(KIND, SkeletonsOptions) {
+        /// Creates the skeletons (message SKELETONS).
+        new(joint_positions, joint_connections);
+        frames(joint_positions),
+        add: "Appends frames: joint positions `(J,3)` or `(K,J,3)`.",
+        update: "Overwrites `frames` with joint positions."
     }
 }
-
-frame_ops!(
-    RemoteSkeletons(joint_positions),
-    add: "Appends frames: joint positions `(J,3)` or `(K,J,3)`.",
-    update: "Overwrites `frames` with joint positions."
-);

@@ -2,7 +2,7 @@
 
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, SmplModelType, Value};
 
-use super::options::node_setters;
+use super::options::{node_setters, value_setters};
 use super::{handle_common, put_opt, NodeHandle, NodeOptions};
 use crate::array::named;
 use crate::{ClientError, Flavor, Frames, IntoArray, RemoteViewer};
@@ -106,6 +106,24 @@ impl Default for SmplOptions {
 }
 
 node_setters!(SmplOptions);
+value_setters!(SmplOptions {
+    /// Sets the body model.
+    model_type: SmplModelType,
+    /// Sets the gender.
+    gender: Gender,
+    /// Sets how many shape coefficients are used.
+    num_betas: u32,
+    /// Sets whether root orientation and translation apply.
+    include_root: bool,
+    /// Sets root normalisation.
+    normalize_root: bool,
+    /// Sets whether the skeleton shows.
+    is_rigged: bool,
+    /// Sets whether joint orientation frames show.
+    show_joint_angles: bool,
+    /// Marks the data as z-up.
+    z_up: bool,
+});
 
 macro_rules! array_setters {
     ($($f:ident: $doc:literal),* $(,)?) => {
@@ -134,54 +152,6 @@ array_setters!(
 impl SmplOptions {
     /// aitviewer's default body colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets the body model.
-    pub fn model_type(mut self, model_type: SmplModelType) -> Self {
-        self.model_type = model_type;
-        self
-    }
-
-    /// Sets the gender.
-    pub fn gender(mut self, gender: Gender) -> Self {
-        self.gender = gender;
-        self
-    }
-
-    /// Sets how many shape coefficients are used.
-    pub fn num_betas(mut self, n: u32) -> Self {
-        self.num_betas = n;
-        self
-    }
-
-    /// Sets whether root orientation and translation apply.
-    pub fn include_root(mut self, on: bool) -> Self {
-        self.include_root = on;
-        self
-    }
-
-    /// Sets root normalisation.
-    pub fn normalize_root(mut self, on: bool) -> Self {
-        self.normalize_root = on;
-        self
-    }
-
-    /// Sets whether the skeleton shows.
-    pub fn is_rigged(mut self, on: bool) -> Self {
-        self.is_rigged = on;
-        self
-    }
-
-    /// Sets whether joint orientation frames show.
-    pub fn show_joint_angles(mut self, on: bool) -> Self {
-        self.show_joint_angles = on;
-        self
-    }
-
-    /// Marks the data as z-up.
-    pub fn z_up(mut self, on: bool) -> Self {
-        self.z_up = on;
-        self
-    }
 
     fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
         let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;

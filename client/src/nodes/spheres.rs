@@ -2,9 +2,9 @@
 
 use meshcast_protocol::{Kwargs, NdArray, NodeKind, Value};
 
-use super::options::node_setters;
-use super::{arrays_kw, frame_ops, handle_common, put_opt, with_arrays, NodeHandle, NodeOptions};
-use crate::{ClientError, Flavor, IntoArray, RemoteViewer};
+use super::options::{node_setters, value_setters};
+use super::{node_handle, put_opt, NodeOptions};
+use crate::{ClientError, IntoArray};
 
 const KIND: NodeKind = NodeKind::Spheres;
 
@@ -44,16 +44,16 @@ impl Default for SpheresOptions {
 }
 
 node_setters!(SpheresOptions);
+value_setters!(SpheresOptions {
+    /// Sets the radius.
+    radius: f32,
+    /// Sets shadow casting.
+    cast_shadow: bool,
+});
 
 impl SpheresOptions {
     /// aitviewer's default sphere colour.
     pub const DEFAULT_COLOR: [f32; 4] = KIND.default_color();
-
-    /// Sets the radius.
-    pub fn radius(mut self, radius: f32) -> Self {
-        self.radius = radius;
-        self
-    }
 
     /// Sets one colour per sphere (`(P,4)`).
     pub fn colors(mut self, colors: impl IntoArray) -> Self {
@@ -68,12 +68,6 @@ impl SpheresOptions {
         self
     }
 
-    /// Sets shadow casting.
-    pub fn cast_shadow(mut self, on: bool) -> Self {
-        self.cast_shadow = on;
-        self
-    }
-
     fn to_kwargs(&self) -> Result<Kwargs, ClientError> {
         let mut kw = self.node.to_kwargs(Self::DEFAULT_COLOR)?;
         put_opt(&mut kw, "color", &self.colors);
@@ -85,32 +79,23 @@ impl SpheresOptions {
     }
 }
 
-/// Spheres on the viewer: aitviewer's `RemoteSpheres`. `positions` is `(P,3)` or `(N,P,3)`.
-///
-/// ```no_run
-/// use meshcast_client::{RemoteSpheres, RemoteViewer, SpheresOptions};
-/// # fn main() -> Result<(), meshcast_client::ClientError> {
-/// let v = RemoteViewer::connect("127.0.0.1")?;
-/// let cloud = vec![glam::Vec3::ZERO, glam::Vec3::X, glam::Vec3::Y];
-/// let s = RemoteSpheres::new(&v, &cloud, SpheresOptions::default().radius(0.05))?;
-/// s.add_frames(vec![vec![glam::Vec3::Z; 3]; 10])?; // ten more frames
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RemoteSpheres<V = RemoteViewer>(NodeHandle<V>);
-
-handle_common!(RemoteSpheres);
-
-impl<V: Flavor> RemoteSpheres<V> {
-    /// Creates the spheres (message SPHERES).
-    pub fn new(viewer: &V, positions: impl IntoArray, options: SpheresOptions) -> V::Ret<Result<Self, ClientError>> {
-        let kwargs = with_arrays(options.to_kwargs(), arrays_kw!(positions));
-        NodeHandle::create(viewer, KIND, kwargs, Self)
+node_handle! {
+    /// Spheres on the viewer: aitviewer's `RemoteSpheres`. `positions` is `(P,3)` or `(N,P,3)`.
+    ///
+    /// ```no_run
+    /// use meshcast_client::{RemoteSpheres, RemoteViewer, SpheresOptions};
+    /// # fn main() -> Result<(), meshcast_client::ClientError> {
+    /// let v = RemoteViewer::connect("127.0.0.1")?;
+    /// let cloud = vec![glam::Vec3::ZERO, glam::Vec3::X, glam::Vec3::Y];
+    /// let s = RemoteSpheres::new(&v, &cloud, SpheresOptions::default().radius(0.05))?;
+    /// s.add_frames(vec![vec![glam::Vec3::Z; 3]; 10])?; // ten more frames
+    /// # Ok(()) }
+    /// ```
+    RemoteSpheres(KIND, SpheresOptions) {
+        /// Creates the spheres (message SPHERES).
+        new(positions);
+        frames(positions),
+        add: "Appends frames: positions `(P,3)` or `(K,P,3)`.",
+        update: "Overwrites `frames` with `positions`."
     }
 }
-
-frame_ops!(
-    RemoteSpheres(positions),
-    add: "Appends frames: positions `(P,3)` or `(K,P,3)`.",
-    update: "Overwrites `frames` with `positions`."
-);
