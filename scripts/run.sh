@@ -78,7 +78,8 @@ pids+=($!)
 
 "$BIN/examples/demo" --port "$PORT" --loop &
 pids+=($!)
-log "meshcast is running: open $URL in a browser (Ctrl-C to stop)"
+# The page starts paused, as aitviewer does; ?play starts the demo's animation.
+log "meshcast is running: open ${URL}?play in a browser (Ctrl-C to stop)"
 set +e
 wait -n "$relay_pid" "${pids[2]}"
 status=$?

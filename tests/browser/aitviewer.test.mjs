@@ -32,6 +32,29 @@ RemoteSpheres(v, np.array([[0.8, 0.25, 0.0], [0.8, -0.25, 0.0]]), radius=0.2, co
 os._exit(0)  # aitviewer's close_connection() can hang; everything sent is delivered
 `;
 
+/**
+ * aitviewer's `examples/remote.py` pattern: a 200-frame mesh and spheres, then `set_frame(50)`.
+ * The spheres move from x = -1 (frame 0) to x = +1 (frame 199); the cube rides along in y.
+ */
+const SET_FRAME_SCRIPT = `
+import os, sys
+import numpy as np
+from aitviewer.remote.viewer import RemoteViewer
+from aitviewer.remote.renderables.meshes import RemoteMeshes
+from aitviewer.remote.renderables.spheres import RemoteSpheres
+v = RemoteViewer(host="127.0.0.1", port=int(sys.argv[1]), verbose=False)
+n = 200
+t = np.linspace(0.0, 1.0, n)
+cube = np.array([[x, y, z] for z in (-.2, .2) for y in (-.2, .2) for x in (-.2, .2)])
+faces = np.array([[0,2,1],[1,2,3],[4,5,6],[5,7,6],[0,1,4],[1,5,4],[2,6,3],[3,6,7],[0,4,2],[2,4,6],[1,3,5],[3,7,5]])
+verts = cube[None] + np.stack([np.zeros(n), -0.6 + 0.2 * t, np.zeros(n)], -1)[:, None]
+RemoteMeshes(v, verts, faces, name="moving cube", color=(1.0, 0.0, 0.0, 1.0))
+spheres = np.stack([-1.0 + 2.0 * t, np.full(n, 0.4), np.zeros(n)], -1)[:, None]
+RemoteSpheres(v, spheres, radius=0.15, color=(0.0, 0.8, 0.0, 1.0), name="moving spheres")
+v.set_frame(50)
+os._exit(0)
+`;
+
 for (const backend of BACKENDS) {
   describe(`aitviewer clients in the browser (${backend})`, () => {
     let browser;
@@ -61,6 +84,42 @@ for (const backend of BACKENDS) {
       assert.ok(green.n > 1500, `green sphere pixels: ${green.n}`);
       assert.ok(red.cx < 0.4, `cube on the left (x = ${red.cx.toFixed(2)})`);
       assert.ok(green.cx > 0.6, `spheres on the right (x = ${green.cx.toFixed(2)})`);
+    });
+
+    it('a fresh tab starts paused, so a script ending in set_frame(50) shows frame 50', async () => {
+      const fresh = await startRelay();
+      const tab = await openViewer(browser.context, fresh, backend);
+      try {
+        assert.equal(await tab.evaluate(() => window.__meshcast.playing()), false, 'starts paused');
+        await promisify(execFile)(PYTHON, ['-c', SET_FRAME_SCRIPT, String(fresh.port)], { cwd: ROOT, timeout: 60000 });
+        await waitFor(tab, () => window.__meshcast.nFrames() === 200 && window.__meshcast.currentFrame() === 50);
+        await nextFrames(tab, 3);
+        // Still there a few frames later: nothing plays the scene away from it.
+        assert.equal(await tab.evaluate(() => window.__meshcast.currentFrame()), 50);
+        const green = region(await shot(tab, `${backend}-aitviewer-set-frame`), 'green');
+        assert.ok(green.n > 500, `sphere pixels: ${green.n}`);
+        // Frame 50 puts the sphere at x = -0.5: left of the centre (frame 149 would be right).
+        assert.ok(green.cx < 0.42, `sphere at frame 50 is left of the centre (x = ${green.cx.toFixed(2)})`);
+      } finally {
+        await tab.close();
+        await fresh.stop();
+      }
+    });
+
+    it('?play starts the animation', async () => {
+      const fresh = await startRelay();
+      const tab = await openViewer(browser.context, fresh, backend, '&play');
+      try {
+        assert.equal(await tab.evaluate(() => window.__meshcast.playing()), true);
+        await promisify(execFile)(PYTHON, ['-c', SET_FRAME_SCRIPT, String(fresh.port)], { cwd: ROOT, timeout: 60000 });
+        await waitFor(tab, () => window.__meshcast.nFrames() === 200);
+        const first = await tab.evaluate(() => window.__meshcast.currentFrame());
+        await waitFor(tab, (f) => window.__meshcast.currentFrame() !== f, first);
+        assert.equal(await tab.evaluate(() => document.getElementById('mc-play').textContent), 'Pause');
+      } finally {
+        await tab.close();
+        await fresh.stop();
+      }
     });
   });
 }

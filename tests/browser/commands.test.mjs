@@ -70,6 +70,15 @@ async function waitHttp(url, group, timeoutMs) {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s:\n${group.log().slice(-4000)}`);
 }
 
+/** Waits until the group's output matches `re` (30 s). */
+async function waitLog(group, re) {
+  const deadline = Date.now() + 30000;
+  while (!re.test(group.log())) {
+    if (Date.now() > deadline) throw new Error(`no ${re} in the output:\n${group.log().slice(-4000)}`);
+    await sleep(100);
+  }
+}
+
 describe('the README main command: ./scripts/run.sh', () => {
   let group;
   let browser;
@@ -84,11 +93,16 @@ describe('the README main command: ./scripts/run.sh', () => {
     group = startGroup(path.join(ROOT, 'scripts', 'run.sh'), ['--port', String(port)]);
     await waitHttp(`http://127.0.0.1:${port}/healthz`, group, 40 * 60 * 1000);
     assert.match(group.log(), new RegExp(`open http://127\\.0\\.0\\.1:${port}/ in a browser`));
+    // run.sh names the page that plays the demo (the page itself starts paused, as aitviewer).
+    await waitLog(group, /meshcast is running: open (\S+) in a browser/);
+    const shown = group.log().match(/meshcast is running: open (\S+) in a browser/)[1];
+    assert.equal(shown, `http://127.0.0.1:${port}/?play`);
 
     browser = await launch(BACKEND);
     const page = await browser.context.newPage();
-    await page.goto(`http://127.0.0.1:${port}/?backend=${BACKEND}`);
+    await page.goto(`${shown}&backend=${BACKEND}`);
     await waitReady(page, BACKEND);
+    assert.equal(await page.evaluate(() => window.__meshcast.playing()), true, 'the demo URL plays');
     // The demo sends 8 nodes, one of each kind and a group.
     await waitFor(page, () => window.__meshcast.nodes().length >= 8, null, 60000);
     const names = await page.evaluate(() => window.__meshcast.nodes().map((n) => n.name));

@@ -174,6 +174,10 @@ for (const backend of BACKENDS) {
       sendMovingSphere(producer);
       await producer.flush();
       await waitFor(page, () => window.__meshcast.nFrames() === 10);
+      // Play starts the animation, Pause stops it (the page starts paused, as aitviewer).
+      await page.click('#mc-play');
+      await waitFor(page, () => window.__meshcast.playing());
+      await page.waitForFunction(() => document.getElementById('mc-play').textContent === 'Pause');
       await page.click('#mc-play');
       await waitFor(page, () => !window.__meshcast.playing());
       await page.waitForFunction(() => document.getElementById('mc-play').textContent === 'Play');

@@ -30,7 +30,7 @@ impl Default for Playback {
     fn default() -> Self {
         Self {
             frame: 0,
-            playing: true,
+            playing: false,
             fps: DEFAULT_FPS,
             looping: true,
             no_skip: false,
@@ -40,7 +40,8 @@ impl Default for Playback {
 }
 
 impl Playback {
-    /// Playing at 60 fps from frame 0, looping (aitviewer's `run_animations` start state).
+    /// Paused at frame 0, 60 fps, looping: aitviewer's start state (`run_animations` is
+    /// `False`), so a script that ends with `set_frame(i)` shows frame `i` in a fresh tab.
     pub fn new() -> Self {
         Self::default()
     }
@@ -176,19 +177,26 @@ impl Playback {
 mod tests {
     use super::*;
 
+    /// Playback started, as after a click on Play.
+    fn playing() -> Playback {
+        let mut p = Playback::new();
+        p.set_playing(true);
+        p
+    }
+
     #[test]
     fn defaults_are_aitviewers() {
         let p = Playback::new();
-        assert!(p.playing());
+        assert!(!p.playing(), "aitviewer starts with run_animations off");
         assert_eq!(p.fps(), 60.0);
         assert!(p.looping());
         assert_eq!(p.frame(), 0);
-        assert!(!p.accepts_remote());
+        assert!(p.accepts_remote());
     }
 
     #[test]
     fn advance_moves_floor_elapsed_times_fps_frames() {
-        let mut p = Playback::new();
+        let mut p = playing();
         assert_eq!(p.advance(10.0, 100), 0, "first tick only sets the time base");
         // 2.5 frame periods later: 2 frames, and the base keeps the remaining half period.
         assert_eq!(p.advance(10.0 + 2.5 / 60.0, 100), 2);
@@ -200,7 +208,7 @@ mod tests {
 
     #[test]
     fn fps_sets_the_rate() {
-        let mut p = Playback::new();
+        let mut p = playing();
         p.set_fps(10.0);
         p.advance(0.0, 100);
         assert_eq!(p.advance(1.0, 100), 10);
@@ -211,7 +219,7 @@ mod tests {
 
     #[test]
     fn looping_wraps_over_the_scene_length() {
-        let mut p = Playback::new();
+        let mut p = playing();
         p.set_fps(1.0);
         p.set(8, 10);
         p.advance(0.0, 10);
@@ -222,7 +230,7 @@ mod tests {
 
     #[test]
     fn without_loop_playback_stops_at_the_last_frame() {
-        let mut p = Playback::new();
+        let mut p = playing();
         p.set_looping(false);
         p.set_fps(1.0);
         p.set(7, 10);
@@ -236,7 +244,7 @@ mod tests {
 
     #[test]
     fn no_skip_moves_one_frame_per_tick() {
-        let mut p = Playback::new();
+        let mut p = playing();
         p.set_no_skip(true);
         p.advance(0.0, 100);
         assert_eq!(p.advance(1.0, 100), 1);
@@ -245,7 +253,7 @@ mod tests {
 
     #[test]
     fn pause_freezes_and_play_resets_the_time_base() {
-        let mut p = Playback::new();
+        let mut p = playing();
         p.set_fps(10.0);
         p.advance(0.0, 100);
         assert_eq!(p.advance(0.5, 100), 5);

@@ -62,6 +62,16 @@ fn set_frame(i: i64) -> Envelope {
 }
 
 #[test]
+fn a_fresh_viewer_is_paused_so_remote_frame_commands_apply() {
+    // aitviewer starts with `run_animations` off: a script ending in `set_frame(50)` shows 50.
+    let mut s = ViewerState::new(false);
+    assert!(!s.playback().playing());
+    relay_msg(&mut s, spheres(1, 200));
+    assert_eq!(relay_msg(&mut s, set_frame(50)), Changed::FRAME);
+    assert_eq!(s.frame(), 50);
+}
+
+#[test]
 fn a_created_node_changes_the_scene() {
     let mut s = ViewerState::new(false);
     let gen = s.scene_gen();
@@ -95,6 +105,7 @@ fn remote_frame_commands_apply_only_while_paused() {
 #[test]
 fn a_snapshot_restores_the_relays_frame_even_while_playing() {
     let mut s = ViewerState::new(false);
+    s.apply(Action::SetPlaying(true), &UnitBoxes);
     assert!(s.playback().playing());
     let begin = s.on_relay(RelayToViewer::SnapshotBegin);
     assert!(begin.changed.contains(Changed::SCENE) && s.in_snapshot());

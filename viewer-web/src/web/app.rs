@@ -3,7 +3,7 @@
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
 use crate::core::{Action, Changed, ViewerState};
-use crate::geometry::{Geometry, SceneDraw};
+use crate::geometry::{Geometry, NoDerived, SceneDraw};
 use crate::render::Renderer;
 
 use super::gpu::Gpu;
@@ -66,8 +66,12 @@ impl App {
     pub fn new(gpu: Gpu, params: Params) -> App {
         let mut renderer = Renderer::new(&gpu.device, &gpu.queue, gpu.view_format, gpu.caps);
         renderer.resize(&gpu.device, gpu.config.width, gpu.config.height);
+        let mut core = ViewerState::new(params.autotarget);
+        if params.play {
+            core.apply(Action::SetPlaying(true), &Geometry(&NoDerived));
+        }
         App {
-            core: ViewerState::new(params.autotarget),
+            core,
             gpu,
             renderer,
             dirty: Dirty::all(),

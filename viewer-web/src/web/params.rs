@@ -10,8 +10,16 @@
 //!   asks for one); it is passed on to the WebSocket URL as `?token=T` unless that already has one.
 //! - `?autotarget=0`: don't point the camera at the mean of the node centres when the scene is
 //!   first set up (default on, as aitviewer).
+//! - `?play` (or `?play=1`): start playing. The page starts paused, as aitviewer does, so that
+//!   remote `set_frame` / `next_frame` / `previous_frame` act on a fresh tab.
 
 use meshcast_protocol::{DEFAULT_PORT, VIEWER_PATH};
+
+/// Whether a flag parameter that is present means on: no value, or anything but
+/// `0`/`false`/`off`/`no`.
+fn is_on(value: Option<&str>) -> bool {
+    !matches!(value, Some("0" | "false" | "off" | "no"))
+}
 
 /// The port `trunk serve` uses (Trunk.toml `[serve] port`).
 pub const TRUNK_DEV_PORT: &str = "8080";
@@ -38,6 +46,8 @@ pub struct Params {
     pub autotarget: bool,
     /// `?recording=URL`: open this recording instead of connecting to a relay.
     pub recording: Option<String>,
+    /// `?play`: start playing instead of paused.
+    pub play: bool,
 }
 
 impl Params {
@@ -67,13 +77,16 @@ impl Params {
             Some(t) => with_token(&relay_url, &t),
             None => relay_url,
         };
-        let autotarget = !matches!(get("autotarget").as_deref(), Some("0" | "false" | "off" | "no"));
+        let autotarget = is_on(get("autotarget").as_deref());
+        // `?play` with no value counts as on; `get` drops empty values, so ask `has` first.
+        let play = q.as_ref().is_some_and(|q| q.has("play")) && is_on(get("play").as_deref());
         Params {
             backend,
             relay_url,
             msaa,
             autotarget,
             recording: get("recording"),
+            play,
         }
     }
 }
