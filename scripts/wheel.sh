@@ -12,6 +12,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+start=$(date +%s)
 
 reuse_page=0
 for arg in "$@"; do
@@ -39,5 +40,5 @@ rm -rf "$ROOT/client/python/build/bundled" "$ROOT"/.whl/meshcast-*.whl
 MESHCAST_BUNDLE=1 MESHCAST_DIST="$ROOT/dist" \
   python3 -m pip wheel --no-deps --quiet --wheel-dir "$ROOT/.whl" "$ROOT/client/python"
 wheel=$(ls "$ROOT"/.whl/meshcast-*.whl)
-log "wheel: $(du -h "$wheel" | cut -f1)"
+log "wheel: $(du -h "$wheel" | cut -f1), built in $(( $(date +%s) - start )) s"
 echo "$wheel"
