@@ -14,13 +14,14 @@ Every cell runs even after one fails, so that the relay's pid is known whatever 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import nbformat
 from nbclient import NotebookClient
 
-# Run after the notebook in the same kernel: the relay the notebook started.
-RELAY_PID_CELL = "print('relay pid', viewer.process.pid)"
+# Run after the notebook in the same kernel: the relay the notebook started, and the kernel's Python.
+RELAY_PID_CELL = "import sys\nprint('relay pid', viewer.process.pid, sys.executable)"
 
 
 def outputs(nb: nbformat.NotebookNode) -> list[dict]:
@@ -43,17 +44,24 @@ def shown_iframe(nb: nbformat.NotebookNode) -> str | None:
     return frames[-1] if frames else None
 
 
-def relay_pid(nb: nbformat.NotebookNode) -> int | None:
-    """The pid the last cell printed."""
+def last_cell_says(nb: nbformat.NotebookNode) -> list[str]:
+    """What the last cell printed, as words: ``relay pid PID KERNEL-PYTHON``."""
     words = "".join(
         out.get("text", "") for out in nb.cells[-1].get("outputs", [])
     ).split()
-    return int(words[-1]) if words[:2] == ["relay", "pid"] else None
+    return words if words[:2] == ["relay", "pid"] and len(words) == 4 else []
 
 
 def errors(nb: nbformat.NotebookNode) -> list[str]:
-    """The errors the cells raised: name, value and traceback."""
-    return [
+    """The errors the cells raised (name, value and traceback), and a kernel that is not this
+    Python's (the notebook must run where the package under test is installed)."""
+    words = last_cell_says(nb)
+    wrong_kernel = (
+        [f"the kernel ran {words[3]}, not {sys.executable}"]
+        if words and words[3] != sys.executable
+        else []
+    )
+    return wrong_kernel + [
         f"{out['ename']}: {out['evalue']}\n" + "\n".join(out.get("traceback", []))
         for out in outputs(nb)
         if out.get("output_type") == "error"
@@ -61,6 +69,12 @@ def errors(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def main(path: str) -> None:
+    # This environment's kernel spec (ipykernel's, which runs this Python) before the user's and
+    # the system's, which may name another Python.
+    here = os.path.join(sys.prefix, "share", "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (here, os.environ.get("JUPYTER_PATH")) if p
+    )
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(RELAY_PID_CELL))
     client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True)
@@ -68,7 +82,12 @@ def main(path: str) -> None:
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
-        shown = {"iframe": shown_iframe(nb), "relay_pid": relay_pid(nb), "errors": errors(nb)}
+        words = last_cell_says(nb)
+        shown = {
+            "iframe": shown_iframe(nb),
+            "relay_pid": int(words[2]) if words else None,
+            "errors": errors(nb),
+        }
         print(json.dumps(shown), flush=True)
         sys.stdin.read()
 
