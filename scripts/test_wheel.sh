@@ -33,6 +33,12 @@ if command -v cargo >/dev/null; then
   echo "cargo is still on PATH: $(command -v cargo)" >&2
   exit 1
 fi
+for tool in node npm; do
+  command -v "$tool" >/dev/null || {
+    echo "$tool shares a folder with cargo, which is off PATH for this test: install Rust through rustup" >&2
+    exit 1
+  }
+done
 unset MESHCAST_RELAY MESHCAST_RELAY_BIN
 export MESHCAST_TEST_INSTALLED=1
 
