@@ -2,6 +2,9 @@
 
 The binary is ``$MESHCAST_RELAY`` when set, else ``target/debug/meshcast-relay`` of the meshcast
 workspace (built with ``cargo build -p meshcast-relay`` when missing).
+
+With ``MESHCAST_TEST_INSTALLED=1`` (scripts/test_wheel.sh) the suite tests the installed package
+instead of the source tree, and the relay it carries (a wheel from scripts/wheel.sh): no cargo.
 """
 
 from __future__ import annotations
@@ -17,13 +20,31 @@ from typing import Iterator, List, Optional
 
 import pytest
 
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
+# True: test the installed package and its bundled relay, never the source tree.
+INSTALLED = os.environ.get("MESHCAST_TEST_INSTALLED") == "1"
+
 # The tests' helpers, and the package's source (so the suite also runs without installing it).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+if not INSTALLED:
+    sys.path.insert(1, str(PACKAGE_ROOT))
 
 from probe import LiveViewer, snapshot  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[3]
+import meshcast  # noqa: E402
+import meshcast._relay  # noqa: E402
+
+if INSTALLED and PACKAGE_ROOT in Path(meshcast.__file__).resolve().parents:
+    raise RuntimeError(f"MESHCAST_TEST_INSTALLED=1, but meshcast is imported from the source tree: {meshcast.__file__}")
+
+
+def package_env() -> dict:
+    """The environment for a Python subprocess that imports the package under test: the source
+    tree first on PYTHONPATH, or, testing the installed package, the environment as it is."""
+    if INSTALLED:
+        return dict(os.environ)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
 def relay_binary() -> Path:
@@ -31,6 +52,11 @@ def relay_binary() -> Path:
     env = os.environ.get("MESHCAST_RELAY")
     if env:
         return Path(env)
+    if INSTALLED:
+        bundled = meshcast._relay.bundled_relay()
+        if bundled is None:
+            raise RuntimeError(f"MESHCAST_TEST_INSTALLED=1, but {meshcast.__file__}'s package carries no relay")
+        return bundled
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     binary = target / "debug" / "meshcast-relay"
     if not binary.exists():
@@ -45,6 +71,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_listening(port: int, process: "subprocess.Popen", seconds: float = 20) -> None:
+    """Waits until something accepts connections on 127.0.0.1:``port``.
+
+    :raises RuntimeError: ``process`` exited first, or nothing listened within ``seconds``.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode} before listening on port {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listened on port {port} within {seconds} s") from None
+            time.sleep(0.02)
+
+
+def stop_process(process: "subprocess.Popen") -> None:
+    """Terminates ``process`` (kills it if it has not exited 10 s later) and waits for it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    process.wait(10)
+
+
+def relay_env() -> dict:
+    """The environment for a subprocess that starts the relay under test through the package."""
+    return {**package_env(), "MESHCAST_RELAY": str(relay_binary())}
+
+
 class Relay:
     """A running relay process on 127.0.0.1; ``stop()`` kills it."""
 
@@ -53,18 +113,11 @@ class Relay:
         self.log = tempfile.NamedTemporaryFile(prefix="meshcast-relay-test-", suffix=".log", delete=False)
         args = [str(relay_binary()), "--bind", "127.0.0.1", "--port", str(self.port), *(extra_args or [])]
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"meshcast-relay exited with {self.process.returncode}:\n{self.log_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"meshcast-relay did not listen on port {self.port} within 20 s") from None
-                time.sleep(0.02)
+        try:
+            wait_listening(self.port, self.process)
+        except RuntimeError as e:
+            self.stop()
+            raise RuntimeError(f"{e}:\n{self.log_text()}") from None
 
     def log_text(self) -> str:
         """Everything the relay printed."""

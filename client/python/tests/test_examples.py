@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import package_env
 
 from meshcast import Message
 
@@ -16,9 +16,8 @@ EXAMPLES = PACKAGE_ROOT / "examples"
 
 
 def run(script: str, *args: str) -> str:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=120, env=env
+        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=120, env=package_env()
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

@@ -3,15 +3,13 @@ what a viewer that joins afterwards is sent (its snapshot) or what a connected v
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import free_port, relay_binary
+from conftest import free_port, package_env, relay_binary
 
 import meshcast
 import meshcast._connection
@@ -474,6 +472,7 @@ def test_create_new_process_without_a_binary_says_how_to_build(monkeypatch, tmp_
     with pytest.raises(FileNotFoundError, match="MESHCAST_RELAY"):
         RemoteViewer.create_new_process(port=free_port(), verbose=False)
     monkeypatch.delenv("MESHCAST_RELAY")
+    monkeypatch.setattr(meshcast._relay, "BUNDLE_DIR", tmp_path)  # a source install: no bundled relay
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(meshcast._relay, "_repo_roots", lambda: [])
@@ -494,9 +493,7 @@ def test_interpreter_exit_delivers_unclosed_data(relay, tmp_path):
     import subprocess
     import sys
 
-    package_root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")])}
-    subprocess.run([sys.executable, str(script)], check=True, timeout=60, env=env)
+    subprocess.run([sys.executable, str(script)], check=True, timeout=60, env=package_env())
     got = relay.snapshot().envelopes(Message.SPHERES.value)[0]["kwargs"]["positions"]
     assert got.shape == (101, 3, 3) and got[100, 0, 0] == 99
 

@@ -101,18 +101,22 @@ class RemoteViewer:
         if _connection is not None:
             # RemoteViewer.record(): a file instead of a relay.
             self._init_common(_connection.url, host, port, timeout, verbose, close_timeout)
+            self._token = None
+            self._relay_url = _connection.url
             self._conn = _connection
             with _OPEN_LOCK:
                 _OPEN_VIEWERS.add(self)
             return
         if token is None:
             token = os.environ.get("MESHCAST_TOKEN") or None
+        self._token = token
         if host.startswith(("ws://", "wss://")):
             url = host
         else:
             host_part = f"[{host}]" if ":" in host and not host.startswith("[") else host
             scheme = "wss" if ssl_context is not None else "ws"
             url = f"{scheme}://{host_part}:{port}"
+        self._relay_url = url
         self._init_common(shown_url(url), host, port, timeout, verbose, close_timeout)
         if verbose:
             print(f"Connecting to remote viewer at {self.url}")
@@ -172,12 +176,30 @@ class RemoteViewer:
     def __exit__(self, *exc: Any) -> None:
         self.close_connection()
 
+    @property
+    def page_url(self) -> str:
+        """The URL of the relay's viewer page, with ``?token=`` when this viewer has a token."""
+        from ..notebook import page_url
+
+        return page_url(self._relay_url, self._token)
+
+    def show(self, width: Union[int, str] = "100%", height: Union[int, str] = 500) -> None:
+        """Displays the relay's viewer page inline in a Jupyter or VS Code notebook (an IFrame of
+        ``page_url``).
+
+        :raises meshcast.notebook.NotebookUnavailable: IPython is not installed.
+        """
+        from ..notebook import show
+
+        show(self, width=width, height=height)
+
     @classmethod
     def create_new_process(cls, args: Union[None, str, Sequence[str]] = None, **kwargs: Any) -> "RemoteViewer":
         """Starts a relay in a new process and returns a ``RemoteViewer`` connected to it.
 
-        The relay binary is ``$MESHCAST_RELAY``, ``meshcast-relay`` on PATH, or the one built in
-        the meshcast repository (``target/release`` or ``target/debug``). It listens on
+        The relay binary is ``$MESHCAST_RELAY``, the one inside this package (a wheel from
+        ``scripts/wheel.sh``, which also serves the page it carries), ``meshcast-relay`` on PATH, or
+        the one built in the meshcast repository (``target/release`` or ``target/debug``). It listens on
         127.0.0.1 and ``port`` (default 8417); open the printed URL in a browser to watch. Unlike
         aitviewer (where ``args`` names a Python script), ``args`` are extra relay flags, for
         example ``["--max-message-size", "4294967296"]``. The process is ``.process``; it keeps
