@@ -595,6 +595,26 @@ async fn http_page_static_files_and_healthz() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// SIGTERM the moment the relay listens stops it cleanly (exit status 0): the signal handlers are
+/// installed before the port is bound, so no window is left where SIGTERM kills it.
+#[test]
+fn sigterm_as_soon_as_it_listens_exits_cleanly() {
+    for _ in 0..40 {
+        let mut relay = RelayProcess::start(&[]);
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &relay.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = relay.wait_exit(STEP);
+        assert!(
+            exit.is_some_and(|s| s.success()),
+            "exit {exit:?}; log:\n{}",
+            relay.log_text()
+        );
+    }
+}
+
 /// SIGTERM closes every connection with a close frame and stops the relay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_closes_connections_and_stops() {

@@ -151,6 +151,21 @@ impl RelayProcess {
         self.child.id()
     }
 
+    /// Waits up to `timeout` for the relay to exit by itself; its exit status, or `None` when it
+    /// still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Stops the relay now.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
