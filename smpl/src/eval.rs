@@ -219,6 +219,26 @@ impl<'m> Evaluator<'m> {
         self.evaluate_frames(frames, out_vertices, out_joints, None)
     }
 
+    /// [`Evaluator::evaluate_many`], also writing `N·J·9` global joint rotations (row-major
+    /// 3×3 per joint: aitviewer's "Joint Angles").
+    pub fn evaluate_many_with_rotations(
+        &mut self,
+        frames: &[FrameParams<'_>],
+        out_vertices: &mut [f32],
+        out_joints: &mut [f32],
+        out_rotations: &mut [f32],
+    ) -> Result<(), SmplError> {
+        let expected = frames.len() * self.model.num_joints * 9;
+        if out_rotations.len() != expected {
+            return Err(SmplError::BadOutput {
+                name: "out_rotations",
+                found: out_rotations.len(),
+                expected,
+            });
+        }
+        self.evaluate_frames(frames, out_vertices, out_joints, Some(out_rotations))
+    }
+
     /// [`Evaluator::evaluate_many`], optionally also writing `N·J·9` global joint rotations.
     pub(crate) fn evaluate_frames(
         &mut self,

@@ -368,3 +368,39 @@ fn normals_of_the_chain_triangle() {
     // The triangle lies in z = 0, wound clockwise seen from +z.
     assert_close(&n, &[0.0, 0.0, -1.0, 0.0, 0.0, -1.0, 0.0, 0.0, -1.0], 1e-6);
 }
+
+#[test]
+fn rotations_come_with_the_frames_and_match_the_sequence() {
+    let m = chain();
+    let poses_body = [0.0, 0.0, 0.5, 0.2, 0.0, 0.0];
+    let poses_root = [0.3, -0.2, 1.0, 0.0, 0.0, 0.0];
+    let seq = m
+        .evaluate_sequence(
+            &SequenceParams {
+                poses_body: &poses_body,
+                poses_root: &poses_root,
+                ..Default::default()
+            },
+            &Default::default(),
+        )
+        .unwrap();
+    let frames: Vec<FrameParams<'_>> = (0..2)
+        .map(|f| FrameParams {
+            poses_body: &poses_body[f * 3..f * 3 + 3],
+            poses_root: poses_root[f * 3..f * 3 + 3].try_into().unwrap(),
+            ..Default::default()
+        })
+        .collect();
+    let (mut v, mut j, mut r) = (vec![0.0; 18], vec![0.0; 12], vec![0.0; 36]);
+    let mut ev = Evaluator::new(&m);
+    ev.evaluate_many_with_rotations(&frames, &mut v, &mut j, &mut r)
+        .unwrap();
+    assert_close(&r, &seq.joint_rotations, 1e-6);
+    assert_close(&j, &seq.joints, 1e-6);
+    // Frame 1's root does not turn: joint 0 keeps the identity.
+    assert_close(&r[18..27], &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], 1e-6);
+    let mut short = vec![0.0; 35];
+    assert!(ev
+        .evaluate_many_with_rotations(&frames, &mut v, &mut j, &mut short)
+        .is_err());
+}

@@ -313,7 +313,8 @@ impl SmplBodies {
     /// space).
     pub fn joints(&self, key: &NodeKey, frame: usize) -> Option<Vec<f32>> {
         let f = self.bodies.get(key)?.body.joints.get(frame)?;
-        Some(bytemuck::pod_collect_to_vec(f))
+        // A frame holds `J·3` positions, then `J·9` rotations: the positions are its first quarter.
+        Some(bytemuck::pod_collect_to_vec(f.get(..f.len() / 4)?))
     }
 
     /// The Meshes node drawn for a body (its vertices, the model's faces, the SMPL node's
@@ -325,6 +326,11 @@ impl SmplBodies {
     /// The Skeletons node drawn for a rigged body.
     pub(crate) fn skeleton_node(&self, key: &NodeKey) -> Option<&Node> {
         self.bodies.get(key)?.body.skeleton.as_ref()
+    }
+
+    /// The RigidBodies node of a body's joint angles (`show_joint_angles`).
+    pub(crate) fn joint_angles_node(&self, key: &NodeKey) -> Option<&Node> {
+        self.bodies.get(key)?.body.joint_angles.as_ref()
     }
 
     /// Address of a body's evaluated frame (tests: tells reused frames from recomputed ones).
@@ -350,7 +356,7 @@ impl DerivedNodes for SmplBodies {
         Some(Drawn {
             base: mesh,
             mesh: Some(mesh),
-            prims: self.skeleton_node(key),
+            prims: [self.skeleton_node(key), self.joint_angles_node(key)],
             version: self.drawn_version(key)?,
         })
     }
@@ -632,6 +638,79 @@ mod tests {
         bodies.sync(&unrigged);
         assert!(bodies.skeleton_node(&key(1)).is_none());
         assert!(bodies.mesh_node(&key(1)).is_some());
+    }
+
+    #[test]
+    fn joint_angles_are_each_joints_global_frame_drawn_with_the_body() {
+        let plain = scene_with(2, &[]);
+        let mut bodies = SmplBodies::new();
+        bodies.insert_model(file(), tiny_smpl()).unwrap();
+        bodies.sync(&plain);
+        assert!(
+            bodies.joint_angles_node(&key(1)).is_none(),
+            "off by default, as aitviewer"
+        );
+
+        let scene = scene_with(2, &[("show_joint_angles", Value::Bool(true))]);
+        bodies.sync(&scene);
+        let rb = bodies.joint_angles_node(&key(1)).unwrap();
+        assert_eq!(rb.kind(), NodeKind::RigidBodies);
+        assert_eq!(rb.n_frames(), 2);
+        assert_eq!(rb.series(field::RB_POS).unwrap().frame_shape(), &[24, 3]);
+        assert_eq!(rb.series(field::RB_ORI).unwrap().frame_shape(), &[24, 3, 3]);
+        // Positions are the skeleton's joints; orientations are rotation matrices.
+        let j = bodies.joints(&key(1), 1).unwrap();
+        let spheres = crate::geometry::primitives::spheres(rb, 1);
+        assert_eq!(spheres.len(), 24);
+        assert_eq!(spheres[3].center, Vec3::new(j[9], j[10], j[11]));
+        assert_eq!(spheres[3].radius, 0.02, "rb_radius default");
+        let ori = rb.series(field::RB_ORI).unwrap().frame_array(1).unwrap().to_f32_vec();
+        for r in ori.chunks_exact(9) {
+            let m = glam::Mat3::from_cols_array(&[r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]]);
+            assert!((m.determinant() - 1.0).abs() < 1e-4, "{m}");
+        }
+        // Three axes of rb_length per joint.
+        let axes = crate::geometry::primitives::cylinders(rb, 0);
+        assert_eq!(axes.len(), 24 * 3 * 2, "shaft and head per axis");
+        let shaft = (axes[0].b - axes[0].a).length() + (axes[1].b - axes[1].a).length();
+        assert!((shaft - 0.1).abs() < 1e-5, "rb_length default: {shaft}");
+
+        // The body draws mesh, skeleton and joint angles as one node with the mesh's transform
+        // (so z_up turns all three together).
+        let drawn = bodies.derived(&key(1)).unwrap();
+        assert_eq!(drawn.prim_nodes().count(), 2);
+        let scene = scene_with(
+            2,
+            &[
+                ("show_joint_angles", Value::Bool(true)),
+                ("rb_radius", Value::Float(0.05)),
+                ("rb_length", Value::Float(0.3)),
+            ],
+        );
+        bodies.sync(&scene);
+        let rb = bodies.joint_angles_node(&key(1)).unwrap();
+        assert_eq!(crate::geometry::primitives::spheres(rb, 0)[0].radius, 0.05);
+    }
+
+    #[test]
+    fn z_up_turns_mesh_skeleton_and_joint_angles_together() {
+        let scene = scene_with(
+            1,
+            &[("show_joint_angles", Value::Bool(true)), ("z_up", Value::Bool(true))],
+        );
+        let mut bodies = SmplBodies::new();
+        bodies.insert_model(file(), tiny_smpl()).unwrap();
+        bodies.sync(&scene);
+        let draw = crate::geometry::SceneDraw::of(&scene, &bodies);
+        let [body] = draw.nodes() else { panic!("one drawn node") };
+        // One model matrix for everything the body draws: z_up maps +Z to +Y.
+        let t = body.transforms();
+        assert_eq!(t.len(), 1);
+        assert!((t[0].transform_vector3(Vec3::Z) - Vec3::Y).length() < 1e-6);
+        assert!(body.mesh().is_some());
+        let prims = body.prims().unwrap();
+        assert_eq!(prims.spheres(0).len(), 48, "skeleton joints and joint-angle centres");
+        assert_eq!(prims.cylinders(0).len(), 23 + 24 * 6, "bones and joint axes");
     }
 
     fn default_color_smpl() -> Vec<f32> {

@@ -83,7 +83,7 @@ impl DrawIdentity {
 /// number, static arrays by identity, the frame shape of every per-frame array); when it
 /// differs, they are rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DrawSignature(NodeSignature, Option<NodeSignature>);
+pub struct DrawSignature(NodeSignature, Vec<NodeSignature>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct NodeSignature {
@@ -149,7 +149,7 @@ impl<'a> NodeDraw<'a> {
         let first = self
             .parts
             .mesh
-            .or(self.parts.prims)
+            .or(self.parts.prim_nodes().next())
             .and_then(|n| primary_key(n, 0).into_iter().next());
         DrawIdentity {
             seq: self.node.seq(),
@@ -162,9 +162,10 @@ impl<'a> NodeDraw<'a> {
     pub fn signature(&self) -> DrawSignature {
         let parts = &self.parts;
         let prims = parts
-            .prims
+            .prim_nodes()
             .filter(|p| !std::ptr::eq(*p, parts.base))
-            .map(node_signature);
+            .map(node_signature)
+            .collect();
         DrawSignature(node_signature(parts.base), prims)
     }
 
@@ -193,12 +194,16 @@ impl<'a> NodeDraw<'a> {
 
     /// The spheres and cylinders, if the node draws any.
     pub fn prims(&self) -> Option<PrimDraw<'a>> {
-        self.parts.prims.map(|node| PrimDraw { node })
+        let nodes = self.parts.prims;
+        nodes.iter().any(Option::is_some).then_some(PrimDraw { nodes })
     }
 
     /// Number of data frames of what is drawn (the mesh's, else the primitives'; 1 for neither).
     pub fn n_frames(&self) -> usize {
-        self.parts.mesh.or(self.parts.prims).map_or(1, Node::n_frames)
+        self.parts
+            .mesh
+            .or(self.parts.prim_nodes().next())
+            .map_or(1, Node::n_frames)
     }
 }
 
@@ -357,26 +362,34 @@ impl<'a> MeshDraw<'a> {
     }
 }
 
-/// The spheres and cylinders a node draws.
+/// The spheres and cylinders a node draws: of one node, or of several sharing its frames (an
+/// SMPL body's skeleton and joint angles), one after the other.
 #[derive(Clone, Copy)]
 pub struct PrimDraw<'a> {
-    node: &'a Node,
+    nodes: [Option<&'a Node>; 2],
 }
 
 impl PrimDraw<'_> {
-    /// The inputs of each data frame.
+    fn nodes(&self) -> impl Iterator<Item = &Node> + '_ {
+        self.nodes.iter().flatten().copied()
+    }
+
+    /// The inputs of each data frame (the frames of every node's primary arrays).
     pub(crate) fn keys(&self) -> Vec<FrameKey> {
-        (0..self.node.n_frames()).map(|i| primary_key(self.node, i)).collect()
+        let n = self.nodes().map(Node::n_frames).max().unwrap_or(0);
+        (0..n)
+            .map(|i| self.nodes().flat_map(|node| primary_key(node, i)).collect())
+            .collect()
     }
 
     /// The spheres of data frame `i`.
     pub(crate) fn spheres(&self, i: usize) -> Vec<SphereInstance> {
-        spheres(self.node, i)
+        self.nodes().flat_map(|node| spheres(node, i)).collect()
     }
 
     /// The cylinders and cones of data frame `i`.
     pub(crate) fn cylinders(&self, i: usize) -> Vec<CylinderInstance> {
-        cylinders(self.node, i)
+        self.nodes().flat_map(|node| cylinders(node, i)).collect()
     }
 }
 

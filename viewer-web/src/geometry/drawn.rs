@@ -12,10 +12,18 @@ pub struct Drawn<'a> {
     pub base: &'a Node,
     /// The mesh, if any.
     pub mesh: Option<&'a Node>,
-    /// The node whose spheres and cylinders are drawn, if any.
-    pub prims: Option<&'a Node>,
+    /// The nodes whose spheres and cylinders are drawn (an SMPL body's skeleton and joint
+    /// angles), in the node's local space.
+    pub prims: [Option<&'a Node>; 2],
     /// The version of what is drawn (changes whenever it does).
     pub version: u64,
+}
+
+impl<'a> Drawn<'a> {
+    /// The nodes whose spheres and cylinders are drawn.
+    pub fn prim_nodes(&self) -> impl Iterator<Item = &'a Node> + '_ {
+        self.prims.iter().flatten().copied()
+    }
 }
 
 /// A source of nodes derived from scene nodes (SMPL bodies evaluated with their model).
@@ -43,14 +51,14 @@ pub fn drawn<'a>(node: &'a Node, derived: &'a dyn DerivedNodes) -> Option<Drawn<
         NodeKind::Meshes => Some(Drawn {
             base: node,
             mesh: Some(node),
-            prims: None,
+            prims: [None, None],
             version: node.version(),
         }),
         NodeKind::Spheres | NodeKind::Lines | NodeKind::Arrows | NodeKind::RigidBodies | NodeKind::Skeletons => {
             Some(Drawn {
                 base: node,
                 mesh: None,
-                prims: Some(node),
+                prims: [Some(node), None],
                 version: node.version(),
             })
         }

@@ -77,12 +77,16 @@ pub(crate) struct Body {
     inputs: Vec<InputKey>,
     /// `(V, 3)` f32 vertices per frame (local space: before the node's model matrix).
     pub vertices: Vec<Bytes>,
-    /// `(J, 3)` f32 joints per frame (all kinematic joints).
+    /// Per frame, every kinematic joint's position (`J·3` f32) followed by its global rotation
+    /// (`J·9` f32, row-major 3×3).
     pub joints: Vec<Bytes>,
     /// The Meshes node drawn for the body (same key and creation number as the SMPL node).
     pub mesh: Option<Node>,
     /// The Skeletons node drawn when `is_rigged`.
     pub skeleton: Option<Node>,
+    /// The RigidBodies node of per-joint orientation frames drawn when `show_joint_angles`
+    /// (aitviewer's "Joint Angles").
+    pub joint_angles: Option<Node>,
     /// Bumped whenever `mesh` or `skeleton` changes.
     pub version: u64,
 }
@@ -120,12 +124,20 @@ impl Body {
         };
         evaluate_frames(node, lm, &settings, &dirty, &mut vertices, &mut joints)?;
 
+        // The skeleton's and the joint angles' frames are slices of the joint frames (same
+        // allocation: identity follows the joints): the first `skeleton_joints` positions, and
+        // their rotations after all `J` positions.
         let rows = lm.skeleton_joints * 12;
-        // The skeleton's frames are prefixes of the joint frames (same allocation: identity
-        // follows the joints).
-        let skeleton_of = |js: &[Bytes]| -> Vec<Bytes> { js.iter().map(|j| j.slice(..rows.min(j.len()))).collect() };
-        let old_skeleton = skeleton_of(&self.joints);
-        let new_skeleton = skeleton_of(&joints);
+        let rotations = lm.model.num_joints() * 12..lm.model.num_joints() * 12 + lm.skeleton_joints * 36;
+        let slices = |js: &[Bytes], range: std::ops::Range<usize>| -> Vec<Bytes> {
+            js.iter()
+                .map(|j| j.slice(range.start.min(j.len())..range.end.min(j.len())))
+                .collect()
+        };
+        let old_skeleton = slices(&self.joints, 0..rows);
+        let new_skeleton = slices(&joints, 0..rows);
+        let old_rotations = slices(&self.joints, rotations.clone());
+        let new_rotations = slices(&joints, rotations);
         let old_vertices = std::mem::replace(&mut self.vertices, vertices);
         self.joints = joints;
         self.inputs = keys;
@@ -143,6 +155,18 @@ impl Body {
         self.skeleton = opt_bool(node, "is_rigged", true).then(|| {
             let radius = opt_num(node, "skeleton_radius");
             derived::skeleton_node(node, lm, previous, &old_skeleton, &new_skeleton, radius, self.version)
+        });
+        let previous = self.joint_angles.take();
+        self.joint_angles = opt_bool(node, "show_joint_angles", false).then(|| {
+            derived::joint_angles_node(
+                node,
+                lm,
+                previous,
+                [&old_skeleton, &old_rotations],
+                [&new_skeleton, &new_rotations],
+                [opt_num(node, "rb_radius"), opt_num(node, "rb_length")],
+                self.version,
+            )
         });
         Ok(Evaluated { frames: dirty.len() })
     }
@@ -322,19 +346,30 @@ fn evaluate_frames(
     vertices: &mut [Bytes],
     joints: &mut [Bytes],
 ) -> Result<(), SmplError> {
-    let (v, j) = (lm.model.num_vertices() * 3, lm.model.num_joints() * 3);
+    let (v, j, r) = (
+        lm.model.num_vertices() * 3,
+        lm.model.num_joints() * 3,
+        lm.model.num_joints() * 9,
+    );
     let mut ev = Evaluator::new(&lm.model);
     let mut out_v = Vec::new();
     let mut out_j = Vec::new();
+    let mut out_r = Vec::new();
     for chunk in dirty.chunks(CHUNK) {
         let owned: Vec<OwnedFrame> = chunk.iter().map(|&i| OwnedFrame::read(node, i, s, lm)).collect();
         let params: Vec<FrameParams<'_>> = owned.iter().map(OwnedFrame::params).collect();
         out_v.resize(chunk.len() * v, 0.0f32);
         out_j.resize(chunk.len() * j, 0.0f32);
-        ev.evaluate_many(&params, &mut out_v, &mut out_j)?;
+        out_r.resize(chunk.len() * r, 0.0f32);
+        ev.evaluate_many_with_rotations(&params, &mut out_v, &mut out_j, &mut out_r)?;
         for (k, &i) in chunk.iter().enumerate() {
             vertices[i] = Bytes::copy_from_slice(bytemuck::cast_slice(&out_v[k * v..(k + 1) * v]));
-            joints[i] = Bytes::copy_from_slice(bytemuck::cast_slice(&out_j[k * j..(k + 1) * j]));
+            // Positions, then rotations: one allocation per frame, sliced by the skeleton and
+            // the joint angles.
+            let mut frame = Vec::with_capacity(j + r);
+            frame.extend_from_slice(&out_j[k * j..(k + 1) * j]);
+            frame.extend_from_slice(&out_r[k * r..(k + 1) * r]);
+            joints[i] = Bytes::copy_from_slice(bytemuck::cast_slice(&frame));
         }
     }
     Ok(())
