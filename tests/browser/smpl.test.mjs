@@ -100,6 +100,69 @@ describe('SMPL bodies', () => {
         near(grey.cx, 0.5, 0.1, 'body centred after fit (x)');
       });
 
+      it("lists the body's Mesh, Skeleton and Joint Angles under it and hides each on its own", async () => {
+        await fresh(['--smpl-models', models]);
+        producer.send(MSG.SMPL, 1, { ...kwargsOf(params), name: 'body', show_joint_angles: true, rb_length: 0.25 });
+        await producer.flush();
+        await waitFor(page, () => window.__meshcast.nodes().length === 1);
+        const client = await page.evaluate(() => window.__meshcast.nodes()[0].client);
+        await waitFor(page, (c) => window.__meshcast.smplStatus(c, 1)?.state === 'loaded', client, 60000);
+        // The tree: the body's row, then its three parts (aitviewer's children), nested.
+        await page.waitForFunction(() => document.querySelectorAll('#mc-scene-list li[data-part]').length === 3);
+        const rows = await page.$$eval('#mc-scene-list li', (lis) =>
+          lis.map((li) => [li.dataset.part ?? '', li.getAttribute('aria-level'), li.querySelector('.mc-name').textContent]),
+        );
+        assert.deepEqual(rows, [
+          ['', '1', 'body'],
+          ['mesh', '2', 'Mesh'],
+          ['skeleton', '2', 'Skeleton'],
+          ['joint_angles', '2', 'Joint Angles'],
+        ]);
+        const parts = await page.evaluate(() => window.__meshcast.nodes()[0].parts.map((p) => `${p.part}:${p.visible}`));
+        assert.deepEqual(parts, ['mesh:true', 'skeleton:true', 'joint_angles:true']);
+        await page.evaluate(() => {
+          window.__meshcast.setFrame(0);
+          window.__meshcast.fit();
+        });
+        await nextFrames(page, 3);
+        const count = async (name) => {
+          const img = await shot(page, `${backend}-smpl-parts-${name}`);
+          const rgb = ['red', 'green', 'blue'].reduce((n, c) => n + region(img, c).n, 0);
+          return { grey: region(img, 'grey', [0.25, 0.05, 0.75, 0.6]).n, rgb, orange: region(img, 'other').n };
+        };
+        const all = await count('all');
+        // Hiding the mesh (its checkbox in the tree) uncovers the skeleton and the joint axes.
+        await page.click('#mc-scene-list li[data-part="mesh"] input');
+        await waitFor(page, () => window.__meshcast.nodes()[0].parts[0].visible === false);
+        await nextFrames(page, 2);
+        const noMesh = await count('no-mesh');
+        assert.ok(noMesh.grey < all.grey / 2, `mesh pixels ${all.grey} -> ${noMesh.grey}`);
+        assert.ok(noMesh.rgb > 100, `joint axes (red, green, blue) pixels: ${noMesh.rgb}`);
+        assert.ok(noMesh.orange > 100, `skeleton (orange) pixels: ${noMesh.orange}`);
+        // Joint angles off: the axes go, the skeleton stays.
+        await page.evaluate((c) => window.__meshcast.setPartVisible(c, 1, 'joint_angles', false), client);
+        await nextFrames(page, 2);
+        const bones = await count('skeleton-only');
+        assert.ok(bones.rgb < noMesh.rgb / 10, `axes pixels ${noMesh.rgb} -> ${bones.rgb}`);
+        assert.ok(bones.orange > noMesh.orange / 2, `skeleton pixels ${noMesh.orange} -> ${bones.orange}`);
+        // Skeleton off as well: nothing of the body is left.
+        await page.click('#mc-scene-list li[data-part="skeleton"] input');
+        await nextFrames(page, 2);
+        const none = await count('none');
+        assert.ok(none.orange < bones.orange / 10, `skeleton pixels ${bones.orange} -> ${none.orange}`);
+        // A part row selects its body; the mesh comes back with its checkbox.
+        await page.click('#mc-scene-list li[data-part="joint_angles"] .mc-name');
+        await waitFor(page, () => window.__meshcast.selected()?.uid === 1);
+        await page.click('#mc-scene-list li[data-part="mesh"] input');
+        await nextFrames(page, 2);
+        const back = await count('mesh-back');
+        assert.ok(back.grey > all.grey / 2, `mesh pixels back: ${back.grey} (first ${all.grey})`);
+        await assert.rejects(
+          page.evaluate((c) => window.__meshcast.setPartVisible(c, 1, 'arms', false), client),
+          /joint_angles/,
+        );
+      });
+
       it('says which model file is missing, in the page and to the client', async () => {
         // No --smpl-models: the body is accepted, the page says the file is missing.
         await fresh([]);

@@ -29,7 +29,7 @@ mod derived;
 mod loaded;
 mod model_file;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use meshcast_protocol::NodeKind;
@@ -41,6 +41,7 @@ pub use model_file::{Gender, ModelFile};
 use body::Body;
 use loaded::LoadedModel;
 
+use crate::core::BodyPart;
 use crate::geometry::{DerivedNodes, Drawn};
 
 /// Where an SMPL node's body stands.
@@ -328,6 +329,22 @@ impl SmplBodies {
         self.bodies.get(key)?.body.skeleton.as_ref()
     }
 
+    /// The parts a body draws (hidden or not): its mesh once evaluated, its skeleton when
+    /// rigged, its joint angles with `show_joint_angles`; empty before it was evaluated.
+    pub fn parts(&self, key: &NodeKey) -> Vec<BodyPart> {
+        let Some(body) = self.bodies.get(key).map(|e| &e.body) else {
+            return Vec::new();
+        };
+        [
+            (BodyPart::Mesh, body.mesh.is_some()),
+            (BodyPart::Skeleton, body.skeleton.is_some()),
+            (BodyPart::JointAngles, body.joint_angles.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(p, on)| on.then_some(p))
+        .collect()
+    }
+
     /// The RigidBodies node of a body's joint angles (`show_joint_angles`).
     pub(crate) fn joint_angles_node(&self, key: &NodeKey) -> Option<&Node> {
         self.bodies.get(key)?.body.joint_angles.as_ref()
@@ -345,6 +362,33 @@ impl SmplBodies {
     /// The version of a body's drawn nodes (bumped on every change).
     pub(crate) fn drawn_version(&self, key: &NodeKey) -> Option<u64> {
         self.bodies.get(key).map(|e| e.body.version)
+    }
+}
+
+/// SMPL bodies without the parts the user hid ([`crate::core::ViewOptions::hidden_parts`]): what
+/// the renderer and picking see.
+#[derive(Clone, Copy)]
+pub struct ShownParts<'a> {
+    /// The bodies.
+    pub bodies: &'a SmplBodies,
+    /// The hidden parts.
+    pub hidden: &'a BTreeSet<(NodeKey, BodyPart)>,
+}
+
+impl DerivedNodes for ShownParts<'_> {
+    fn derived(&self, key: &NodeKey) -> Option<Drawn<'_>> {
+        let mut d = self.bodies.derived(key)?;
+        let hidden = |part| self.hidden.contains(&(*key, part));
+        if hidden(BodyPart::Mesh) {
+            d.mesh = None;
+        }
+        if hidden(BodyPart::Skeleton) {
+            d.prims[0] = None;
+        }
+        if hidden(BodyPart::JointAngles) {
+            d.prims[1] = None;
+        }
+        Some(d)
     }
 }
 
@@ -711,6 +755,52 @@ mod tests {
         let prims = body.prims().unwrap();
         assert_eq!(prims.spheres(0).len(), 48, "skeleton joints and joint-angle centres");
         assert_eq!(prims.cylinders(0).len(), 23 + 24 * 6, "bones and joint axes");
+    }
+
+    #[test]
+    fn hidden_parts_leave_the_drawn_body() {
+        let scene = scene_with(1, &[("show_joint_angles", Value::Bool(true))]);
+        let mut bodies = SmplBodies::new();
+        bodies.insert_model(file(), tiny_smpl()).unwrap();
+        bodies.sync(&scene);
+        assert_eq!(
+            bodies.parts(&key(1)),
+            vec![BodyPart::Mesh, BodyPart::Skeleton, BodyPart::JointAngles]
+        );
+        let none = BTreeSet::new();
+        let shown = ShownParts {
+            bodies: &bodies,
+            hidden: &none,
+        };
+        let all = crate::geometry::SceneDraw::of(&scene, &shown);
+        let all = all.nodes()[0];
+        assert_eq!(all.prims().unwrap().spheres(0).len(), 48);
+
+        let hidden: BTreeSet<_> = [(key(1), BodyPart::Skeleton), (key(1), BodyPart::Mesh)].into();
+        let shown = ShownParts {
+            bodies: &bodies,
+            hidden: &hidden,
+        };
+        let some = crate::geometry::SceneDraw::of(&scene, &shown);
+        let some = some.nodes()[0];
+        assert!(some.mesh().is_none());
+        assert_eq!(some.prims().unwrap().spheres(0).len(), 24, "joint angles only");
+        assert!(
+            !some.identity().same(&all.identity()),
+            "hiding a part is a change to draw"
+        );
+        assert_ne!(some.signature(), all.signature());
+        // Picking goes by what is drawn: with the mesh hidden, only the joint-angle spheres.
+        let j = bodies.joints(&key(1), 0).unwrap();
+        let joint = Vec3::new(j[0], j[1], j[2]);
+        let m = crate::geometry::node_data::model_matrix(bodies.mesh_node(&key(1)).unwrap(), 0);
+        let at = m.transform_point3(joint);
+        let origin = at + Vec3::new(0.0, 0.0, 5.0);
+        let view = crate::core::ViewOptions::default();
+        let picked = crate::geometry::pick(&scene, &shown, 0, &view, origin, -Vec3::Z);
+        assert_eq!(picked, Some(key(1)));
+        let away = crate::geometry::pick(&scene, &shown, 0, &view, origin + Vec3::X * 50.0, -Vec3::Z);
+        assert_eq!(away, None);
     }
 
     fn default_color_smpl() -> Vec<f32> {

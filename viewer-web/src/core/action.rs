@@ -7,6 +7,7 @@ use meshcast_scene::NodeKey;
 
 use super::camera::CameraMode;
 use super::view::LightMode;
+use super::BodyPart;
 
 /// A local edit of one node (the properties panel, message handlers): it changes this viewer's
 /// copy of the node only, at the frame shown.
@@ -117,6 +118,8 @@ pub enum Action {
     Select(Option<NodeKey>),
     /// Show or hide a node.
     SetVisible(NodeKey, bool),
+    /// Show or hide one part of an SMPL body.
+    SetPartVisible(NodeKey, BodyPart, bool),
     /// Toggle flat shading (`edges: false`, F) or edges (E) on the selected mesh.
     ToggleMeshFlag {
         /// Edges rather than flat shading.

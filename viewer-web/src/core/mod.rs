@@ -7,7 +7,7 @@
 //!   ([`Changed`]), from which the shell decides what to redraw and refresh.
 //! - [`action`]: the user's commands; [`changed`]: the change set.
 //! - [`playback`] and [`camera`]: the frame clock and the camera, with aitviewer's rules.
-//! - [`view`]: display options; [`edits`]: local edits of a node; [`Aabb`]: bounds.
+//! - [`view`]: display options ([`body_parts`]: the parts of an SMPL body, hidden one by one); [`edits`]: local edits of a node; [`Aabb`]: bounds.
 //! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
@@ -16,6 +16,7 @@
 
 pub mod aabb;
 pub mod action;
+pub mod body_parts;
 pub mod camera;
 pub mod changed;
 pub mod connection;
@@ -32,6 +33,7 @@ mod tests;
 
 pub use aabb::Aabb;
 pub use action::{Action, Edit};
+pub use body_parts::BodyPart;
 pub use changed::Changed;
 pub use connection::{ConnState, Stats};
 pub use recording::Opened;

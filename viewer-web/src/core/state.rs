@@ -13,7 +13,7 @@ use super::connection::{ConnState, Stats};
 use super::edits;
 use super::playback::Playback;
 use super::view::{LightMode, ViewOptions, DARK_BACKGROUND, LIGHT_BACKGROUND};
-use super::Aabb;
+use super::{Aabb, BodyPart};
 
 /// Where node bounds come from: the geometry layer knows how to measure every node kind (SMPL
 /// bodies included); the core only asks.
@@ -288,6 +288,7 @@ impl ViewerState {
             }
             Action::Select(key) => self.select(key),
             Action::SetVisible(key, visible) => self.set_visible(key, visible),
+            Action::SetPartVisible(key, part, visible) => self.set_part_visible(key, part, visible),
             Action::ToggleMeshFlag { edges } => self.toggle_mesh_flag(edges),
             Action::SetMeshFlag { key, edges, on } => {
                 let map = if edges {
@@ -395,6 +396,21 @@ impl ViewerState {
             self.view.hidden.remove(&key)
         } else {
             self.scene.node(&key).is_some() && self.view.hidden.insert(key)
+        };
+        if changed {
+            Changed::SELECTION
+        } else {
+            Changed::NONE
+        }
+    }
+
+    /// Shows or hides one part of the SMPL body `key`.
+    fn set_part_visible(&mut self, key: NodeKey, part: BodyPart, visible: bool) -> Changed {
+        let is_body = self.scene.node(&key).is_some_and(|n| n.kind() == NodeKind::Smpl);
+        let changed = if visible {
+            self.view.hidden_parts.remove(&(key, part))
+        } else {
+            is_body && self.view.hidden_parts.insert((key, part))
         };
         if changed {
             Changed::SELECTION

@@ -459,3 +459,30 @@ fn a_saved_scene_reopens_as_the_same_scene() {
     assert_eq!(t.scene().snapshot().unwrap(), s.scene().snapshot().unwrap());
     assert_eq!(t.frame(), 3);
 }
+
+#[test]
+fn parts_of_a_body_hide_one_by_one() {
+    let mut s = ViewerState::new(false);
+    let poses = arr(&[1, 69], &[0.0; 69]);
+    relay_msg(&mut s, Envelope::new(10, Some(7)).with_kwarg(field::POSES_BODY, poses));
+    relay_msg(&mut s, spheres(8, 1));
+    let body = key(7);
+    let c = s.apply(Action::SetPartVisible(body, BodyPart::Skeleton, false), &UnitBoxes);
+    assert!(c.needs_redraw() && c.needs_scene_list());
+    assert!(s.view().is_part_hidden(&body, BodyPart::Skeleton));
+    assert!(!s.view().is_part_hidden(&body, BodyPart::Mesh));
+    assert!(!s.view().is_hidden(&body), "the body itself stays shown");
+    assert_eq!(
+        s.apply(Action::SetPartVisible(body, BodyPart::Skeleton, false), &UnitBoxes),
+        Changed::NONE,
+        "already hidden"
+    );
+    // Only SMPL bodies have parts.
+    assert_eq!(
+        s.apply(Action::SetPartVisible(key(8), BodyPart::Mesh, false), &UnitBoxes),
+        Changed::NONE
+    );
+    assert!(!s.view().is_part_hidden(&key(8), BodyPart::Mesh));
+    s.apply(Action::SetPartVisible(body, BodyPart::Skeleton, true), &UnitBoxes);
+    assert!(!s.view().is_part_hidden(&body, BodyPart::Skeleton));
+}

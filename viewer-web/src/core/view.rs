@@ -1,9 +1,11 @@
 //! The viewer-side display options the page UI edits: visibility, selection, shading overrides,
 //! background, floor, lights.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use meshcast_scene::NodeKey;
+
+use super::BodyPart;
 
 /// Background of aitviewer's default light mode (white).
 pub const LIGHT_BACKGROUND: [f32; 4] = [1.0, 1.0, 1.0, 1.0];
@@ -27,6 +29,8 @@ pub enum LightMode {
 pub struct ViewOptions {
     /// Nodes the user switched off.
     pub hidden: HashSet<NodeKey>,
+    /// Parts of SMPL bodies the user switched off.
+    pub hidden_parts: BTreeSet<(NodeKey, BodyPart)>,
     /// The selected node: outlined in yellow.
     pub selected: Option<NodeKey>,
     /// Per-node flat shading chosen in the UI (wins over the node's `flat_shading`).
@@ -49,6 +53,7 @@ impl Default for ViewOptions {
     fn default() -> Self {
         Self {
             hidden: HashSet::new(),
+            hidden_parts: BTreeSet::new(),
             selected: None,
             flat_shading_override: HashMap::new(),
             draw_edges_override: HashMap::new(),
@@ -62,6 +67,12 @@ impl Default for ViewOptions {
 }
 
 impl ViewOptions {
+    /// True when the user hid this part of the SMPL body `key` (the body itself may be hidden
+    /// too: see [`ViewOptions::is_hidden`]).
+    pub fn is_part_hidden(&self, key: &NodeKey, part: BodyPart) -> bool {
+        self.hidden_parts.contains(&(*key, part))
+    }
+
     /// True when the user hid this node.
     pub fn is_hidden(&self, key: &NodeKey) -> bool {
         self.hidden.contains(key)

@@ -62,6 +62,8 @@ pub struct DrawIdentity {
     seq: u64,
     /// Version of what is drawn.
     version: u64,
+    /// Which parts are drawn ([`Drawn::parts_mask`]).
+    parts: u8,
     /// Frame 0 of the primary data (held, so compared by identity): tells a node of another
     /// scene with equal `seq` and `version` apart.
     first: Option<Bytes>,
@@ -72,6 +74,7 @@ impl DrawIdentity {
     pub fn same(&self, other: &DrawIdentity) -> bool {
         self.seq == other.seq
             && self.version == other.version
+            && self.parts == other.parts
             && match (&self.first, &other.first) {
                 (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                 (a, b) => a.is_none() && b.is_none(),
@@ -83,7 +86,7 @@ impl DrawIdentity {
 /// number, static arrays by identity, the frame shape of every per-frame array); when it
 /// differs, they are rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DrawSignature(NodeSignature, Vec<NodeSignature>);
+pub struct DrawSignature(NodeSignature, u8, Vec<NodeSignature>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct NodeSignature {
@@ -154,6 +157,7 @@ impl<'a> NodeDraw<'a> {
         DrawIdentity {
             seq: self.node.seq(),
             version: self.parts.version,
+            parts: self.parts.parts_mask(),
             first,
         }
     }
@@ -166,7 +170,7 @@ impl<'a> NodeDraw<'a> {
             .filter(|p| !std::ptr::eq(*p, parts.base))
             .map(node_signature)
             .collect();
-        DrawSignature(node_signature(parts.base), prims)
+        DrawSignature(node_signature(parts.base), parts.parts_mask(), prims)
     }
 
     /// The model matrix per transform frame (position/rotation/scale, aitviewer's `T·R·S`);

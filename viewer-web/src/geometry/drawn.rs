@@ -24,6 +24,15 @@ impl<'a> Drawn<'a> {
     pub fn prim_nodes(&self) -> impl Iterator<Item = &'a Node> + '_ {
         self.prims.iter().flatten().copied()
     }
+
+    /// Which parts are drawn, one bit each: the mesh, then each primitives node (so hiding a
+    /// part changes what is drawn even when the data did not change).
+    pub fn parts_mask(&self) -> u8 {
+        [self.mesh.is_some(), self.prims[0].is_some(), self.prims[1].is_some()]
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, on)| m | (u8::from(*on) << i))
+    }
 }
 
 /// A source of nodes derived from scene nodes (SMPL bodies evaluated with their model).

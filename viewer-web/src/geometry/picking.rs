@@ -32,7 +32,11 @@ pub fn pick(
         }
         let Some(i) = node.data_frame(frame) else { continue };
         let Some(d) = drawn(node, derived) else { continue };
-        if let Some(t) = hit_node(d.base, i, ray_origin, ray_dir) {
+        // What is drawn: an SMPL body with its mesh hidden is picked by its skeleton.
+        let Some(target) = d.mesh.or(d.prims[0]).or(d.prims[1]) else {
+            continue;
+        };
+        if let Some(t) = hit_node(target, i, ray_origin, ray_dir) {
             if best.is_none_or(|(bt, _)| t < bt) {
                 best = Some((t, node.key()));
             }

@@ -5,6 +5,7 @@
 use crate::core::{Action, Changed, ViewerState};
 use crate::geometry::{Geometry, NoDerived, SceneDraw};
 use crate::render::Renderer;
+use crate::smpl_bodies::ShownParts;
 
 use super::gpu::Gpu;
 use super::params::Params;
@@ -102,11 +103,20 @@ impl App {
     /// Renders the current frame into the canvas; returns whether a frame was presented.
     pub fn render(&mut self) -> bool {
         let frame = self.frame();
+        let evaluated = self.smpl.frames_evaluated;
         let smpl_message = self.smpl.sync(self.core.scene());
+        if self.smpl.frames_evaluated != evaluated {
+            // A body was (re)evaluated: its parts in the scene list may have changed.
+            self.dirty.scene_list = true;
+        }
         self.show_smpl_message(smpl_message);
         let c = self.core.auto_target(&Geometry(&self.smpl.bodies));
         self.dirty.note(c);
-        let draw = SceneDraw::of(self.core.scene(), &self.smpl.bodies);
+        let shown = ShownParts {
+            bodies: &self.smpl.bodies,
+            hidden: &self.core.view().hidden_parts,
+        };
+        let draw = SceneDraw::of(self.core.scene(), &shown);
         self.renderer.sync(&self.gpu.device, &self.gpu.queue, &draw);
         let Some(tex) = self.gpu.acquire() else {
             return false;

@@ -17,6 +17,7 @@ use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEve
 
 use crate::core::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
 use crate::geometry::picking;
+use crate::smpl_bodies::ShownParts;
 
 use super::actions;
 use super::command::{self, Command};
@@ -208,7 +209,11 @@ fn pick_at(emit: &Emitter, canvas: &Element, x: f64, y: f64) {
     let ndc_y = (1.0 - y / h * 2.0) as f32;
     let Some(hit) = emit.read(|a| {
         let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
-        picking::pick(a.core.scene(), &a.smpl.bodies, a.frame(), a.core.view(), origin, dir)
+        let shown = ShownParts {
+            bodies: &a.smpl.bodies,
+            hidden: &a.core.view().hidden_parts,
+        };
+        picking::pick(a.core.scene(), &shown, a.frame(), a.core.view(), origin, dir)
     }) else {
         return;
     };

@@ -63,9 +63,26 @@ pub fn message_to_js(m: &ClientMessage) -> JsValue {
     ])
 }
 
-/// `{client, uid, kind, name, frames, visible, selected, color, position}` of a node.
+/// `{client, uid, kind, name, frames, visible, selected, color, position, parts}` of a node;
+/// `parts` lists an SMPL body's parts as `{part, name, visible}` (empty for other kinds).
 pub(super) fn node_to_js(app: &App, n: &Node) -> JsValue {
     let frame = app.frame();
+    let parts: Array = app
+        .smpl
+        .bodies
+        .parts(&n.key())
+        .into_iter()
+        .map(|p| {
+            obj(&[
+                ("part", JsValue::from_str(p.id())),
+                ("name", JsValue::from_str(p.label())),
+                (
+                    "visible",
+                    JsValue::from_bool(!app.core.view().is_part_hidden(&n.key(), p)),
+                ),
+            ])
+        })
+        .collect();
     obj(&[
         ("client", num(n.key().client as f64)),
         ("uid", num(n.key().uid as f64)),
@@ -79,6 +96,7 @@ pub(super) fn node_to_js(app: &App, n: &Node) -> JsValue {
             crate::core::edits::color(n).map_or(JsValue::NULL, |c| floats(&c)),
         ),
         ("position", floats(&crate::core::edits::position(n, frame))),
+        ("parts", parts.into()),
     ])
 }
 

@@ -19,7 +19,7 @@ use super::js_api::{busy, floats, func, id_of, key_arg, node_to_js, num, obj, re
 use super::js_value::from_js;
 use super::outbox::SendError;
 use super::panels;
-use crate::core::Action;
+use crate::core::{Action, BodyPart};
 use crate::smpl_bodies::BodyStatus;
 use crate::web::actions;
 use crate::web::command::Command;
@@ -57,6 +57,7 @@ pub const API: &[(&str, Scope, Call)] = &[
     // Actions.
     ("select", Scope::Public, select),
     ("setVisible", Scope::Public, set_visible),
+    ("setPartVisible", Scope::Public, set_part_visible),
     ("setColor", Scope::Public, set_color),
     ("setPosition", Scope::Public, set_position),
     ("centerOn", Scope::Public, center_on),
@@ -233,6 +234,18 @@ fn select(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
 fn set_visible(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
     let (key, i) = key_arg(args, 0)?;
     act(app, Action::SetVisible(key, args.get(i).is_truthy()))
+}
+
+/// `setPartVisible(node | client, uid, part, visible)`: `part` is `"mesh"`, `"skeleton"` or
+/// `"joint_angles"`.
+fn set_part_visible(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    let (key, i) = key_arg(args, 0)?;
+    let part = args
+        .get(i)
+        .as_string()
+        .and_then(|s| BodyPart::from_id(&s))
+        .ok_or_else(|| type_error("the part must be \"mesh\", \"skeleton\" or \"joint_angles\""))?;
+    act(app, Action::SetPartVisible(key, part, args.get(i + 1).is_truthy()))
 }
 
 fn set_color(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {

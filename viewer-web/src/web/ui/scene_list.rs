@@ -1,14 +1,16 @@
 //! The scene hierarchy: one row per node with a visibility checkbox; click a row to select it.
+//! An SMPL body's parts (Mesh, Skeleton, Joint Angles, as aitviewer lists them) are rows nested
+//! under it, each with its own checkbox; clicking one selects the body.
 //!
-//! Rows carry `data-client` and `data-uid`; one delegated listener on the list handles every
-//! row, so rebuilding the list creates no new closures.
+//! Rows carry `data-client` and `data-uid` (part rows also `data-part`); one delegated listener
+//! on the list handles every row, so rebuilding the list creates no new closures.
 
 use meshcast_scene::NodeKey;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::core::Action;
+use crate::core::{Action, BodyPart};
 use crate::web::dom::{child, clear, closest_with, on};
 use crate::web::emit::Emitter;
 use crate::web::Page;
@@ -75,8 +77,13 @@ impl SceneList {
             let Some(cb) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
                 return;
             };
-            if let Some(key) = closest_with(&ev, "data-uid").and_then(|row| row_key(&row)) {
-                a.emit(Action::SetVisible(key, cb.checked()));
+            let Some(row) = closest_with(&ev, "data-uid") else {
+                return;
+            };
+            let Some(key) = row_key(&row) else { return };
+            match row.get_attribute("data-part").and_then(|p| BodyPart::from_id(&p)) {
+                Some(part) => a.emit(Action::SetPartVisible(key, part, cb.checked())),
+                None => a.emit(Action::SetVisible(key, cb.checked())),
             }
         })?;
         let a = emit.clone();
@@ -111,46 +118,98 @@ pub fn refresh(app: &Page) {
         .set_text_content(Some(&format!("({})", app.core.scene().len())));
     for node in app.core.scene().nodes() {
         let key = node.key();
-        let visible = !app.core.view().is_hidden(&key);
+        let view = app.core.view();
         let selected = app.core.selected() == Some(key);
-        let client = key.client.to_string();
-        let uid = key.uid.to_string();
-        let Ok(row) = child(
-            &doc,
-            &sl.list,
-            "li",
-            &[
-                ("role", "option"),
-                ("tabindex", "0"),
-                ("data-client", &client),
-                ("data-uid", &uid),
-                ("data-kind", node.kind().name()),
-                ("aria-selected", if selected { "true" } else { "false" }),
-                ("class", if visible { "mc-row" } else { "mc-row mc-hidden" }),
-            ],
-            None,
-        ) else {
-            continue;
+        let meta = format!(
+            "{} · {} frames · uid {}",
+            node.kind().class_name(),
+            node.n_frames(),
+            key.uid
+        );
+        let row = Row {
+            key,
+            part: None,
+            kind: node.kind().name(),
+            name: node.name(),
+            meta: Some(&meta),
+            visible: !view.is_hidden(&key),
+            selected,
         };
-        let label = format!("{} visible", node.name());
+        row.add(&doc, &sl.list);
+        for part in app.smpl.bodies.parts(&key) {
+            let row = Row {
+                key,
+                part: Some(part),
+                kind: node.kind().name(),
+                name: part.label(),
+                meta: None,
+                visible: !view.is_part_hidden(&key, part),
+                selected,
+            };
+            row.add(&doc, &sl.list);
+        }
+    }
+}
+
+/// One row of the list: a node, or a part of an SMPL body.
+struct Row<'a> {
+    key: NodeKey,
+    part: Option<BodyPart>,
+    kind: &'a str,
+    name: &'a str,
+    meta: Option<&'a str>,
+    visible: bool,
+    selected: bool,
+}
+
+impl Row<'_> {
+    fn add(&self, doc: &Document, list: &Element) {
+        let client = self.key.client.to_string();
+        let uid = self.key.uid.to_string();
+        let class = match (self.part.is_some(), self.visible) {
+            (false, true) => "mc-row",
+            (false, false) => "mc-row mc-hidden",
+            (true, true) => "mc-row mc-part",
+            (true, false) => "mc-row mc-part mc-hidden",
+        };
+        let mut attrs = vec![
+            ("role", "option"),
+            ("tabindex", "0"),
+            ("data-client", client.as_str()),
+            ("data-uid", uid.as_str()),
+            ("data-kind", self.kind),
+            ("aria-level", if self.part.is_some() { "2" } else { "1" }),
+            (
+                "aria-selected",
+                if self.selected && self.part.is_none() {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+            ("class", class),
+        ];
+        if let Some(p) = self.part {
+            attrs.push(("data-part", p.id()));
+        }
+        let Ok(row) = child(doc, list, "li", &attrs, None) else {
+            return;
+        };
+        let label = format!("{} visible", self.name);
         if let Ok(cb) = child(
-            &doc,
+            doc,
             &row,
             "input",
             &[("type", "checkbox"), ("class", "mc-vis"), ("aria-label", &label)],
             None,
         ) {
             if let Some(cb) = cb.dyn_ref::<HtmlInputElement>() {
-                cb.set_checked(visible);
+                cb.set_checked(self.visible);
             }
         }
-        let _ = child(&doc, &row, "span", &[("class", "mc-name")], Some(node.name()));
-        let meta = format!(
-            "{} · {} frames · uid {}",
-            node.kind().class_name(),
-            node.n_frames(),
-            node.key().uid
-        );
-        let _ = child(&doc, &row, "span", &[("class", "mc-meta")], Some(&meta));
+        let _ = child(doc, &row, "span", &[("class", "mc-name")], Some(self.name));
+        if let Some(meta) = self.meta {
+            let _ = child(doc, &row, "span", &[("class", "mc-meta")], Some(meta));
+        }
     }
 }
