@@ -9,11 +9,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { PNG } from 'pngjs';
 
 import { Producer, MSG, f32, i32, box } from './send.mjs';
 import {
-  allowPageErrors, startRelay, launch, openViewer, waitReady, waitFor, nextFrames, shot, region, px, hue, diffShare,
+  OUT, allowPageErrors, startRelay, launch, openViewer, waitReady, waitFor, nextFrames, shot, region, px, hue, diffShare,
 } from './lib.mjs';
 
 const BACKENDS = (process.env.MESHCAST_BACKENDS ?? 'webgl,webgpu').split(',');
@@ -279,6 +280,51 @@ for (const backend of BACKENDS) {
       await page.locator('#mc-canvas').focus();
       await page.keyboard.press('Escape');
       await waitFor(page, () => document.body.dataset.selected === '');
+    });
+
+    it('inspect mode (I) names the node, face, vertex and point under the cursor', async () => {
+      await fresh();
+      sendKinds(producer);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await nextFrames(page);
+      assert.equal(await page.isHidden('#mc-inspect'), true, 'off at start');
+      await page.locator('#mc-canvas').focus();
+      await page.keyboard.press('i');
+      await waitFor(page, () => document.body.dataset.inspect === '1');
+      // Hover over the red box (uid 1): a face of it, the nearest of its corners, the point.
+      const [x, y] = await canvasPoint(page, sx(-0.8), sy(0.3));
+      await page.mouse.move(x, y);
+      await page.waitForFunction(() => document.getElementById('mc-inspect').dataset.uid === '1');
+      const box = await page.$eval('#mc-inspect', (e) => ({ text: e.textContent, ...e.dataset }));
+      await page.screenshot({ path: path.join(OUT, `${backend}-inspect-page.png`) });
+      assert.match(box.text, /^Inspect: red box \(uid 1\) · frame 0 · face \d+ · vertex \d+ · \(/);
+      assert.ok(Number(box.face) >= 0 && Number(box.face) < 12, `face ${box.face}`);
+      assert.ok(Number(box.vertex) >= 0 && Number(box.vertex) < 8, `vertex ${box.vertex}`);
+      const [px, py, pz] = box.point.split(',').map(Number);
+      // The box spans x -1.0..-0.6, y 0.1..0.5, z -0.2..0.2 (0.2 wide, ×2, moved to (-0.8, 0.3, 0)); the camera looks down -z.
+      near(pz, 0.2, 0.01, 'point z: the front face');
+      assert.ok(px > -1.0 && px < -0.6 && py > 0.1 && py < 0.5, `point (${px}, ${py}) on the front face`);
+      // The same from the script API; the spheres (uid 2) name a sphere.
+      const bb = await page.locator('#mc-canvas').boundingBox();
+      const hit = await page.evaluate(([hx, hy]) => window.__meshcast.inspectAt(hx, hy), [x - bb.x, y - bb.y]);
+      assert.equal(hit.uid, 1);
+      assert.equal(hit.face, Number(box.face));
+      assert.equal(hit.sphere, null);
+      const [qx, qy] = await canvasPoint(page, sx(0.8), sy(0.35));
+      await page.mouse.move(qx, qy);
+      await page.waitForFunction(() => document.getElementById('mc-inspect').dataset.uid === '2');
+      assert.match(await page.textContent('#mc-inspect'), /· sphere \d+ ·/);
+      assert.equal(await page.getAttribute('#mc-inspect', 'data-face'), '');
+      // Empty sky: nothing; hovering selects nothing.
+      const [ex, ey] = await canvasPoint(page, 0.05, 0.05);
+      await page.mouse.move(ex, ey);
+      await page.waitForFunction(() => document.getElementById('mc-inspect').textContent === 'Inspect: nothing under the cursor');
+      assert.equal(await page.evaluate(() => document.body.dataset.selected), '');
+      await page.keyboard.press('i');
+      await waitFor(page, () => document.body.dataset.inspect === '0');
+      assert.equal(await page.isHidden('#mc-inspect'), true);
+      await assert.rejects(page.evaluate(() => window.__meshcast.inspectAt('a', 1)), /two numbers/);
     });
 
     it('properties edits (position, colour) and mesh toggles change the picture', async () => {

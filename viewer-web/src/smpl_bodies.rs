@@ -797,10 +797,10 @@ mod tests {
         let at = m.transform_point3(joint);
         let origin = at + Vec3::new(0.0, 0.0, 5.0);
         let view = crate::core::ViewOptions::default();
-        let picked = crate::geometry::pick(&scene, &shown, 0, &view, origin, -Vec3::Z);
+        let picked = crate::geometry::inspect(&scene, &shown, 0, &view, origin, -Vec3::Z).map(|h| h.key);
         assert_eq!(picked, Some(key(1)));
-        let away = crate::geometry::pick(&scene, &shown, 0, &view, origin + Vec3::X * 50.0, -Vec3::Z);
-        assert_eq!(away, None);
+        let away = crate::geometry::inspect(&scene, &shown, 0, &view, origin + Vec3::X * 50.0, -Vec3::Z);
+        assert!(away.is_none());
     }
 
     fn default_color_smpl() -> Vec<f32> {

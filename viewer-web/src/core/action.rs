@@ -106,6 +106,10 @@ pub enum Action {
     ToggleDark,
     /// Light mode (the background follows unless the user picked one).
     SetLightMode(LightMode),
+    /// Inspect mode on/off (I).
+    ToggleInspect,
+    /// Inspect mode on or off.
+    SetInspect(bool),
     /// Floor on/off.
     ToggleFloor,
     /// Floor on or off.

@@ -267,6 +267,8 @@ impl ViewerState {
                 self.set_light_mode(if dark { LightMode::Dark } else { LightMode::Default })
             }
             Action::SetLightMode(mode) => self.set_light_mode(mode),
+            Action::ToggleInspect => self.set_inspect(!self.view.inspect),
+            Action::SetInspect(on) => self.set_inspect(on),
             Action::ToggleFloor => {
                 self.view.show_floor = !self.view.show_floor;
                 Changed::VIEW
@@ -402,6 +404,15 @@ impl ViewerState {
         } else {
             Changed::NONE
         }
+    }
+
+    /// Turns inspect mode on or off.
+    fn set_inspect(&mut self, on: bool) -> Changed {
+        if self.view.inspect == on {
+            return Changed::NONE;
+        }
+        self.view.inspect = on;
+        Changed::VIEW
     }
 
     /// Shows or hides one part of the SMPL body `key`.

@@ -486,3 +486,14 @@ fn parts_of_a_body_hide_one_by_one() {
     s.apply(Action::SetPartVisible(body, BodyPart::Skeleton, true), &UnitBoxes);
     assert!(!s.view().is_part_hidden(&body, BodyPart::Skeleton));
 }
+
+#[test]
+fn inspect_mode_toggles() {
+    let mut s = ViewerState::new(false);
+    assert!(!s.view().inspect, "off at start, as aitviewer");
+    assert_eq!(s.apply(Action::ToggleInspect, &UnitBoxes), Changed::VIEW);
+    assert!(s.view().inspect);
+    assert_eq!(s.apply(Action::SetInspect(true), &UnitBoxes), Changed::NONE);
+    s.apply(Action::SetInspect(false), &UnitBoxes);
+    assert!(!s.view().inspect);
+}

@@ -29,6 +29,9 @@ pub enum LightMode {
 pub struct ViewOptions {
     /// Nodes the user switched off.
     pub hidden: HashSet<NodeKey>,
+    /// Inspect mode (aitviewer's I): the node, vertex or face and the point under the cursor
+    /// are shown.
+    pub inspect: bool,
     /// Parts of SMPL bodies the user switched off.
     pub hidden_parts: BTreeSet<(NodeKey, BodyPart)>,
     /// The selected node: outlined in yellow.
@@ -53,6 +56,7 @@ impl Default for ViewOptions {
     fn default() -> Self {
         Self {
             hidden: HashSet::new(),
+            inspect: false,
             hidden_parts: BTreeSet::new(),
             selected: None,
             flat_shading_override: HashMap::new(),

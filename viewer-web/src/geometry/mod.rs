@@ -28,7 +28,7 @@ use crate::core::{Aabb, NodeBounds};
 pub use bounds::{node_bounds, scene_bounds};
 pub use draw_data::{NodeDraw, SceneDraw};
 pub use drawn::{drawn, DerivedNodes, Drawn, NoDerived};
-pub use picking::pick;
+pub use picking::{inspect, Element, Hit};
 
 /// The scene's geometry as the core sees it: node bounds, derived nodes (SMPL bodies) included.
 #[derive(Clone, Copy)]

@@ -3,7 +3,7 @@
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
 use crate::core::{Action, Changed, ViewerState};
-use crate::geometry::{Geometry, NoDerived, SceneDraw};
+use crate::geometry::{inspect, Geometry, Hit, NoDerived, SceneDraw};
 use crate::render::Renderer;
 use crate::smpl_bodies::ShownParts;
 
@@ -60,6 +60,8 @@ pub struct App {
     pub screenshots: u64,
     /// SMPL bodies and their model files.
     pub smpl: super::models::Smpl,
+    /// What inspect mode found under the cursor last (`None`: nothing there, or no hover yet).
+    pub inspected: Option<Hit>,
 }
 
 impl App {
@@ -79,8 +81,23 @@ impl App {
             help_open: false,
             screenshots: 0,
             smpl: super::models::Smpl::default(),
+            inspected: None,
             params,
         }
+    }
+
+    /// The nearest hit under canvas point (x, y) (CSS pixels in a `w × h` canvas) at the frame
+    /// shown: what a click selects and what inspect mode shows.
+    pub fn hit_at(&self, x: f64, y: f64, w: f64, h: f64) -> Option<Hit> {
+        let (w, h) = (w.max(1.0), h.max(1.0));
+        let ndc_x = (x / w * 2.0 - 1.0) as f32;
+        let ndc_y = (1.0 - y / h * 2.0) as f32;
+        let (origin, dir) = self.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
+        let shown = ShownParts {
+            bodies: &self.smpl.bodies,
+            hidden: &self.core.view().hidden_parts,
+        };
+        inspect(self.core.scene(), &shown, self.frame(), self.core.view(), origin, dir)
     }
 
     /// The frame shown now.

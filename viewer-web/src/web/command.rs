@@ -29,6 +29,8 @@ pub enum Command {
     ToggleOrtho,
     /// D: dark light mode.
     ToggleDark,
+    /// I: inspect mode.
+    ToggleInspect,
     /// Floor on/off.
     ToggleFloor,
     /// H or ?: the help overlay.
@@ -59,6 +61,7 @@ pub fn for_key(key: &str) -> Option<Command> {
         "p" | "P" => Command::Screenshot,
         "o" | "O" => Command::ToggleOrtho,
         "d" | "D" => Command::ToggleDark,
+        "i" | "I" => Command::ToggleInspect,
         "h" | "H" | "?" => Command::ToggleHelp,
         "r" | "R" => Command::ResetCamera,
         "c" | "C" => Command::CycleCameraMode,
@@ -80,6 +83,7 @@ impl Command {
             Command::ToggleEdges => Action::ToggleMeshFlag { edges: true },
             Command::ToggleOrtho => Action::ToggleOrtho,
             Command::ToggleDark => Action::ToggleDark,
+            Command::ToggleInspect => Action::ToggleInspect,
             Command::ToggleFloor => Action::ToggleFloor,
             Command::ResetCamera => Action::ResetCamera,
             Command::CycleCameraMode => Action::CycleCameraMode,

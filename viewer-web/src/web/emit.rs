@@ -31,6 +31,13 @@ impl Emitter {
         (self.1)(&self.0, command);
     }
 
+    /// Notes what inspect mode found under the cursor (page state: the core does not see it).
+    pub fn set_inspected(&self, hit: Option<crate::geometry::Hit>) {
+        if let Ok(mut a) = self.0.try_borrow_mut() {
+            a.inspected = hit;
+        }
+    }
+
     /// Reads the viewer; `None` while it is busy.
     pub fn read<R>(&self, f: impl FnOnce(&Page) -> R) -> Option<R> {
         self.0.try_borrow().ok().map(|a| f(&a))

@@ -16,8 +16,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent, PointerEvent, WheelEvent};
 
 use crate::core::camera::{CameraMode, WHEEL_FAST, WHEEL_SLOW};
-use crate::geometry::picking;
-use crate::smpl_bodies::ShownParts;
 
 use super::actions;
 use super::command::{self, Command};
@@ -108,6 +106,10 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
             let Some(ev) = ev.dyn_ref::<PointerEvent>() else { return };
             let (x, y) = offset(&c, ev);
             let mut s = state.borrow_mut();
+            if s.active.is_empty() {
+                inspect_at(&app, &c, x, y);
+                return;
+            }
             let Some((px, py)) = s.pos(ev.pointer_id()) else { return };
             if let Some(p) = s.active.iter_mut().find(|p| p.0 == ev.pointer_id()) {
                 p.1 = x;
@@ -201,23 +203,19 @@ fn wheel_speed(shift: bool, ctrl: bool) -> f32 {
 /// Casts a ray through (x, y) (CSS px in the canvas) and selects what it hits, or clears the
 /// selection on empty space.
 fn pick_at(emit: &Emitter, canvas: &Element, x: f64, y: f64) {
-    let (w, h) = (
-        f64::from(canvas.client_width()).max(1.0),
-        f64::from(canvas.client_height()).max(1.0),
-    );
-    let ndc_x = (x / w * 2.0 - 1.0) as f32;
-    let ndc_y = (1.0 - y / h * 2.0) as f32;
-    let Some(hit) = emit.read(|a| {
-        let (origin, dir) = a.core.camera().ray(ndc_x, ndc_y, (w / h) as f32);
-        let shown = ShownParts {
-            bodies: &a.smpl.bodies,
-            hidden: &a.core.view().hidden_parts,
-        };
-        picking::pick(a.core.scene(), &shown, a.frame(), a.core.view(), origin, dir)
-    }) else {
+    let (w, h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
+    let Some(hit) = emit.read(|a| a.hit_at(x, y, w, h).map(|h| h.key)) else {
         return;
     };
     emit.emit(Action::Select(hit));
+}
+
+/// In inspect mode, notes what is under the hovering cursor at (x, y) (CSS px in the canvas).
+fn inspect_at(emit: &Emitter, canvas: &Element, x: f64, y: f64) {
+    let (w, h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
+    if let Some(Some(hit)) = emit.read(|a| a.core.view().inspect.then(|| a.hit_at(x, y, w, h))) {
+        emit.set_inspected(hit);
+    }
 }
 
 fn typing_in_field(ev: &Event) -> bool {

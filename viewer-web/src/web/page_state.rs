@@ -4,7 +4,8 @@
 //! frame (only [`set_fatal`] writes one before the viewer exists):
 //! `data-backend` (`webgpu`|`webgl`), `data-connection` (`connecting`|`connected`|`reconnecting`),
 //! `data-first-frame="1"` once a frame was presented, `data-frames-rendered` (presented frames),
-//! `data-current-frame`, `data-n-frames`, `data-playing` (`1`|`0`), `data-nodes` (node count),
+//! `data-current-frame`, `data-n-frames`, `data-playing` (`1`|`0`), `data-inspect` (`1` in
+//! inspect mode), `data-nodes` (node count),
 //! `data-selected` (`client:uid` or empty), `data-help` (`1` while the help is open),
 //! `data-screenshots` (PNG downloads made), `data-error` (why the viewer could not start),
 //! `data-first-frame-ms` (`performance.now()` of the first frame), `data-plugins` (loaded
@@ -32,6 +33,7 @@ pub fn sync(app: &Page) {
     set(doc, "currentFrame", &app.frame().to_string());
     set(doc, "nFrames", &core.scene().n_frames().to_string());
     set(doc, "playing", flag(core.playback().playing()));
+    set(doc, "inspect", flag(core.view().inspect));
     set(doc, "nodes", &core.scene().len().to_string());
     let selected = core
         .selected()

@@ -65,6 +65,8 @@ pub const API: &[(&str, Scope, Call)] = &[
     ("play", Scope::Public, play),
     ("pause", Scope::Public, pause),
     ("fit", Scope::Public, fit),
+    ("setInspect", Scope::Public, set_inspect),
+    ("inspectAt", Scope::Public, inspect_at),
     // Recordings.
     ("openRecording", Scope::Public, open_recording),
     ("saveScene", Scope::Public, save_scene),
@@ -291,6 +293,47 @@ fn pause(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
 /// Fits the camera to the scene, as the user's A: the automatic camera target is off after it.
 fn fit(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
     act(app, Action::FitScene { by_user: true })
+}
+
+/// `setInspect(on)`: inspect mode (I) on or off.
+fn set_inspect(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    act(app, Action::SetInspect(args.get(0).is_truthy()))
+}
+
+/// `inspectAt(x, y)` (CSS pixels in the canvas): what is under that point, as inspect mode
+/// shows it: `{client, uid, name, frame, face, vertex, instance, sphere, segment, point}` (the
+/// indices that do not apply are `null`), or `null` over empty space.
+fn inspect_at(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    let coord = |i: u32| {
+        args.get(i)
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| type_error("inspectAt(x, y) takes two numbers (CSS pixels in the canvas)"))
+    };
+    let (x, y) = (coord(0)?, coord(1)?);
+    let a = read(app)?;
+    let (w, h) = (
+        f64::from(a.ui.canvas.client_width()),
+        f64::from(a.ui.canvas.client_height()),
+    );
+    let Some(hit) = a.hit_at(x, y, w, h) else {
+        return Ok(JsValue::NULL);
+    };
+    let index = |i: Option<usize>| i.map_or(JsValue::NULL, |i| num(i as f64));
+    let [face, vertex, instance, sphere, segment] = hit.element.indices();
+    let name = a.core.scene().node(&hit.key).map_or("", |n| n.name());
+    Ok(obj(&[
+        ("client", num(hit.key.client as f64)),
+        ("uid", num(hit.key.uid as f64)),
+        ("name", JsValue::from_str(name)),
+        ("frame", num(hit.data_frame as f64)),
+        ("face", index(face)),
+        ("vertex", index(vertex)),
+        ("instance", index(instance)),
+        ("sphere", index(sphere)),
+        ("segment", index(segment)),
+        ("point", floats(&hit.point.to_array())),
+    ]))
 }
 
 fn add_panel(_: &Shared, args: &Array) -> Result<JsValue, JsValue> {

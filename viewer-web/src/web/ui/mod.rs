@@ -1,11 +1,12 @@
 //! The HTML beside the canvas: top bar (connection, FPS, tools), scene list, properties, server
-//! panel, playback bar, help overlay and the go-to-frame box.
+//! panel, playback bar, help overlay, the go-to-frame box and the inspect readout.
 //!
 //! [`Ui::build`] creates the elements once; [`wire`] attaches the handlers; [`refresh`] runs every
 //! animation frame and touches the DOM only where something changed.
 
 mod camera_panel;
 mod details;
+mod inspect;
 mod overlays;
 mod playback_bar;
 mod scene_list;
@@ -47,6 +48,8 @@ pub struct Ui {
     pub playback: playback_bar::PlaybackBar,
     /// Help overlay and go-to-frame box.
     pub overlays: overlays::Overlays,
+    /// The inspect mode's readout.
+    pub inspect: inspect::InspectReadout,
 }
 
 impl Ui {
@@ -83,6 +86,7 @@ impl Ui {
             None,
         )?;
         let overlays = overlays::Overlays::build(doc, &view)?;
+        let inspect = inspect::InspectReadout::build(doc, &view)?;
         let playback = playback_bar::PlaybackBar::build(doc, root)?;
         Ok(Ui {
             doc: doc.clone(),
@@ -95,6 +99,7 @@ impl Ui {
             server,
             playback,
             overlays,
+            inspect,
         })
     }
 }
@@ -136,6 +141,7 @@ pub fn refresh(app: &mut Page, now_ms: f64) {
     playback_bar::refresh(app);
     view_panel::refresh(app);
     camera_panel::refresh(app);
+    inspect::refresh(app);
     if dirty.scene_list {
         scene_list::refresh(app);
     }

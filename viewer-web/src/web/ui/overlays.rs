@@ -26,6 +26,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("F", "flat shading on the selected mesh"),
     ("E", "draw edges on the selected mesh"),
     ("D", "dark mode"),
+    ("I", "inspect: the node, face, vertex and point under the cursor"),
     ("P", "screenshot (PNG download)"),
     ("H or ?", "this help"),
     ("Esc", "close overlays / clear the selection"),
