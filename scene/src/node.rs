@@ -158,6 +158,12 @@ impl Node {
         self.version += 1;
     }
 
+    /// Sets the non-array option `name`.
+    pub(crate) fn set_option(&mut self, name: &str, value: Value) {
+        self.options.insert(name.to_owned(), value);
+        self.version += 1;
+    }
+
     /// Sets the static array `name`.
     pub(crate) fn set_static(&mut self, name: &str, array: NdArray) {
         self.statics.insert(name.to_owned(), array);

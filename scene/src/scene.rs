@@ -81,6 +81,16 @@ impl Scene {
         true
     }
 
+    /// A local edit: sets the option `name` of a node (a radius). Bumps the node's version.
+    /// False when there is no such node.
+    pub fn edit_option(&mut self, key: &NodeKey, name: &str, value: meshcast_protocol::Value) -> bool {
+        let Some(node) = self.nodes.get_mut(key) else {
+            return false;
+        };
+        node.set_option(name, value);
+        true
+    }
+
     /// Puts back a copy of a node taken earlier with [`Scene::node`] (the relay undoes a message
     /// that would exceed its memory limit). False when no node has its key now.
     pub fn restore(&mut self, node: Node) -> bool {

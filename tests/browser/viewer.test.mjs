@@ -360,6 +360,17 @@ for (const backend of BACKENDS) {
       const recoloured = await shot(page, `${backend}-edit-colour`);
       assert.equal(region(recoloured, 'red', [0.45, 0.15, 0.75, 0.47]).n, 0, 'no red left');
       assert.ok(region(recoloured, 'blue', [0.45, 0.15, 0.75, 0.47]).n > 1500, 'blue box');
+      // A mesh has no radius; the green spheres (uid 2) do, as in aitviewer's panel.
+      assert.equal(await page.locator('[data-edit="radius"]').count(), 0);
+      await page.click('#mc-scene-list li[data-uid="2"] .mc-name');
+      await page.waitForSelector('[data-edit="radius"]');
+      const right = [0.6, 0.0, 1.0, 0.8];
+      const small = region(await shot(page, `${backend}-edit-radius-before`), 'green', right).n;
+      await page.locator('[data-edit="radius"]').fill('0.2');
+      await page.locator('[data-edit="radius"]').press('Enter');
+      await nextFrames(page);
+      const big = region(await shot(page, `${backend}-edit-radius`), 'green', right).n;
+      assert.ok(big > small * 1.3, `bigger spheres: ${small} -> ${big} green pixels`);
     });
 
     it('reloading the page brings the scene back', async () => {

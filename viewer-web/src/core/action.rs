@@ -21,6 +21,9 @@ pub enum Edit {
     Scale(f32),
     /// One colour for the whole node (RGBA 0–1).
     Color([f32; 4]),
+    /// Sphere or joint radius of Spheres, RigidBodies and Skeletons nodes (clamped to
+    /// 0.0001–100; non-finite ignored).
+    Radius(f32),
 }
 
 /// A change the user asks for.

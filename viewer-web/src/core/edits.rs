@@ -6,7 +6,7 @@
 //! reconnect shows the clients' values again.
 
 use glam::{EulerRot, Mat3};
-use meshcast_protocol::NdArray;
+use meshcast_protocol::{NdArray, NodeKind, Value};
 use meshcast_scene::{field, opt, FrameSeries, Node, NodeKey, Scene};
 
 use super::defaults;
@@ -115,6 +115,31 @@ pub fn set_color(scene: &mut Scene, key: &NodeKey, rgba: [f32; 4]) {
     if let Ok(arr) = NdArray::from_f32(&[4], &rgba.map(|c| c.clamp(0.0, 1.0))) {
         scene.edit_static(key, opt::COLOR, arr);
     }
+}
+
+/// The kinds whose `radius` the properties panel edits, as aitviewer's does: sphere radius of
+/// Spheres and RigidBodies, joint radius of Skeletons.
+fn has_radius(kind: NodeKind) -> bool {
+    matches!(kind, NodeKind::Spheres | NodeKind::RigidBodies | NodeKind::Skeletons)
+}
+
+/// The node's `radius` (its kind's default when unset); `None` for kinds without one.
+pub fn radius(node: &Node) -> Option<f32> {
+    if !has_radius(node.kind()) {
+        return None;
+    }
+    let set = node.option("radius").and_then(Value::as_f64).map(|r| r as f32);
+    set.or_else(|| defaults::number(node.kind(), "radius"))
+}
+
+/// Sets the node's `radius` (clamped to 0.0001–100); ignored for other kinds and non-finite
+/// values.
+pub fn set_radius(scene: &mut Scene, key: &NodeKey, r: f32) {
+    let kind = scene.node(key).map(Node::kind);
+    if !r.is_finite() || !kind.is_some_and(has_radius) {
+        return;
+    }
+    scene.edit_option(key, "radius", Value::Float(f64::from(r.clamp(0.0001, 100.0))));
 }
 
 /// `#rrggbb` of an RGBA colour in 0–1.

@@ -473,6 +473,7 @@ impl ViewerState {
             Edit::RotationEulerDeg(r) => edits::set_rotation_euler_deg(scene, &key, frame, r),
             Edit::Scale(s) => edits::set_scale(scene, &key, frame, s),
             Edit::Color(c) => edits::set_color(scene, &key, c),
+            Edit::Radius(r) => edits::set_radius(scene, &key, r),
         }
         Changed::NODE_DATA
     }

@@ -497,3 +497,34 @@ fn inspect_mode_toggles() {
     s.apply(Action::SetInspect(false), &UnitBoxes);
     assert!(!s.view().inspect);
 }
+
+#[test]
+fn radius_edits_spheres_rigid_bodies_and_skeletons_only() {
+    let mut s = ViewerState::new(false);
+    relay_msg(&mut s, spheres(1, 1));
+    let sphere = key(1);
+    let node = s.scene().node(&sphere).unwrap();
+    assert_eq!(edits::radius(node), Some(0.01), "the kind's default");
+    let version = node.version();
+    let c = s.apply(Action::Edit(sphere, Edit::Radius(0.25)), &UnitBoxes);
+    assert!(c.needs_redraw());
+    let node = s.scene().node(&sphere).unwrap();
+    assert_eq!(edits::radius(node), Some(0.25));
+    assert!(node.version() > version, "drawn again");
+    s.apply(Action::Edit(sphere, Edit::Radius(f32::NAN)), &UnitBoxes);
+    s.apply(Action::Edit(sphere, Edit::Radius(-3.0)), &UnitBoxes);
+    assert_eq!(edits::radius(s.scene().node(&sphere).unwrap()), Some(0.0001), "clamped");
+    // A mesh has no radius.
+    let verts = arr(&[3, 3], &[0., 0., 0., 1., 0., 0., 0., 1., 0.]);
+    let faces = NdArray::from_i64(&[1, 3], &[0, 1, 2]).unwrap();
+    relay_msg(
+        &mut s,
+        Envelope::new(2, Some(2))
+            .with_kwarg(field::VERTICES, verts)
+            .with_kwarg(field::FACES, Value::from(faces)),
+    );
+    s.apply(Action::Edit(key(2), Edit::Radius(0.5)), &UnitBoxes);
+    let mesh = s.scene().node(&key(2)).unwrap();
+    assert_eq!(edits::radius(mesh), None);
+    assert!(mesh.option("radius").is_none());
+}

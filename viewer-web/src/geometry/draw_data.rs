@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use glam::{Mat4, Vec3};
-use meshcast_protocol::{FieldRole, NodeKind};
+use meshcast_protocol::{FieldRole, Kwargs, NodeKind};
 use meshcast_scene::{field, opt, Node, Scene};
 
 pub use meshcast_scene::NodeKey;
@@ -83,15 +83,17 @@ impl DrawIdentity {
 }
 
 /// What must not change for the renderer to update a node's resources in place (kind, creation
-/// number, static arrays by identity, the frame shape of every per-frame array); when it
-/// differs, they are rebuilt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// number, options, static arrays by identity, the frame shape of every per-frame array); when
+/// it differs, they are rebuilt. Options are in it because they shape every frame (a radius, a
+/// line mode) without changing the frames' inputs.
+#[derive(Debug, Clone, PartialEq)]
 pub struct DrawSignature(NodeSignature, u8, Vec<NodeSignature>);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 struct NodeSignature {
     kind: NodeKind,
     seq: u64,
+    options: Kwargs,
     statics: Vec<(usize, usize)>,
     shapes: Vec<(String, Vec<usize>)>,
 }
@@ -100,6 +102,7 @@ fn node_signature(node: &Node) -> NodeSignature {
     NodeSignature {
         kind: node.kind(),
         seq: node.seq(),
+        options: node.options().clone(),
         statics: node
             .all_statics()
             .values()
@@ -456,6 +459,17 @@ mod tests {
         tri_mesh(&mut other, 1, vec![]);
         let other = SceneDraw::of(&other, &NoDerived).nodes()[0].identity();
         assert!(!before.same(&other), "equal seq and version, other data");
+    }
+
+    #[test]
+    fn an_option_edit_changes_the_signature() {
+        let mut scene = Scene::new();
+        let k = add(&mut scene, 1, 3, 1, vec![(field::POSITIONS, arr(&[1, 3], &[0., 0., 0.]))]);
+        let before = SceneDraw::of(&scene, &NoDerived).nodes()[0].signature();
+        scene.edit_option(&k, "radius", Value::Float(0.5));
+        let draw = SceneDraw::of(&scene, &NoDerived);
+        assert_ne!(draw.nodes()[0].signature(), before, "a radius re-packs every frame");
+        assert_eq!(draw.nodes()[0].prims().unwrap().spheres(0)[0].radius, 0.5);
     }
 
     #[test]

@@ -41,6 +41,8 @@ struct View {
     color_note: Element,
     flat: Option<HtmlInputElement>,
     edges: Option<HtmlInputElement>,
+    /// Sphere or joint radius (Spheres, RigidBodies, Skeletons).
+    radius: Option<HtmlInputElement>,
 }
 
 impl Details {
@@ -117,6 +119,10 @@ fn on_edit(emit: &Emitter, ev: &Event, live: bool) {
         ),
         "scale" => match num(&view.scale) {
             Some(s) => Action::Edit(key, Edit::Scale(s)),
+            None => return,
+        },
+        "radius" => match view.radius.as_ref().and_then(num) {
+            Some(r) => Action::Edit(key, Edit::Radius(r)),
             None => return,
         },
         "color" | "alpha" => match edits::from_hex(&view.color.value()) {
@@ -241,6 +247,21 @@ fn build_view(doc: &Document, body: &Element, app: &Page, key: NodeKey) -> Resul
         ],
     )?;
     let color_note = child(doc, &material, "p", &[("class", "mc-dim")], None)?;
+    let radius = match edits::radius(node) {
+        Some(_) => Some(labelled_input(
+            doc,
+            &material,
+            "Radius",
+            &[
+                ("type", "number"),
+                ("step", "0.005"),
+                ("min", "0.0001"),
+                ("max", "100"),
+                ("data-edit", "radius"),
+            ],
+        )?),
+        None => None,
+    };
     child(
         doc,
         body,
@@ -265,6 +286,7 @@ fn build_view(doc: &Document, body: &Element, app: &Page, key: NodeKey) -> Resul
         color_note,
         flat,
         edges,
+        radius,
     })
 }
 
@@ -322,6 +344,9 @@ pub fn refresh(app: &Page) {
         set_value(&view.rotation[i], &format!("{:.1}", r[i] + 0.0));
     }
     set_value(&view.scale, &format!("{:.3}", edits::scale(node, frame)));
+    if let (Some(input), Some(r)) = (&view.radius, edits::radius(node)) {
+        set_value(input, &format!("{r:.4}"));
+    }
     match edits::color(node) {
         Some(c) => {
             set_value(&view.color, &edits::to_hex(c));
