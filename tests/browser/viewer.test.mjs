@@ -852,6 +852,27 @@ for (const backend of BACKENDS) {
       for (const k of ['Space', 'G', 'X', 'P', 'F', 'E']) assert.ok(help.includes(k), `help lists ${k}`);
       await page.keyboard.press('Escape');
       await page.waitForSelector('#mc-help', { state: 'hidden' });
+
+      // Shift+P: a transparent background and no floor, as aitviewer's screenshot option.
+      await page.locator('#mc-canvas').focus();
+      const [clear] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Shift+P')]);
+      assert.match(clear.suggestedFilename(), /^meshcast-frame\d+-transparent\.png$/);
+      const see = PNG.sync.read(fs.readFileSync(await clear.path()));
+      assert.deepEqual([see.width, see.height], size);
+      const alpha = (img, fx, fy) => img.data[(img.width * Math.floor(fy * img.height) + Math.floor(fx * img.width)) * 4 + 3];
+      assert.equal(alpha(see, 0.02, 0.02), 0, 'no background');
+      assert.equal(alpha(see, 0.5, 0.95), 0, 'no floor');
+      assert.ok(region(see, 'red', [0, 0.15, 0.42, 0.55]).n > 1500, 'the red mesh');
+      assert.equal(alpha(see, sx(-0.8), sy(0.3)), 255, 'the mesh is opaque');
+      // The same from a script, as a Blob; without `transparent` the background is there.
+      const bytes = async (opts) =>
+        page.evaluate(async (o) => Array.from(new Uint8Array(await (await window.__meshcast.screenshotPng(o)).arrayBuffer())), opts);
+      const scripted = PNG.sync.read(Buffer.from(await bytes({ transparent: true })));
+      assert.equal(alpha(scripted, 0.02, 0.02), 0);
+      assert.ok(region(scripted, 'green', [0.6, 0.1, 1, 0.6]).n > 1500, 'the spheres');
+      const opaque = PNG.sync.read(Buffer.from(await bytes({})));
+      assert.equal(alpha(opaque, 0.02, 0.02), 255, 'opaque background');
+      assert.equal(hue(px(opaque, 5, 5)), 'white');
     });
   });
 }

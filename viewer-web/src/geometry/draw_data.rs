@@ -464,7 +464,13 @@ mod tests {
     #[test]
     fn an_option_edit_changes_the_signature() {
         let mut scene = Scene::new();
-        let k = add(&mut scene, 1, 3, 1, vec![(field::POSITIONS, arr(&[1, 3], &[0., 0., 0.]))]);
+        let k = add(
+            &mut scene,
+            1,
+            3,
+            1,
+            vec![(field::POSITIONS, arr(&[1, 3], &[0., 0., 0.]))],
+        );
         let before = SceneDraw::of(&scene, &NoDerived).nodes()[0].signature();
         scene.edit_option(&k, "radius", Value::Float(0.5));
         let draw = SceneDraw::of(&scene, &NoDerived);

@@ -24,6 +24,10 @@ pub fn run(app: &Shared, command: Command) {
             drop(a);
             screenshot::download(app);
         }
+        Command::TransparentScreenshot => {
+            drop(a);
+            screenshot::download_transparent(app);
+        }
         Command::ToggleHelp => {
             drop(a);
             ui::toggle_help(app, None);

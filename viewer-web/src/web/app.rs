@@ -2,7 +2,7 @@
 //! bodies). Handlers turn events into [`Action`]s and hand them to
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
-use crate::core::{Action, Changed, ViewerState};
+use crate::core::{Action, Changed, ViewOptions, ViewerState};
 use crate::geometry::{inspect, Geometry, Hit, NoDerived, SceneDraw};
 use crate::render::Renderer;
 use crate::smpl_bodies::ShownParts;
@@ -40,6 +40,20 @@ impl Dirty {
         self.details |= c.needs_details();
         self.clients |= c.needs_clients();
     }
+}
+
+/// A rendered frame waiting in a buffer to be read back ([`App::render_readback`]).
+pub struct Readback {
+    /// The pixels, `padded_row` bytes per row, rows top to bottom.
+    pub buffer: wgpu::Buffer,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Bytes per row in the buffer (a multiple of 256).
+    pub padded_row: u32,
+    /// The pixels are BGRA (the canvas format), not RGBA.
+    pub bgra: bool,
 }
 
 /// The viewer on the page.
@@ -119,7 +133,96 @@ impl App {
 
     /// Renders the current frame into the canvas; returns whether a frame was presented.
     pub fn render(&mut self) -> bool {
-        let frame = self.frame();
+        self.sync_bodies();
+        let Some(tex) = self.gpu.acquire() else {
+            return false;
+        };
+        let view = tex.texture.create_view(&wgpu::TextureViewDescriptor {
+            format: Some(self.gpu.view_format),
+            ..Default::default()
+        });
+        self.draw_into(&view, None);
+        self.gpu.queue.present(tex);
+        true
+    }
+
+    /// Renders the current frame into a texture the size of the canvas and copies it to a
+    /// buffer to read back; `transparent` leaves out the background and the floor (aitviewer's
+    /// "transparent background" screenshot).
+    pub fn render_readback(&mut self, transparent: bool) -> Readback {
+        self.sync_bodies();
+        let (width, height) = (self.gpu.config.width.max(1), self.gpu.config.height.max(1));
+        let format = self.gpu.view_format;
+        let device = &self.gpu.device;
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("transparent screenshot"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let padded_row = (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("transparent screenshot readback"),
+            size: u64::from(padded_row) * u64::from(height),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        if transparent {
+            let mut opts = self.core.view().clone();
+            opts.background[3] = 0.0;
+            opts.show_floor = false;
+            self.draw_into(&view, Some(&opts));
+        } else {
+            self.draw_into(&view, None);
+        }
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("readback"),
+        });
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(padded_row),
+                    rows_per_image: Some(height),
+                },
+            },
+            wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+        );
+        self.gpu.queue.submit(Some(encoder.finish()));
+        Readback {
+            buffer,
+            width,
+            height,
+            padded_row,
+            bgra: matches!(
+                format,
+                wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+            ),
+        }
+    }
+
+    /// Evaluates what changed in the SMPL bodies and applies the automatic camera target.
+    fn sync_bodies(&mut self) {
         let evaluated = self.smpl.frames_evaluated;
         let smpl_message = self.smpl.sync(self.core.scene());
         if self.smpl.frames_evaluated != evaluated {
@@ -129,30 +232,26 @@ impl App {
         self.show_smpl_message(smpl_message);
         let c = self.core.auto_target(&Geometry(&self.smpl.bodies));
         self.dirty.note(c);
+    }
+
+    /// Uploads what changed and draws the current frame into `target` with the view options
+    /// (or `opts` instead).
+    fn draw_into(&mut self, target: &wgpu::TextureView, opts: Option<&ViewOptions>) {
         let shown = ShownParts {
             bodies: &self.smpl.bodies,
             hidden: &self.core.view().hidden_parts,
         };
         let draw = SceneDraw::of(self.core.scene(), &shown);
         self.renderer.sync(&self.gpu.device, &self.gpu.queue, &draw);
-        let Some(tex) = self.gpu.acquire() else {
-            return false;
-        };
-        let view = tex.texture.create_view(&wgpu::TextureViewDescriptor {
-            format: Some(self.gpu.view_format),
-            ..Default::default()
-        });
         self.renderer.render(
             &self.gpu.device,
             &self.gpu.queue,
-            &view,
+            target,
             &draw,
-            frame,
+            self.core.frame(),
             self.core.camera(),
-            self.core.view(),
+            opts.unwrap_or(self.core.view()),
         );
-        self.gpu.queue.present(tex);
-        true
     }
 
     /// Shows (or clears) the SMPL message: the top bar's error line and `data-smpl-error`.

@@ -25,6 +25,8 @@ pub enum Command {
     ToggleEdges,
     /// P: download a PNG of the canvas.
     Screenshot,
+    /// Shift+P: download a PNG with a transparent background and no floor.
+    TransparentScreenshot,
     /// O: orthographic camera.
     ToggleOrtho,
     /// D: dark light mode.
@@ -58,7 +60,8 @@ pub fn for_key(key: &str) -> Option<Command> {
         "a" | "A" => Command::FitScene,
         "f" | "F" => Command::ToggleFlat,
         "e" | "E" => Command::ToggleEdges,
-        "p" | "P" => Command::Screenshot,
+        "p" => Command::Screenshot,
+        "P" => Command::TransparentScreenshot,
         "o" | "O" => Command::ToggleOrtho,
         "d" | "D" => Command::ToggleDark,
         "i" | "I" => Command::ToggleInspect,
@@ -89,6 +92,7 @@ impl Command {
             Command::CycleCameraMode => Action::CycleCameraMode,
             Command::GoToFrame
             | Command::Screenshot
+            | Command::TransparentScreenshot
             | Command::ToggleHelp
             | Command::Escape
             | Command::OpenRecording

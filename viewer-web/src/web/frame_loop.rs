@@ -54,6 +54,11 @@ fn tick(app: &Shared, ts_ms: f64) {
     changed |= a.core.step_camera_anim(t0);
     a.note(changed);
     let presented = std::mem::take(&mut a.dirty.redraw) && a.render();
+    // Buffer read-backs (screenshots) complete when WebGL2's device is polled once their fence
+    // has passed; on WebGPU this does nothing.
+    if let Err(e) = a.gpu.device.poll(wgpu::PollType::Poll) {
+        tracing::warn!("polling the device: {e}");
+    }
     let now = now_ms();
     ui::refresh(&mut a, now);
     let end = now_ms();

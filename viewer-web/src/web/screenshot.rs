@@ -1,9 +1,14 @@
-//! Screenshot: renders a frame and downloads the canvas as a PNG (`canvas.toBlob` in the same
-//! task as the render, so both WebGPU and WebGL2 canvases still hold the picture).
+//! Screenshots: the canvas as a PNG download (`canvas.toBlob` in the same task as the render, so
+//! both WebGPU and WebGL2 canvases still hold the picture), and aitviewer's "transparent
+//! background" screenshot: the frame rendered into a texture with no background and no floor,
+//! read back, and encoded as a PNG by a 2D canvas.
 
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{Blob, CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData};
 
+use super::app::Readback;
 use super::{ui, Shared};
 
 /// Renders the current frame and starts the download of `meshcast-frame<N>.png`.
@@ -16,31 +21,127 @@ pub fn download(app: &Shared) {
         let Some(canvas) = ui::canvas(&a) else { return };
         (canvas, format!("meshcast-frame{:05}.png", a.frame()), a.ui.doc.clone())
     };
-    let counter = app.clone();
+    let app = app.clone();
     let cb = Closure::once_into_js(move |blob: JsValue| {
-        let Some(blob) = blob.dyn_ref::<web_sys::Blob>() else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
-            return;
-        };
-        if let Ok(a) = doc.create_element("a") {
-            if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
-                a.set_href(&url);
-                a.set_download(&name);
-                a.click();
-            }
-        }
-        if let Ok(mut a) = counter.try_borrow_mut() {
-            a.screenshots += 1;
-        }
-        // Revoke later: the download reads the URL asynchronously.
-        let revoke = Closure::once_into_js(move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        });
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000);
+        if let Some(blob) = blob.dyn_ref::<Blob>() {
+            save(&app, &doc, &name, blob);
         }
     });
     let _ = canvas.to_blob(cb.unchecked_ref());
+}
+
+/// Renders the current frame with a transparent background and starts the download of
+/// `meshcast-frame<N>-transparent.png`.
+pub fn download_transparent(app: &Shared) {
+    let Ok((name, doc)) = app.try_borrow().map(|a| {
+        (
+            format!("meshcast-frame{:05}-transparent.png", a.frame()),
+            a.ui.doc.clone(),
+        )
+    }) else {
+        return;
+    };
+    let png = png(app, true);
+    let app = app.clone();
+    let saved: Closure<dyn FnMut(JsValue)> = Closure::once(move |blob: JsValue| {
+        if let Some(blob) = blob.dyn_ref::<Blob>() {
+            save(&app, &doc, &name, blob);
+        }
+    });
+    let failed: Closure<dyn FnMut(JsValue)> = Closure::once(|e: JsValue| {
+        tracing::warn!("transparent screenshot failed: {e:?}");
+    });
+    let _ = png.then(&saved).catch(&failed);
+    saved.forget();
+    failed.forget();
+}
+
+/// Renders the current frame (with `transparent`: no background and no floor) off the canvas;
+/// the promise resolves with the PNG as a `Blob` (rejects when the viewer is busy or the
+/// read-back fails).
+pub fn png(app: &Shared, transparent: bool) -> Promise {
+    let readback = match app.try_borrow_mut() {
+        Ok(mut a) => a.render_readback(transparent),
+        Err(_) => return Promise::reject(&js_sys::Error::new("the meshcast viewer is busy").into()),
+    };
+    let (doc, device) = match app.try_borrow() {
+        Ok(a) => (a.ui.doc.clone(), a.gpu.device.clone()),
+        Err(_) => return Promise::reject(&js_sys::Error::new("the meshcast viewer is busy").into()),
+    };
+    let mut pending = Some((readback, doc));
+    Promise::new(&mut |resolve, reject| {
+        let Some((rb, doc)) = pending.take() else { return };
+        let buffer = rb.buffer.clone();
+        buffer.map_async(wgpu::MapMode::Read, .., move |mapped| {
+            let result = mapped
+                .map_err(|e| JsValue::from(js_sys::Error::new(&format!("reading the screenshot back: {e}"))))
+                .and_then(|()| encode_png(&doc, &rb, &resolve));
+            if let Err(e) = result {
+                let _ = reject.call1(&JsValue::NULL, &e);
+            }
+        });
+        // WebGL2 maps when the device is polled after the copy's fence passed (the frame loop
+        // polls every frame too); WebGPU maps by itself and polling does nothing.
+        if let Err(e) = device.poll(wgpu::PollType::Poll) {
+            tracing::warn!("polling the device for the screenshot: {e}");
+        }
+    })
+}
+
+/// RGBA rows of a mapped read-back, drawn on a 2D canvas and handed to `resolve` as a PNG blob.
+fn encode_png(doc: &Document, rb: &Readback, resolve: &js_sys::Function) -> Result<(), JsValue> {
+    let row = rb.width as usize * 4;
+    let mut rgba = Vec::with_capacity(row * rb.height as usize);
+    {
+        let data = rb
+            .buffer
+            .get_mapped_range(..)
+            .map_err(|e| js_sys::Error::new(&format!("reading the screenshot back: {e}")))?;
+        for y in 0..rb.height as usize {
+            let start = y * rb.padded_row as usize;
+            rgba.extend_from_slice(&data[start..start + row]);
+        }
+    }
+    rb.buffer.unmap();
+    if rb.bgra {
+        rgba.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
+    }
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), rb.width, rb.height)?;
+    let canvas: HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
+    canvas.set_width(rb.width);
+    canvas.set_height(rb.height);
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or_else(|| js_sys::Error::new("no 2D canvas context for the screenshot"))?
+        .dyn_into()?;
+    ctx.put_image_data(&image, 0.0, 0.0)?;
+    let resolve = resolve.clone();
+    let done = Closure::once_into_js(move |blob: JsValue| {
+        let _ = resolve.call1(&JsValue::NULL, &blob);
+    });
+    canvas.to_blob_with_type(done.unchecked_ref(), "image/png")
+}
+
+/// Downloads `blob` as `name` and counts the screenshot.
+fn save(app: &Shared, doc: &Document, name: &str, blob: &Blob) {
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+    }
+    if let Ok(mut a) = app.try_borrow_mut() {
+        a.screenshots += 1;
+    }
+    // Revoke later: the download reads the URL asynchronously.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000);
+    }
 }

@@ -79,6 +79,7 @@ pub const API: &[(&str, Scope, Call)] = &[
     ("resetStats", Scope::TestHooks, reset_stats),
     ("redraw", Scope::TestHooks, redraw),
     ("screenshot", Scope::TestHooks, screenshot),
+    ("screenshotPng", Scope::Public, screenshot_png),
     ("camera", Scope::TestHooks, camera),
     ("cameraAnimating", Scope::TestHooks, camera_animating),
     ("smplVertices", Scope::TestHooks, smpl_vertices),
@@ -418,6 +419,16 @@ fn screenshot(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
     drop(read(app)?);
     actions::run(app, Command::Screenshot);
     Ok(JsValue::UNDEFINED)
+}
+
+/// `screenshotPng({transparent})`: a promise of the frame as a PNG `Blob`, rendered off the
+/// canvas at its size; `transparent: true` leaves out the background and the floor
+/// (aitviewer's screenshot option).
+fn screenshot_png(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    let opts = args.get(0);
+    let transparent = opts.is_object() && Reflect::get(&opts, &"transparent".into()).is_ok_and(|v| v.is_truthy());
+    drop(read(app)?);
+    Ok(crate::web::screenshot::png(app, transparent).into())
 }
 
 fn camera(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {

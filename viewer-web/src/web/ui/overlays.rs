@@ -28,6 +28,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("D", "dark mode"),
     ("I", "inspect: the node, face, vertex and point under the cursor"),
     ("P", "screenshot (PNG download)"),
+    ("Shift+P", "screenshot with a transparent background"),
     ("H or ?", "this help"),
     ("Esc", "close overlays / clear the selection"),
     ("left drag", "orbit (first person: look around)"),
