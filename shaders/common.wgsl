@@ -73,7 +73,7 @@ fn light_term(base: vec3<f32>, n: vec3<f32>, v: vec3<f32>, light: vec4<f32>) -> 
 
 // How much of the shadow-casting light reaches `world` (normal `n`): 1 lit, 0 in shadow.
 // The point is moved along its normal by about a texel and compared with a small depth bias
-// (no acne on lit surfaces); 3×3 bilinear comparison taps soften the edge. Points outside the
+// (no acne on lit surfaces); bilinear comparison taps soften the edge (PCF). Points outside the
 // map are lit; points beyond its far side compare as at the far side (behind every caster).
 fn shadow_factor(world: vec3<f32>, n: vec3<f32>) -> f32 {
     if (frame.shadow.w < 0.5) {
@@ -85,14 +85,14 @@ fn shadow_factor(world: vec3<f32>, n: vec3<f32>) -> f32 {
         return 1.0;
     }
     let depth = min(ls.z, 1.0) - frame.shadow.y;
-    var lit = 0.0;
-    for (var y = -1; y <= 1; y++) {
-        for (var x = -1; x <= 1; x++) {
-            let at = uv + vec2<f32>(f32(x), f32(y)) * frame.shadow.z;
-            lit += textureSampleCompareLevel(shadow_map, shadow_sampler, at, depth);
-        }
-    }
-    return lit / 9.0;
+    // Four bilinear comparison taps one texel off the centre: a 4 × 4-texel footprint, as
+    // smooth as 3 × 3 taps at less than half the sampling cost.
+    let d = frame.shadow.z;
+    var lit = textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(-d, -d), depth);
+    lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(d, -d), depth);
+    lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(-d, d), depth);
+    lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(d, d), depth);
+    return lit * 0.25;
 }
 
 // Ambient plus aitviewer's two directional lights (diffuse 0.5) and a faint Blinn-Phong

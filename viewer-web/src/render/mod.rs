@@ -16,7 +16,7 @@
 //!   draw data says they cast (`cast_shadow`, per kind defaults) from that light, through an
 //!   orthographic view fitted to their bounds, into a 2048² `Depth32Float` map (sphere impostors
 //!   write their exact depth from the light); meshes, spheres, cylinders and the floor then lose
-//!   that light's diffuse share where the map hides them (3×3 bilinear PCF, normal offset and
+//!   that light's diffuse share where the map hides them (PCF: four bilinear comparison taps, normal offset and
 //!   depth bias against acne). See `shadow`.
 //! - SMPL nodes draw what the [`crate::geometry::DerivedNodes`] given to
 //!   [`crate::geometry::SceneDraw::of`] hold for them ([`crate::smpl_bodies::SmplBodies`]: a

@@ -1,7 +1,7 @@
 //! Shadow mapping from aitviewer's shadow-casting light (the "Front Light"): the light's
 //! orthographic view fitted to the bounds of the nodes that cast, a depth-only pass into the
-//! shadow map, and the map + comparison sampler the main pass reads (3×3 PCF over bilinear
-//! comparison taps in `shaders/common.wgsl`).
+//! shadow map, and the map + comparison sampler the main pass reads (PCF: four bilinear
+//! comparison taps, a 4 × 4-texel footprint, in `shaders/common.wgsl`).
 //!
 //! Relies on [`wgpu::DownlevelFlags::COMPARISON_SAMPLERS`] (WebGPU, WebGL2, Vulkan and Metal all
 //! have it) and on depth textures being sampleable (`Depth32Float`, as in WebGL2). No storage
