@@ -166,7 +166,7 @@ impl Renderer {
             })
         };
         let frame_buffer = uniforms("frame uniforms");
-        let shadow_map = ShadowMap::new(device, SHADOW_MAP_SIZE);
+        let shadow_map = ShadowMap::new(device, SHADOW_MAP_SIZE, DEPTH_FORMAT);
         let frame_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("frame uniforms"),
             layout: &layouts.frame,

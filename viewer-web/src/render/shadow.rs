@@ -9,7 +9,6 @@
 
 use glam::{Mat4, Vec3};
 
-use super::pipelines::DEPTH_FORMAT;
 use crate::core::Aabb;
 
 /// Shadow-map side in texels (less where the device's largest 2-D texture is smaller).
@@ -73,8 +72,8 @@ pub(crate) struct ShadowMap {
 }
 
 impl ShadowMap {
-    /// Creates a `size`-texel map (clamped to the device's limit).
-    pub(crate) fn new(device: &wgpu::Device, size: u32) -> ShadowMap {
+    /// Creates a `size`-texel map of depth `format` (clamped to the device's limit).
+    pub(crate) fn new(device: &wgpu::Device, size: u32, format: wgpu::TextureFormat) -> ShadowMap {
         let size = size.min(device.limits().max_texture_dimension_2d).max(1);
         let view = device
             .create_texture(&wgpu::TextureDescriptor {
@@ -87,7 +86,7 @@ impl ShadowMap {
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
-                format: DEPTH_FORMAT,
+                format,
                 usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
                 view_formats: &[],
             })
