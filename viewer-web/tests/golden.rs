@@ -791,8 +791,16 @@ fn shadows_darken_the_floor_under_a_mesh() {
     };
     let (u, s) = (floor_red(&off, under), floor_red(&off, beside));
     assert!(u.abs_diff(s) <= 2, "shadows off: {u} vs {s}");
-    // The lit floor is the same with shadows on and off.
+    // The lit floor is the same with shadows on and off, and so are the cube's faces that see
+    // the light (its top and front): no self-shadowing acne.
     assert!(floor_red(&on, beside).abs_diff(s) <= 2);
+    for face in [Vec3::new(0.0, 0.8, 0.0), Vec3::new(0.0, 0.5, 0.3)] {
+        let (a, b) = (on.at(face), off.at(face));
+        assert!(
+            (0..3).all(|c| a[c].abs_diff(b[c]) <= 3),
+            "lit face at {face}: {a:?} vs {b:?}"
+        );
+    }
     // cast_shadow=False: no difference either.
     let b = floating_cube(vec![("cast_shadow", Value::Bool(false))]);
     let Some(no_cast) = shot("shadows_no_cast", &b, 0, cam, &ViewOptions::default()) else {
