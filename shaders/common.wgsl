@@ -21,9 +21,17 @@ struct FrameUniforms {
     floor_color0: vec4<f32>,
     floor_color1: vec4<f32>,
     outline_color: vec4<f32>,
+    // World to shadow-map clip space (light 1, aitviewer's shadow-casting "Front Light").
+    shadow_view_proj: mat4x4<f32>,
+    // x normal offset (world), y depth bias, z one texel in map coordinates, w = 1 when on.
+    shadow: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> frame: FrameUniforms;
+// The shadow map and its LessEqual comparison sampler (bilinear: each tap is a 2×2 PCF).
+// Only the main pass binds them; the shadow pass's entry points never read them.
+@group(0) @binding(1) var shadow_map: texture_depth_2d;
+@group(0) @binding(2) var shadow_sampler: sampler_comparison;
 
 struct DrawUniforms {
     model: mat4x4<f32>,
@@ -63,13 +71,40 @@ fn light_term(base: vec3<f32>, n: vec3<f32>, v: vec3<f32>, light: vec4<f32>) -> 
     return diffuse + vec3<f32>(spec);
 }
 
+// How much of the shadow-casting light reaches `world` (normal `n`): 1 lit, 0 in shadow.
+// The point is moved along its normal by about a texel and compared with a small depth bias
+// (no acne on lit surfaces); bilinear comparison taps soften the edge (PCF). Points outside the
+// map are lit; points beyond its far side compare as at the far side (behind every caster).
+fn shadow_factor(world: vec3<f32>, n: vec3<f32>) -> f32 {
+    if (frame.shadow.w < 0.5) {
+        return 1.0;
+    }
+    let ls = frame.shadow_view_proj * vec4<f32>(world + n * frame.shadow.x, 1.0);
+    let uv = vec2<f32>(ls.x * 0.5 + 0.5, 0.5 - ls.y * 0.5);
+    if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0))) {
+        return 1.0;
+    }
+    let depth = min(ls.z, 1.0) - frame.shadow.y;
+    // Four bilinear comparison taps one texel off the centre: a 4 × 4-texel footprint, as
+    // smooth as 3 × 3 taps at less than half the sampling cost.
+    let d = frame.shadow.z;
+    var lit = textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(-d, -d), depth);
+    lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(d, -d), depth);
+    lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(-d, d), depth);
+    lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + vec2<f32>(d, d), depth);
+    return lit * 0.25;
+}
+
 // Ambient plus aitviewer's two directional lights (diffuse 0.5) and a faint Blinn-Phong
-// highlight so curvature reads.
+// highlight so curvature reads. Light 1 is shadowed as in aitviewer: the shadow removes its
+// diffuse (and highlight) term, never the ambient.
 fn shade(base: vec3<f32>, n: vec3<f32>, world: vec3<f32>) -> vec3<f32> {
     let v = view_dir(world);
     var c = base * frame.params.x;
     c += light_term(base, n, v, frame.light0);
-    c += light_term(base, n, v, frame.light1);
+    if (dot(n, frame.light1.xyz) > 0.0) {
+        c += light_term(base, n, v, frame.light1) * shadow_factor(world, n);
+    }
     return c;
 }
 

@@ -36,7 +36,9 @@ fn fs_main(in: FloorOut) -> @location(0) vec4<f32> {
         n = -n;
     }
     // aitviewer's floor material has diffuse 0.1: mostly the ambient level.
-    let diffuse = max(dot(n, frame.light0.xyz), 0.0) * frame.light0.w + max(dot(n, frame.light1.xyz), 0.0) * frame.light1.w;
+    // The shadow takes away light 1's diffuse share, as in aitviewer.
+    let lit1 = max(dot(n, frame.light1.xyz), 0.0) * frame.light1.w * shadow_factor(in.world, n);
+    let diffuse = max(dot(n, frame.light0.xyz), 0.0) * frame.light0.w + lit1;
     let level = clamp(frame.params.x / 0.4, 0.0, 1.0) * 0.9 + 0.1 * diffuse;
     return finish(vec4<f32>(base.rgb * level, 1.0));
 }

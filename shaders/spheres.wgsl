@@ -105,6 +105,17 @@ fn fs_main(in: SphereOut) -> SphereFragment {
     return out;
 }
 
+// The shadow pass (the light's orthographic view): the exact sphere's depth from the light.
+@fragment
+fn fs_shadow(in: SphereOut) -> @builtin(frag_depth) f32 {
+    let hit = intersect(in);
+    if (!hit.ok) {
+        discard;
+    }
+    let clip = frame.proj * vec4<f32>(hit.pos, 1.0);
+    return clamp(clip.z / clip.w, 0.0, 1.0);
+}
+
 @fragment
 fn fs_mask(in: SphereOut) -> @location(0) vec4<f32> {
     let hit = intersect(in);

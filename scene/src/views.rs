@@ -64,6 +64,8 @@ pub mod opt {
     pub const DRAW_EDGES: &str = "draw_edges";
     /// Mesh: outline.
     pub const DRAW_OUTLINE: &str = "draw_outline";
+    /// Meshes, Spheres, Lines: the node casts a shadow (default per kind in the kinds table).
+    pub const CAST_SHADOW: &str = "cast_shadow";
     /// Lines: `lines` (pairs) or `line_strip`.
     pub const MODE: &str = "mode";
     /// SMPL: the model family.

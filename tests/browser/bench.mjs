@@ -1,6 +1,6 @@
 // Browser viewer benchmark: prints figures, asserts nothing.
 //
-//   cd tests/browser && node bench.mjs [--backend webgl|webgpu|both] [--skip-scene] [--msaa 1|4]
+//   cd tests/browser && node bench.mjs [--backend webgl|webgpu|both] [--skip-scene | --scene-only] [--msaa 1|4]
 //
 // Needs dist/ (trunk build --release) and target/debug/meshcast-relay, like the tests.
 // Measures, per backend:
@@ -14,7 +14,8 @@
 //     frame was presented, beside the live ingest above;
 //   - the target scene (50 animated 6,890-vertex meshes + 100,000 spheres), playing: presented
 //     frames per second and CPU milliseconds per rendered frame (performance.now() around the
-//     frame callback: advance, sync, encode+submit, UI refresh);
+//     frame callback: advance, sync, encode+submit, UI refresh), with shadows on (the default:
+//     the meshes cast, the spheres do not) and then off (the View panel's Shadows box);
 // and the gzip size of the wasm in dist/.
 // Headless Chromium here renders with SwiftShader: a CPU rasteriser, so fps figures are for
 // SOFTWARE rendering, far below any GPU's.
@@ -34,6 +35,7 @@ const opt = (name, dflt) => {
 };
 const backends = opt('--backend', 'both') === 'both' ? ['webgl', 'webgpu'] : [opt('--backend')];
 const skipScene = argv.includes('--skip-scene');
+const sceneOnly = argv.includes('--scene-only');
 const msaa = opt('--msaa', '4');
 
 // A UV sphere with 53 × 130 = 6,890 vertices (SMPL's vertex count) and 13,416 triangles.
@@ -194,6 +196,16 @@ async function targetScene(page, relay, backend) {
     window.__meshcast.fit();
     window.__meshcast.play();
   });
+  const on = await playing(page, `bench-${backend}-target-scene`);
+  await page.locator('#mc-shadows').uncheck();
+  await waitFor(page, () => document.body.dataset.shadows === '0');
+  const off = await playing(page, `bench-${backend}-target-scene-no-shadows`);
+  p.close();
+  return { on, off };
+}
+
+/** Presented fps and CPU ms per frame over 8 s of playback (after 2 s to settle). */
+async function playing(page, name) {
   await sleep(2000);
   const s0 = await page.evaluate(() => {
     window.__meshcast.resetStats();
@@ -203,8 +215,10 @@ async function targetScene(page, relay, backend) {
   await sleep(8000);
   const s1 = await page.evaluate(() => window.__meshcast.stats());
   const secs = (Date.now() - t0) / 1000;
-  await shot(page, `bench-${backend}-target-scene`);
-  p.close();
+  // Paused for the screenshot (a playing page on SwiftShader may never look "stable" to it).
+  await page.evaluate(() => window.__meshcast.pause());
+  await shot(page, name);
+  await page.evaluate(() => window.__meshcast.play());
   return {
     fps: (s1.framesRendered - s0.framesRendered) / secs,
     cpuMsAvg: s1.cpuMsAvg,
@@ -222,40 +236,47 @@ for (const backend of backends) {
   const browser = await launch(backend);
   try {
     console.log(`\n[${backend}, msaa ${msaa}] (headless Chromium, SwiftShader software rendering)`);
-    const load = await pageLoad(browser.context, relay, backend);
-    console.log(`page load → first rendered frame: ${ms(load.firstFrame)} after navigation start (${ms(load.wall)} wall from page.goto to ready)`);
     const page = await openViewer(browser.context, relay, backend, `&msaa=${msaa}`);
-    for (const mode of ['1,000 ADD_FRAMES messages', 'one message']) {
-      const r = await ingest(page, relay, mode);
-      console.log(
-        `ingest 1,000 frames × ${V} vertices (${mode}): sent in ${ms(r.sent)}, relay acked after ${ms(r.relayAck)}, ` +
-          `page has 1,000 frames after ${ms(r.received)}, ` +
-          `rendered (on the GPU) after ${ms(r.rendered)}; in the page: decode ${ms(r.decode)}, apply ${ms(r.apply)}; ` +
-          `GPU buffers ${(r.gpuBytes / 2 ** 20).toFixed(1)} MiB`,
-      );
-    }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshcast-bench-'));
-    try {
-      const file = await makeRecording(dir);
-      const r = await openRecordingTimed(browser.context, backend, file);
-      console.log(
-        `open a recording of the same 1,000 frames (${(r.bytes / 1e6).toFixed(1)} MB, no relay): fetched in ${ms(r.fetched)}, ` +
-          `page has 1,000 frames after ${ms(r.opened)}, rendered after ${ms(r.rendered)}`,
-      );
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    if (!sceneOnly) await loadAndIngest(browser, relay, page, backend);
     if (!skipScene) {
       const t = await targetScene(page, relay, backend);
-      console.log(
-        `target scene (50 animated ${V}-vertex meshes × 30 frames + 100,000 spheres, playing): ` +
-          `${t.fps.toFixed(1)} fps presented, CPU ${t.cpuMsAvg.toFixed(2)} ms per rendered frame ` +
-          `(${t.drawCalls} draw calls, ${t.instances} instances, ${t.gpuMiB.toFixed(0)} MiB GPU buffers)`,
-      );
+      for (const [label, r] of [['shadows on ', t.on], ['shadows off', t.off]]) {
+        console.log(
+          `target scene (50 animated ${V}-vertex meshes × 30 frames + 100,000 spheres, playing), ${label}: ` +
+            `${r.fps.toFixed(1)} fps presented, CPU ${r.cpuMsAvg.toFixed(2)} ms per rendered frame ` +
+            `(${r.drawCalls} draw calls, ${r.instances} instances, ${r.gpuMiB.toFixed(0)} MiB GPU buffers)`,
+        );
+      }
     }
     await page.close();
   } finally {
     await browser.close();
     await relay.stop();
+  }
+}
+
+/** Page load, live ingest and recording figures. */
+async function loadAndIngest(browser, relay, page, backend) {
+  const load = await pageLoad(browser.context, relay, backend);
+  console.log(`page load → first rendered frame: ${ms(load.firstFrame)} after navigation start (${ms(load.wall)} wall from page.goto to ready)`);
+  for (const mode of ['1,000 ADD_FRAMES messages', 'one message']) {
+    const r = await ingest(page, relay, mode);
+    console.log(
+      `ingest 1,000 frames × ${V} vertices (${mode}): sent in ${ms(r.sent)}, relay acked after ${ms(r.relayAck)}, ` +
+        `page has 1,000 frames after ${ms(r.received)}, ` +
+        `rendered (on the GPU) after ${ms(r.rendered)}; in the page: decode ${ms(r.decode)}, apply ${ms(r.apply)}; ` +
+        `GPU buffers ${(r.gpuBytes / 2 ** 20).toFixed(1)} MiB`,
+    );
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshcast-bench-'));
+  try {
+    const file = await makeRecording(dir);
+    const r = await openRecordingTimed(browser.context, backend, file);
+    console.log(
+      `open a recording of the same 1,000 frames (${(r.bytes / 1e6).toFixed(1)} MB, no relay): fetched in ${ms(r.fetched)}, ` +
+        `page has 1,000 frames after ${ms(r.opened)}, rendered after ${ms(r.rendered)}`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,9 +8,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
+
+import { Producer } from './send.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
@@ -176,6 +178,26 @@ export async function openViewer(context, relay, backend, extra = '') {
   await page.goto(`${relay.pageUrl}?backend=${backend}${extra}`);
   await waitReady(page, backend);
   return page;
+}
+
+/** Registers `before`/`after` hooks of the enclosing suite: Chromium for `backend`, a relay, the
+ * viewer page and a connected producer, closed again after the suite. Returns the object whose
+ * `browser`, `relay`, `page` and `producer` the `before` hook fills in. */
+export function withViewer(backend) {
+  const s = {};
+  before(async () => {
+    s.browser = await launch(backend);
+    s.relay = await startRelay();
+    s.page = await openViewer(s.browser.context, s.relay, backend);
+    s.producer = await Producer.connect(s.relay.clientUrl);
+  });
+  after(async () => {
+    s.producer?.close();
+    await s.page?.close();
+    await s.browser?.close();
+    await s.relay?.stop();
+  });
+  return s;
 }
 
 /** Waits until the page rendered a frame and is connected to the relay. */

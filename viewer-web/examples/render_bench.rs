@@ -1,6 +1,7 @@
 //! Render benchmark (native offscreen): the issue's target scene, 50 animated 6,890-vertex
-//! meshes (100 frames each) plus 100,000 spheres, and the ingest of 1,000 frames of one
-//! 6,890-vertex mesh.
+//! meshes (100 frames each) plus 100,000 spheres, rendered with shadows on (the default: the
+//! meshes cast, the spheres do not, as aitviewer's defaults say) and off, and the ingest of 1,000
+//! frames of one 6,890-vertex mesh.
 //!
 //! `cargo run -p meshcast-viewer --release --example render_bench [-- --width 1280 --height 720
 //! --frames 60 --meshes 50 --mesh-frames 100 --spheres 100000 --msaa 4 --png out.png]`
@@ -185,6 +186,49 @@ fn ingest(r: &mut OffscreenRenderer) {
     );
 }
 
+/// Renders `frames` frames of `scene` (playing back) and prints the CPU and GPU-wait medians.
+fn frame_times(
+    r: &mut OffscreenRenderer,
+    scene: &meshcast_scene::Scene,
+    cam: &Camera,
+    opts: &ViewOptions,
+    frames: usize,
+    label: &str,
+    software: bool,
+) {
+    // Warm-up (pipeline compilation on first use).
+    r.sync(scene, &NoDerived);
+    r.submit(&SceneDraw::of(scene, &NoDerived), 0, cam, opts);
+    r.wait().unwrap();
+
+    let mut cpu = Vec::new();
+    let mut total = Vec::new();
+    for f in 0..frames {
+        let frame = f % scene.n_frames();
+        let t = Instant::now();
+        r.sync(scene, &NoDerived);
+        r.submit(&SceneDraw::of(scene, &NoDerived), frame, cam, opts);
+        cpu.push(ms(t.elapsed()));
+        r.wait().unwrap();
+        total.push(ms(t.elapsed()));
+    }
+    let stats = r.renderer().stats();
+    println!(
+        "{label}: per rendered frame ({frames} frames, playing back): CPU (sync + encode + submit) median {:.3} ms, \
+         max {:.3} ms | with GPU wait median {:.1} ms{} | {} draw calls, {} instances",
+        median(cpu.clone()),
+        cpu.iter().copied().fold(0.0, f64::max),
+        median(total),
+        if software {
+            " (llvmpipe: software, not a GPU figure)"
+        } else {
+            ""
+        },
+        stats.draw_calls,
+        stats.instances
+    );
+}
+
 fn main() {
     let a = args();
     let mut r = OffscreenRenderer::with_msaa(a.width, a.height, a.msaa).unwrap_or_else(|e| panic!("{e}"));
@@ -286,38 +330,14 @@ fn main() {
     if let Some(bb) = scene_bounds(&b.scene, &NoDerived, 0, &opts) {
         cam.fit(&bb);
     }
-    // Warm-up (pipeline compilation on first use).
-    r.sync(&b.scene, &NoDerived);
-    r.submit(&SceneDraw::of(&b.scene, &NoDerived), 0, &cam, &opts);
-    r.wait().unwrap();
-
-    let mut cpu = Vec::new();
-    let mut total = Vec::new();
-    for f in 0..a.frames {
-        let frame = f % b.scene.n_frames();
-        let t = Instant::now();
-        r.sync(&b.scene, &NoDerived);
-        r.submit(&SceneDraw::of(&b.scene, &NoDerived), frame, &cam, &opts);
-        cpu.push(ms(t.elapsed()));
-        r.wait().unwrap();
-        total.push(ms(t.elapsed()));
+    // Shadows on (the default) and off, side by side in one run.
+    let off = ViewOptions {
+        shadows: false,
+        ..ViewOptions::default()
+    };
+    for (label, opts) in [("shadows on ", &opts), ("shadows off", &off)] {
+        frame_times(&mut r, &b.scene, &cam, opts, a.frames, label, software);
     }
-    let stats = r.renderer().stats();
-    println!(
-        "per rendered frame ({} frames, playing back): CPU (sync + encode + submit) median {:.3} ms, max {:.3} ms | \
-         with GPU wait median {:.1} ms{} | {} draw calls, {} instances",
-        a.frames,
-        median(cpu.clone()),
-        cpu.iter().copied().fold(0.0, f64::max),
-        median(total),
-        if software {
-            " (llvmpipe: software, not a GPU figure)"
-        } else {
-            ""
-        },
-        stats.draw_calls,
-        stats.instances
-    );
     if let Some(path) = a.png {
         let img = r.render(&b.scene, &NoDerived, 0, &cam, &opts).unwrap();
         support::write_png(std::path::Path::new(&path), a.width, a.height, &img);

@@ -154,6 +154,7 @@ impl OffscreenRenderer {
         let caps = Caps {
             webgl: info.backend == wgpu::Backend::Gl,
             msaa_samples: msaa,
+            shadows: Caps::shadows_for(&adapter),
         };
         let mut renderer = Renderer::new(&device, &queue, format, caps);
         let (width, height) = (width.max(1), height.max(1));

@@ -59,5 +59,9 @@ fn pipelines_have_their_entry_points() {
         if ["mesh", "spheres", "cylinders"].contains(name) {
             assert!(entries.contains(&"fs_mask"), "{name} has no outline mask entry point");
         }
+        // Sphere impostors write their depth from the light in the shadow pass.
+        if *name == "spheres" {
+            assert!(entries.contains(&"fs_shadow"), "spheres have no shadow entry point");
+        }
     }
 }

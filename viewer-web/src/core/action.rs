@@ -117,6 +117,10 @@ pub enum Action {
     ToggleFloor,
     /// Floor on or off.
     SetFloor(bool),
+    /// Shadows on/off (aitviewer's S).
+    ToggleShadows,
+    /// Shadows on or off.
+    SetShadows(bool),
     /// Ambient strength (clamped to 0–10; non-finite ignored).
     SetAmbient(f32),
     /// Background colour (RGB 0–1).

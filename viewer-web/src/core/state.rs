@@ -277,6 +277,15 @@ impl ViewerState {
                 self.view.show_floor = on;
                 Changed::VIEW
             }
+            Action::ToggleShadows => {
+                self.view.shadows = !self.view.shadows;
+                Changed::VIEW
+            }
+            Action::SetShadows(on) if on == self.view.shadows => Changed::NONE,
+            Action::SetShadows(on) => {
+                self.view.shadows = on;
+                Changed::VIEW
+            }
             Action::SetAmbient(v) => {
                 if !v.is_finite() {
                     return Changed::NONE;

@@ -314,6 +314,17 @@ fn fit_scene_covers_only_visible_nodes() {
 }
 
 #[test]
+fn shadows_are_on_by_default_and_toggle() {
+    let mut s = ViewerState::new(false);
+    assert!(s.view().shadows);
+    assert_eq!(s.apply(Action::ToggleShadows, &UnitBoxes), Changed::VIEW);
+    assert!(!s.view().shadows);
+    assert_eq!(s.apply(Action::SetShadows(false), &UnitBoxes), Changed::NONE);
+    assert_eq!(s.apply(Action::SetShadows(true), &UnitBoxes), Changed::VIEW);
+    assert!(s.view().shadows);
+}
+
+#[test]
 fn dark_mode_switches_a_preset_background_only() {
     let mut s = ViewerState::new(false);
     s.apply(Action::ToggleDark, &UnitBoxes);

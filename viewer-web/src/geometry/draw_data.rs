@@ -128,6 +128,47 @@ pub struct DrawFlags {
     pub draw_edges: bool,
     /// `draw_outline`.
     pub draw_outline: bool,
+    /// Which parts cast shadows (`cast_shadow`).
+    pub cast_shadow: ShadowCasting,
+}
+
+/// Which parts of a node cast a shadow: its `cast_shadow` option where its kind has one
+/// (Meshes, Spheres, Lines; default from the kinds table); for the other kinds each part
+/// follows the default of the aitviewer kind it is drawn as there (an SMPL body's mesh as
+/// Meshes, bones, arrows and axes as Lines, joints and rigid-body centres as Spheres).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShadowCasting {
+    /// The mesh casts.
+    pub mesh: bool,
+    /// The spheres cast.
+    pub spheres: bool,
+    /// The cylinders (lines, arrows, bones, axes) cast.
+    pub cylinders: bool,
+}
+
+impl ShadowCasting {
+    /// The casting of a node of `base`'s kind with `base`'s options.
+    fn of(base: &Node) -> ShadowCasting {
+        let kind = base.kind();
+        if kind.option(opt::CAST_SHADOW).is_some() {
+            let on = opt_bool(base, opt::CAST_SHADOW, kind.default_bool(opt::CAST_SHADOW));
+            return ShadowCasting {
+                mesh: on,
+                spheres: on,
+                cylinders: on,
+            };
+        }
+        ShadowCasting {
+            mesh: NodeKind::Meshes.default_bool(opt::CAST_SHADOW),
+            spheres: NodeKind::Spheres.default_bool(opt::CAST_SHADOW),
+            cylinders: NodeKind::Lines.default_bool(opt::CAST_SHADOW),
+        }
+    }
+
+    /// Some part casts.
+    pub fn any(&self) -> bool {
+        self.mesh || self.spheres || self.cylinders
+    }
 }
 
 /// One node's draw data.
@@ -191,6 +232,7 @@ impl<'a> NodeDraw<'a> {
             flat_shading: opt_bool(base, opt::FLAT_SHADING, false),
             draw_edges: opt_bool(base, opt::DRAW_EDGES, false),
             draw_outline: opt_bool(base, opt::DRAW_OUTLINE, false),
+            cast_shadow: ShadowCasting::of(base),
         }
     }
 
@@ -536,5 +578,34 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t[1].w_axis.x, 2.0);
         assert_eq!(node.n_frames(), 2);
+    }
+
+    #[test]
+    fn cast_shadow_follows_the_option_and_the_kind_defaults() {
+        let mut scene = Scene::new();
+        tri_mesh(&mut scene, 1, vec![]);
+        tri_mesh(&mut scene, 2, vec![(opt::CAST_SHADOW, Value::Bool(false))]);
+        let p = arr(&[1, 3], &[0., 0., 0.]);
+        add(&mut scene, 1, 3, 3, vec![(field::POSITIONS, p.clone())]);
+        add(
+            &mut scene,
+            1,
+            3,
+            4,
+            vec![(field::POSITIONS, p.clone()), (opt::CAST_SHADOW, Value::Bool(true))],
+        );
+        let tip = arr(&[1, 3], &[0., 1., 0.]);
+        add(&mut scene, 1, 5, 5, vec![("origins", p), ("tips", tip)]);
+        let draw = SceneDraw::of(&scene, &NoDerived);
+        let cast: Vec<ShadowCasting> = draw.nodes().iter().map(|n| n.flags().cast_shadow).collect();
+        let all = |on| ShadowCasting {
+            mesh: on,
+            spheres: on,
+            cylinders: on,
+        };
+        assert_eq!(cast[..4], [all(true), all(false), all(false), all(true)]);
+        // Arrows have no option of their own: they cast as aitviewer's Lines do.
+        assert!(cast[4].cylinders && !cast[4].spheres && cast[4].any());
+        assert!(!all(false).any());
     }
 }

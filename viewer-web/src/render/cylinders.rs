@@ -42,6 +42,7 @@ pub(crate) fn pipelines(ctx: &PipelineCtx<'_>) -> Variants {
             buffers: &buffers,
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: Some(wgpu::Face::Back),
+            shadow_fs: None,
         },
     )
 }

@@ -11,7 +11,7 @@ use super::frame_store::{FrameStore, TooLarge, Uploader};
 use super::mesh::MeshGpu;
 use super::{cylinders as cyl, spheres as sph};
 use crate::core::Aabb;
-use crate::geometry::draw_data::{DrawIdentity, DrawSignature, MeshDraw, NodeKey};
+use crate::geometry::draw_data::{DrawIdentity, DrawSignature, MeshDraw, NodeKey, ShadowCasting};
 use crate::geometry::{NodeDraw, SceneDraw};
 
 /// One node's GPU resources.
@@ -36,6 +36,10 @@ pub(crate) struct GpuNode {
     pub draw_edges: bool,
     /// The node's `draw_outline`.
     pub draw_outline: bool,
+    /// Which parts cast shadows.
+    pub cast_shadow: ShadowCasting,
+    /// World-space bounds per data frame (empty where a frame draws nothing).
+    bounds: Vec<Aabb>,
     /// Lowest world-space y over all frames (for the floor).
     pub min_y: Option<f32>,
 }
@@ -65,6 +69,7 @@ impl GpuNode {
             flat_shading: flags.flat_shading,
             draw_edges: flags.draw_edges,
             draw_outline: flags.draw_outline,
+            cast_shadow: flags.cast_shadow,
             ..GpuNode::empty(draw)
         })
     }
@@ -82,6 +87,8 @@ impl GpuNode {
             flat_shading: false,
             draw_edges: false,
             draw_outline: false,
+            cast_shadow: ShadowCasting::default(),
+            bounds: Vec::new(),
             min_y: None,
         }
     }
@@ -133,32 +140,36 @@ impl GpuNode {
                 });
             }
         }
-        self.min_y = self.lowest_y(draw.mesh(), draw.n_frames());
+        self.bounds = self.world_bounds(draw.mesh(), draw.n_frames());
+        let low = self.bounds.iter().filter(|b| b.is_valid()).map(|b| b.min.y);
+        self.min_y = low.min_by(f32::total_cmp);
         self.identity = Some(draw.identity());
     }
 
-    /// Lowest world-space y over every data frame, from the bounds recorded at upload.
-    fn lowest_y(&self, mesh: Option<MeshDraw<'_>>, n: usize) -> Option<f32> {
-        let mut low = f32::INFINITY;
-        for i in 0..n {
-            let local = match (&self.mesh, mesh) {
-                (Some(m), Some(draw)) => {
-                    let v = m.vertex_bounds(i);
-                    match draw.instances(i) {
-                        Some(inst) => inst.iter().fold(Aabb::EMPTY, |b, t| b.union(v.transformed(t))),
-                        None => v,
+    /// World-space bounds at data frame `i` (invalid where it draws nothing).
+    pub(crate) fn bounds(&self, i: usize) -> Aabb {
+        self.bounds.get(i).copied().unwrap_or(Aabb::EMPTY)
+    }
+
+    /// World-space bounds of every data frame, from the bounds recorded at upload.
+    fn world_bounds(&self, mesh: Option<MeshDraw<'_>>, n: usize) -> Vec<Aabb> {
+        (0..n)
+            .map(|i| {
+                let local = match (&self.mesh, mesh) {
+                    (Some(m), Some(draw)) => {
+                        let v = m.vertex_bounds(i);
+                        match draw.instances(i) {
+                            Some(inst) => inst.iter().fold(Aabb::EMPTY, |b, t| b.union(v.transformed(t))),
+                            None => v,
+                        }
                     }
-                }
-                _ => Aabb::EMPTY,
-            };
-            let s = self.spheres.as_ref().map_or(Aabb::EMPTY, |s| s.bounds(i));
-            let local = local.union(s.union(self.cylinders.as_ref().map_or(Aabb::EMPTY, |c| c.bounds(i))));
-            let world = local.transformed(&self.transform(i));
-            if world.is_valid() {
-                low = low.min(world.min.y);
-            }
-        }
-        low.is_finite().then_some(low)
+                    _ => Aabb::EMPTY,
+                };
+                let s = self.spheres.as_ref().map_or(Aabb::EMPTY, |s| s.bounds(i));
+                let local = local.union(s.union(self.cylinders.as_ref().map_or(Aabb::EMPTY, |c| c.bounds(i))));
+                local.transformed(&self.transform(i))
+            })
+            .collect()
     }
 
     /// GPU bytes held.

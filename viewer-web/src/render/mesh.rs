@@ -65,6 +65,7 @@ impl MeshPipelines {
             buffers: &buffers,
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: None,
+            shadow_fs: None,
         };
         let edges = PipelineSpec {
             label: "mesh edges",
@@ -83,6 +84,7 @@ impl MeshPipelines {
                 opaque: ctx.build(&tris, Variant::Opaque),
                 transparent: ctx.build(&transparent, Variant::Transparent),
                 mask: ctx.build(&tris, Variant::Mask),
+                shadow: ctx.build(&tris, Variant::Shadow),
             },
             edges: ctx.build(&edges, Variant::Opaque),
         }

@@ -11,14 +11,21 @@
 //!   change the picture (the sphere is exact).
 //! - [`ViewOptions::ambient`] is aitviewer's ambient strength (default 2.0); the light mode scales
 //!   it (Dark ×0.2 = 0.4, Diffuse ×0.5 with doubled light strength).
-//! - [`ViewOptions::shadows`] is accepted but shadows are not drawn yet.
+//! - Shadows ([`ViewOptions::shadows`], on by default as in aitviewer): aitviewer's "Front
+//!   Light" casts them (its "Back Light" does not). A depth-only pass renders the nodes whose
+//!   draw data says they cast (`cast_shadow`, per kind defaults) from that light, through an
+//!   orthographic view fitted to their bounds, into a 2048² `Depth32Float` map (sphere impostors
+//!   write their exact depth from the light); meshes, spheres, cylinders and the floor then lose
+//!   that light's diffuse share where the map hides them (PCF: four bilinear comparison taps, normal offset and
+//!   depth bias against acne). See `shadow`.
 //! - SMPL nodes draw what the [`crate::geometry::DerivedNodes`] given to
 //!   [`crate::geometry::SceneDraw::of`] hold for them ([`crate::smpl_bodies::SmplBodies`]: a
 //!   mesh plus a skeleton).
 //!
 //! Modules: `frame_store` (per-frame GPU storage), `gpu_scene` (each node's GPU resources and
 //! their incremental update), one module per primitive pipeline (`mesh`, `spheres`,
-//! `cylinders`, `floor`, `outline`), `pipelines` + [`shaders`] (pipeline state and WGSL),
+//! `cylinders`, `floor`, `outline`), `shadow` (light fit and shadow map), `pipelines` +
+//! [`shaders`] (pipeline state and WGSL),
 //! `uniforms` (uniform-buffer layouts), `renderer` (the frame: passes, sorting, draw calls).
 //!
 //! [`ViewOptions::ambient`]: crate::core::ViewOptions::ambient
@@ -33,6 +40,7 @@ mod outline;
 mod pipelines;
 mod renderer;
 pub mod shaders;
+mod shadow;
 mod spheres;
 mod uniforms;
 
@@ -46,6 +54,17 @@ pub struct Caps {
     pub webgl: bool,
     /// MSAA sample count for the colour and depth targets: 1 or 4.
     pub msaa_samples: u32,
+    /// Shadows can be drawn: the adapter has [`wgpu::DownlevelFlags::COMPARISON_SAMPLERS`]
+    /// (WebGPU, WebGL2, Vulkan and Metal all do). See [`Caps::shadows_for`].
+    pub shadows: bool,
+}
+
+impl Caps {
+    /// Whether `adapter` can draw shadows (depth-texture comparison sampling).
+    pub fn shadows_for(adapter: &wgpu::Adapter) -> bool {
+        let flags = adapter.get_downlevel_capabilities().flags;
+        flags.contains(wgpu::DownlevelFlags::COMPARISON_SAMPLERS)
+    }
 }
 
 impl Default for Caps {
@@ -53,6 +72,7 @@ impl Default for Caps {
         Self {
             webgl: false,
             msaa_samples: 4,
+            shadows: true,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Pipeline state shared by every primitive: bind-group layouts, the depth/MSAA setup and the
-//! three variants each geometry pipeline comes in (opaque, transparent, outline mask).
+//! four variants each geometry pipeline comes in (opaque, transparent, outline mask, shadow).
 
 use std::num::NonZeroU64;
 
@@ -22,12 +22,18 @@ pub(crate) enum Variant {
     Mask,
     /// Main pass, alpha blending, drawn on top of everything (the outline itself).
     Overlay,
+    /// Shadow pass: depth only, single sample, from the light (`PipelineSpec::shadow_fs`, or no
+    /// fragment stage), no culling.
+    Shadow,
 }
 
 /// Bind-group layouts: 0 per frame, 1 per draw (dynamic offset), 2 outline mask texture.
 pub(crate) struct Layouts {
-    /// Group 0: `FrameUniforms`.
+    /// Group 0 of the main and mask passes: `FrameUniforms`, the shadow map and its
+    /// comparison sampler.
     pub frame: wgpu::BindGroupLayout,
+    /// Group 0 of the shadow pass: the light's `FrameUniforms` only.
+    pub light: wgpu::BindGroupLayout,
     /// Group 1: `DrawUniforms` with a dynamic offset.
     pub draw: wgpu::BindGroupLayout,
     /// Group 2 of the outline pipeline: mask texture and sampler.
@@ -36,6 +42,8 @@ pub(crate) struct Layouts {
     pub scene: wgpu::PipelineLayout,
     /// Groups 0, 1 and 2.
     pub outline: wgpu::PipelineLayout,
+    /// The shadow pass: light group 0 and group 1.
+    pub shadow: wgpu::PipelineLayout,
 }
 
 impl Layouts {
@@ -51,9 +59,32 @@ impl Layouts {
             },
             count: None,
         };
+        let frame_uniforms = uniform(0, false, std::mem::size_of::<FrameUniforms>());
         let frame = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("frame uniforms"),
-            entries: &[uniform(0, false, std::mem::size_of::<FrameUniforms>())],
+            entries: &[
+                frame_uniforms,
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Depth,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Comparison),
+                    count: None,
+                },
+            ],
+        });
+        let light = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("light uniforms"),
+            entries: &[frame_uniforms],
         });
         let draw = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("draw uniforms"),
@@ -90,12 +121,19 @@ impl Layouts {
             bind_group_layouts: &[Some(&frame), Some(&draw), Some(&mask)],
             immediate_size: 0,
         });
+        let shadow = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("shadow"),
+            bind_group_layouts: &[Some(&light), Some(&draw)],
+            immediate_size: 0,
+        });
         Layouts {
             frame,
+            light,
             draw,
             mask,
             scene,
             outline,
+            shadow,
         }
     }
 }
@@ -128,6 +166,8 @@ pub(crate) struct PipelineSpec<'a> {
     pub topology: wgpu::PrimitiveTopology,
     /// Face culling.
     pub cull: Option<wgpu::Face>,
+    /// Fragment entry point of the shadow variant; `None` for none (depth from the vertices).
+    pub shadow_fs: Option<&'static str>,
 }
 
 impl PipelineCtx<'_> {
@@ -142,35 +182,37 @@ impl PipelineCtx<'_> {
 
     /// Builds one variant of a pipeline.
     pub(crate) fn build(&self, spec: &PipelineSpec<'_>, variant: Variant) -> wgpu::RenderPipeline {
+        let main = |blend, depth| (Some(self.color_format), blend, depth, self.msaa, Some(spec.fs));
         let (format, blend, depth, samples, fs) = match variant {
-            Variant::Opaque => (
-                self.color_format,
-                None,
-                Some((true, wgpu::CompareFunction::LessEqual)),
-                self.msaa,
-                spec.fs,
-            ),
-            Variant::Transparent => (
-                self.color_format,
+            Variant::Opaque => main(None, Some((true, wgpu::CompareFunction::LessEqual))),
+            Variant::Transparent => main(
                 Some(wgpu::BlendState::ALPHA_BLENDING),
                 Some((false, wgpu::CompareFunction::LessEqual)),
-                self.msaa,
-                spec.fs,
             ),
-            Variant::Overlay => (
-                self.color_format,
+            Variant::Overlay => main(
                 Some(wgpu::BlendState::ALPHA_BLENDING),
                 Some((false, wgpu::CompareFunction::Always)),
-                self.msaa,
-                spec.fs,
             ),
-            Variant::Mask => (MASK_FORMAT, None, None, 1, "fs_mask"),
+            Variant::Mask => (Some(MASK_FORMAT), None, None, 1, Some("fs_mask")),
+            Variant::Shadow => (
+                None,
+                None,
+                Some((true, wgpu::CompareFunction::LessEqual)),
+                1,
+                spec.shadow_fs,
+            ),
         };
-        let layout = if variant == Variant::Overlay {
-            &self.layouts.outline
-        } else {
-            &self.layouts.scene
+        let layout = match variant {
+            Variant::Overlay => &self.layouts.outline,
+            Variant::Shadow => &self.layouts.shadow,
+            _ => &self.layouts.scene,
         };
+        let targets = [format.map(|format| wgpu::ColorTargetState {
+            format,
+            blend,
+            write_mask: wgpu::ColorWrites::ALL,
+        })];
+        let targets = if format.is_some() { &targets[..] } else { &[] };
         self.device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some(spec.label),
             layout: Some(layout),
@@ -182,7 +224,7 @@ impl PipelineCtx<'_> {
             },
             primitive: wgpu::PrimitiveState {
                 topology: spec.topology,
-                cull_mode: spec.cull,
+                cull_mode: if variant == Variant::Shadow { None } else { spec.cull },
                 front_face: wgpu::FrontFace::Ccw,
                 ..Default::default()
             },
@@ -197,15 +239,11 @@ impl PipelineCtx<'_> {
                 count: samples,
                 ..Default::default()
             },
-            fragment: Some(wgpu::FragmentState {
+            fragment: fs.map(|fs| wgpu::FragmentState {
                 module: spec.module,
                 entry_point: Some(fs),
                 compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format,
-                    blend,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
+                targets,
             }),
             multiview_mask: None,
             cache: None,
@@ -213,7 +251,7 @@ impl PipelineCtx<'_> {
     }
 }
 
-/// The opaque, transparent and mask variants of one geometry pipeline.
+/// The opaque, transparent, mask and shadow variants of one geometry pipeline.
 pub(crate) struct Variants {
     /// No blending, depth writes.
     pub opaque: wgpu::RenderPipeline,
@@ -221,15 +259,18 @@ pub(crate) struct Variants {
     pub transparent: wgpu::RenderPipeline,
     /// Outline mask.
     pub mask: wgpu::RenderPipeline,
+    /// Depth from the light.
+    pub shadow: wgpu::RenderPipeline,
 }
 
 impl Variants {
-    /// Builds all three.
+    /// Builds all four.
     pub(crate) fn build(ctx: &PipelineCtx<'_>, spec: &PipelineSpec<'_>) -> Variants {
         Variants {
             opaque: ctx.build(spec, Variant::Opaque),
             transparent: ctx.build(spec, Variant::Transparent),
             mask: ctx.build(spec, Variant::Mask),
+            shadow: ctx.build(spec, Variant::Shadow),
         }
     }
 
@@ -239,6 +280,7 @@ impl Variants {
             Variant::Opaque => &self.opaque,
             Variant::Transparent | Variant::Overlay => &self.transparent,
             Variant::Mask => &self.mask,
+            Variant::Shadow => &self.shadow,
         }
     }
 }

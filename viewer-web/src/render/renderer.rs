@@ -1,5 +1,6 @@
 //! The frame: which nodes to draw in which order (opaque in creation order, then the floor, then
-//! translucent nodes back to front), the outline mask pass, the main pass and the outline.
+//! translucent nodes back to front), the shadow pass (depth from the light), the outline mask
+//! pass, the main pass and the outline.
 
 use bytemuck::bytes_of;
 use glam::Vec3;
@@ -9,10 +10,11 @@ use super::gpu_scene::{GpuNode, GpuScene};
 use super::mesh::{identity_instance, MeshPipelines};
 use super::outline::{self, Mask};
 use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
-use super::uniforms::{DrawUniforms, FrameUniforms};
+use super::shadow::{self, LightFit, ShadowMap, SHADOW_MAP_SIZE};
+use super::uniforms::{DrawUniforms, FrameUniforms, LIGHT_POSITIONS, SHADOW_LIGHT};
 use super::{floor, spheres as sph, Caps, RenderStats};
 use crate::core::camera::Camera;
-use crate::core::ViewOptions;
+use crate::core::{Aabb, ViewOptions};
 use crate::geometry::draw_data::NodeKey;
 use crate::geometry::SceneDraw;
 
@@ -124,6 +126,9 @@ pub struct Renderer {
     identity: wgpu::Buffer,
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
+    shadow_map: ShadowMap,
+    light_buffer: wgpu::Buffer,
+    light_bind_group: wgpu::BindGroup,
     draws: DrawPool,
     mask_sampler: wgpu::Sampler,
     targets: Option<Targets>,
@@ -152,18 +157,41 @@ impl Renderer {
         let cylinders = cyl::pipelines(&ctx);
         let floor = floor::pipeline(&ctx);
         let outline = outline::pipeline(&ctx);
-        let frame_buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("frame uniforms"),
-            size: std::mem::size_of::<FrameUniforms>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let uniforms = |label| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: std::mem::size_of::<FrameUniforms>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        let frame_buffer = uniforms("frame uniforms");
+        let shadow_map = ShadowMap::new(device, SHADOW_MAP_SIZE, DEPTH_FORMAT);
         let frame_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("frame uniforms"),
             layout: &layouts.frame,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: frame_buffer.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&shadow_map.view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Sampler(&shadow_map.sampler),
+                },
+            ],
+        });
+        let light_buffer = uniforms("light uniforms");
+        let light_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("light uniforms"),
+            layout: &layouts.light,
             entries: &[wgpu::BindGroupEntry {
                 binding: 0,
-                resource: frame_buffer.as_entire_binding(),
+                resource: light_buffer.as_entire_binding(),
             }],
         });
         let align = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(1);
@@ -184,6 +212,9 @@ impl Renderer {
             outline,
             frame_buffer,
             frame_bind_group,
+            shadow_map,
+            light_buffer,
+            light_bind_group,
             draws,
             targets: None,
             gpu: GpuScene::default(),
@@ -279,7 +310,12 @@ impl Renderer {
         let (items, slots) = self.collect(scene, frame, opts, eye);
         self.draws.write(device, queue, &self.layouts.draw, &slots);
         let srgb = self.color_format.is_srgb();
-        let uniforms = FrameUniforms::new(camera, opts, (width, height), srgb, self.floor_height());
+        let light = self.light_fit(&items, opts);
+        if let Some(fit) = &light {
+            queue.write_buffer(&self.light_buffer, 0, bytes_of(&FrameUniforms::light(fit)));
+        }
+        let shadow = light.as_ref().map(|f| (f, self.shadow_map.size));
+        let uniforms = FrameUniforms::new(camera, opts, (width, height), srgb, self.floor_height(), shadow);
         queue.write_buffer(&self.frame_buffer, 0, bytes_of(&uniforms));
 
         let mut stats = RenderStats {
@@ -289,6 +325,27 @@ impl Renderer {
         };
         let Some(t) = &self.targets else { return };
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+        if light.is_some() {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("shadow"),
+                color_attachments: &[],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &self.shadow_map.view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(1.0),
+                        store: wgpu::StoreOp::Store,
+                    }),
+                    stencil_ops: None,
+                }),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.light_bind_group, &[]);
+            for it in &items {
+                self.draw_item(&mut pass, it, Variant::Shadow, &mut stats);
+            }
+        }
         let outlined: Vec<&Item> = items.iter().filter(|it| it.outline).collect();
         if !outlined.is_empty() {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -394,6 +451,20 @@ impl Renderer {
         self.stats = stats;
     }
 
+    /// The light fitted to the bounds of the shadow casters among `items`; `None` when shadows
+    /// are off, the device cannot draw them, or nothing casts.
+    fn light_fit(&self, items: &[Item], opts: &ViewOptions) -> Option<LightFit> {
+        if !opts.shadows || !self.caps.shadows {
+            return None;
+        }
+        let casters = items
+            .iter()
+            .filter_map(|it| self.gpu.get(&it.key).map(|g| (g, it.frame)))
+            .filter(|(g, _)| g.cast_shadow.any())
+            .fold(Aabb::EMPTY, |b, (g, i)| b.union(g.bounds(i)));
+        shadow::fit(LIGHT_POSITIONS[SHADOW_LIGHT], casters, self.shadow_map.size)
+    }
+
     /// The nodes to draw at `frame` (creation order) and their draw uniforms.
     fn collect(
         &self,
@@ -436,26 +507,31 @@ impl Renderer {
         (items, slots)
     }
 
-    /// Draws one node with the given variant.
+    /// Draws one node with the given variant (in the shadow pass only its casting parts).
     fn draw_item(&self, pass: &mut wgpu::RenderPass<'_>, it: &Item, variant: Variant, stats: &mut RenderStats) {
         let Some(g): Option<&GpuNode> = self.gpu.get(&it.key) else {
             return;
         };
+        let all = variant != Variant::Shadow;
+        let cast = g.cast_shadow;
+        if !all && !cast.any() {
+            return;
+        }
         pass.set_bind_group(1, &self.draws.bind_group, &[self.draws.offset(it.slot)]);
-        if let Some(mesh) = &g.mesh {
+        if let Some(mesh) = g.mesh.as_ref().filter(|_| all || cast.mesh) {
             pass.set_pipeline(self.mesh.tris.get(variant));
             if mesh.draw(pass, it.frame, &self.identity, false) {
                 stats.draw_calls += 1;
                 stats.instances += u64::from(mesh.instance_count());
             }
-            if it.edges && variant != Variant::Mask {
+            if it.edges && all && variant != Variant::Mask {
                 pass.set_pipeline(&self.mesh.edges);
                 if mesh.draw(pass, it.frame, &self.identity, true) {
                     stats.draw_calls += 1;
                 }
             }
         }
-        if let Some(store) = &g.spheres {
+        if let Some(store) = g.spheres.as_ref().filter(|_| all || cast.spheres) {
             if let Some(slice) = store.slice(it.frame) {
                 let n = (store.frame_bytes() / sph::INSTANCE_BYTES) as u32;
                 pass.set_pipeline(self.spheres.get(variant));
@@ -464,7 +540,7 @@ impl Renderer {
                 stats.instances += u64::from(n);
             }
         }
-        if let Some(store) = &g.cylinders {
+        if let Some(store) = g.cylinders.as_ref().filter(|_| all || cast.cylinders) {
             if let Some(slice) = store.slice(it.frame) {
                 let n = (store.frame_bytes() / cyl::INSTANCE_BYTES) as u32;
                 pass.set_pipeline(self.cylinders.get(variant));

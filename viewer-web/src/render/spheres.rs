@@ -30,6 +30,7 @@ pub(crate) fn pipelines(ctx: &PipelineCtx<'_>) -> Variants {
             buffers: &buffers,
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: None,
+            shadow_fs: Some("fs_shadow"),
         },
     )
 }

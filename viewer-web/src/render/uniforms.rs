@@ -4,13 +4,20 @@
 use bytemuck::{Pod, Zeroable};
 use glam::{Mat4, Vec3};
 
+use super::shadow::LightFit;
 use crate::core::camera::Camera;
-
 use crate::core::ViewOptions;
 
 /// aitviewer's lights: "Back Light" at (0, 10, −15) and "Front Light" at (0, 10, 15), both
 /// facing the origin.
 pub(crate) const LIGHT_POSITIONS: [Vec3; 2] = [Vec3::new(0.0, 10.0, -15.0), Vec3::new(0.0, 10.0, 15.0)];
+/// The light that casts shadows (aitviewer's "Front Light"; its "Back Light" casts none).
+pub(crate) const SHADOW_LIGHT: usize = 1;
+
+/// Offset of a receiving point along its normal before the shadow-map lookup, in texels.
+const NORMAL_OFFSET_TEXELS: f32 = 1.5;
+/// Depth bias of the shadow-map comparison, in texels of world depth.
+const DEPTH_BIAS_TEXELS: f32 = 2.0;
 
 /// aitviewer's floor: 100 × 100 units, 200 tiles per side.
 pub(crate) const FLOOR_SIDE: f32 = 100.0;
@@ -44,6 +51,11 @@ pub(crate) struct FrameUniforms {
     pub floor_color0: [f32; 4],
     pub floor_color1: [f32; 4],
     pub outline_color: [f32; 4],
+    /// World to shadow-map clip space.
+    pub shadow_view_proj: [[f32; 4]; 4],
+    /// x normal offset (world), y depth bias (map depth), z one texel in map coordinates,
+    /// w 1 when shadows are drawn.
+    pub shadow: [f32; 4],
 }
 
 impl FrameUniforms {
@@ -54,6 +66,7 @@ impl FrameUniforms {
         size: (u32, u32),
         srgb_target: bool,
         floor_y: f32,
+        shadow: Option<(&LightFit, u32)>,
     ) -> FrameUniforms {
         let aspect = size.0.max(1) as f32 / size.1.max(1) as f32;
         let view = camera.view_matrix();
@@ -84,6 +97,33 @@ impl FrameUniforms {
             floor_color0: FLOOR_COLORS[0],
             floor_color1: FLOOR_COLORS[1],
             outline_color: OUTLINE_COLOR,
+            shadow_view_proj: shadow
+                .map_or(Mat4::IDENTITY, |(f, _)| f.proj * f.view)
+                .to_cols_array_2d(),
+            shadow: shadow.map_or([0.0; 4], |(f, size)| {
+                [
+                    NORMAL_OFFSET_TEXELS * f.texel,
+                    DEPTH_BIAS_TEXELS * f.texel / f.depth_range.max(1e-12),
+                    1.0 / size.max(1) as f32,
+                    1.0,
+                ]
+            }),
+        }
+    }
+
+    /// The uniforms of the shadow pass: the light's orthographic view (the sphere impostors
+    /// take the orthographic path and write their depth as seen from the light).
+    pub(crate) fn light(fit: &LightFit) -> FrameUniforms {
+        let forward = -fit.view.inverse().z_axis.truncate();
+        let eye = fit.view.inverse().w_axis;
+        FrameUniforms {
+            view_proj: (fit.proj * fit.view).to_cols_array_2d(),
+            view: fit.view.to_cols_array_2d(),
+            proj: fit.proj.to_cols_array_2d(),
+            inv_view: fit.view.inverse().to_cols_array_2d(),
+            eye: [eye.x, eye.y, eye.z, 1.0],
+            forward: [forward.x, forward.y, forward.z, 1.0],
+            ..FrameUniforms::zeroed()
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum Command {
     ToggleInspect,
     /// Floor on/off.
     ToggleFloor,
+    /// S: shadows on/off.
+    ToggleShadows,
     /// H or ?: the help overlay.
     ToggleHelp,
     /// R: reset the camera.
@@ -65,6 +67,7 @@ pub fn for_key(key: &str) -> Option<Command> {
         "o" | "O" => Command::ToggleOrtho,
         "d" | "D" => Command::ToggleDark,
         "i" | "I" => Command::ToggleInspect,
+        "s" | "S" => Command::ToggleShadows,
         "h" | "H" | "?" => Command::ToggleHelp,
         "r" | "R" => Command::ResetCamera,
         "c" | "C" => Command::CycleCameraMode,
@@ -88,6 +91,7 @@ impl Command {
             Command::ToggleDark => Action::ToggleDark,
             Command::ToggleInspect => Action::ToggleInspect,
             Command::ToggleFloor => Action::ToggleFloor,
+            Command::ToggleShadows => Action::ToggleShadows,
             Command::ResetCamera => Action::ResetCamera,
             Command::CycleCameraMode => Action::CycleCameraMode,
             Command::GoToFrame
@@ -102,8 +106,8 @@ impl Command {
 }
 
 /// In first-person mode, the move of a key: `(forward, right, up)` steps. W/S forward/back,
-/// D/A right/left, E/Q up/down. These take precedence over A (fit), D (dark) and E (edges)
-/// while the camera is in first-person mode.
+/// D/A right/left, E/Q up/down. These take precedence over A (fit), S (shadows), D (dark) and
+/// E (edges) while the camera is in first-person mode.
 pub fn walk_for_key(key: &str) -> Option<(f32, f32, f32)> {
     Some(match key {
         "w" | "W" => (1.0, 0.0, 0.0),

@@ -161,6 +161,7 @@ impl Gpu {
         let caps = Caps {
             webgl: backend == Backend::WebGl,
             msaa_samples: msaa,
+            shadows: Caps::shadows_for(&adapter),
         };
         Ok(Gpu {
             backend,

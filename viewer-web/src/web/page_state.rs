@@ -7,6 +7,7 @@
 //! `data-current-frame`, `data-n-frames`, `data-playing` (`1`|`0`), `data-inspect` (`1` in
 //! inspect mode), `data-nodes` (node count),
 //! `data-selected` (`client:uid` or empty), `data-help` (`1` while the help is open),
+//! `data-shadows` (`1` while shadows are drawn),
 //! `data-screenshots` (PNG downloads made), `data-error` (why the viewer could not start),
 //! `data-first-frame-ms` (`performance.now()` of the first frame), `data-plugins` (loaded
 //! plugins, comma-separated), `data-plugin-errors`, `data-smpl-error` (why an SMPL body is not
@@ -41,6 +42,7 @@ pub fn sync(app: &Page) {
         .unwrap_or_default();
     set(doc, "selected", &selected);
     set(doc, "help", flag(app.help_open));
+    set(doc, "shadows", flag(core.view().shadows && app.renderer.caps().shadows));
     set(doc, "screenshots", &app.screenshots.to_string());
     set(doc, "smplError", app.smpl.message.as_deref().unwrap_or(""));
     set(doc, "plugins", &app.ext.plugins.join(","));

@@ -1,5 +1,5 @@
 //! The View panel: light mode (Default / Dark / Diffuse, as aitviewer's View menu), ambient
-//! strength, background colour, floor and camera mode (turntable / trackball / first person, as
+//! strength, background colour, floor, shadows (aitviewer's Render Shadows) and camera mode (turntable / trackball / first person, as
 //! aitviewer's Camera › Control modes).
 
 use wasm_bindgen::prelude::*;
@@ -20,6 +20,7 @@ pub struct ViewPanel {
     ambient: HtmlInputElement,
     background: HtmlInputElement,
     floor: HtmlInputElement,
+    shadows: HtmlInputElement,
     camera_mode: HtmlSelectElement,
 }
 
@@ -79,6 +80,12 @@ impl ViewPanel {
         let background = input(doc, &l, &[("id", "mc-background"), ("type", "color")])?;
         let l = field(doc, &sec, "Floor")?;
         let floor = input(doc, &l, &[("id", "mc-show-floor"), ("type", "checkbox")])?;
+        let l = field(doc, &sec, "Shadows")?;
+        let shadows = input(
+            doc,
+            &l,
+            &[("id", "mc-shadows"), ("type", "checkbox"), ("title", "Shadows (S)")],
+        )?;
         let l = field(doc, &sec, "Camera mode")?;
         let camera_mode: HtmlSelectElement = child(
             doc,
@@ -102,6 +109,7 @@ impl ViewPanel {
             ambient,
             background,
             floor,
+            shadows,
             camera_mode,
         })
     }
@@ -132,6 +140,10 @@ impl ViewPanel {
         on(&self.floor, "change", move |_| {
             a.emit(Action::SetFloor(floor.checked()));
         })?;
+        let (a, shadows) = (emit.clone(), self.shadows.clone());
+        on(&self.shadows, "change", move |_| {
+            a.emit(Action::SetShadows(shadows.checked()));
+        })?;
         let (a, camera_mode) = (emit.clone(), self.camera_mode.clone());
         on(&self.camera_mode, "change", move |_| {
             if let Some(m) = CameraMode::from_name(&camera_mode.value()) {
@@ -154,6 +166,9 @@ pub fn refresh(app: &Page) {
     set_value(&v.background, &edits::to_hex(bg));
     if v.floor.checked() != app.core.view().show_floor {
         v.floor.set_checked(app.core.view().show_floor);
+    }
+    if v.shadows.checked() != app.core.view().shadows {
+        v.shadows.set_checked(app.core.view().shadows);
     }
     let camera_mode = app.core.camera().mode.name();
     if v.camera_mode.value() != camera_mode {
