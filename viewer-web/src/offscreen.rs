@@ -10,7 +10,7 @@ use meshcast_scene::Scene;
 use crate::core::camera::Camera;
 use crate::core::ViewOptions;
 use crate::geometry::{DerivedNodes, NoDerived, SceneDraw};
-use crate::render::{Caps, Renderer};
+use crate::render::{Caps, ReadbackTarget, Renderer};
 
 /// The offscreen target's default format: plain RGBA8, so pixels hold the shader's output as is.
 pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -53,42 +53,8 @@ pub struct OffscreenRenderer {
     renderer: Renderer,
     width: u32,
     height: u32,
-    texture: wgpu::Texture,
-    view: wgpu::TextureView,
-    readback: wgpu::Buffer,
-    padded_row: u32,
+    target: ReadbackTarget,
     format: wgpu::TextureFormat,
-}
-
-fn create_target(
-    device: &wgpu::Device,
-    format: wgpu::TextureFormat,
-    width: u32,
-    height: u32,
-) -> (wgpu::Texture, wgpu::TextureView, wgpu::Buffer, u32) {
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("offscreen target"),
-        size: wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-        view_formats: &[],
-    });
-    let view = texture.create_view(&Default::default());
-    let padded_row = (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    let readback = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("offscreen readback"),
-        size: u64::from(padded_row) * u64::from(height),
-        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-        mapped_at_creation: false,
-    });
-    (texture, view, readback, padded_row)
 }
 
 impl OffscreenRenderer {
@@ -159,7 +125,7 @@ impl OffscreenRenderer {
         let mut renderer = Renderer::new(&device, &queue, format, caps);
         let (width, height) = (width.max(1), height.max(1));
         renderer.resize(&device, width, height);
-        let (texture, view, readback, padded_row) = create_target(&device, format, width, height);
+        let target = ReadbackTarget::new(&device, format, width, height);
         tracing::info!(adapter = %info.name, backend = ?info.backend, msaa, "offscreen renderer ready");
         Ok(Self {
             device,
@@ -168,10 +134,7 @@ impl OffscreenRenderer {
             renderer,
             width,
             height,
-            texture,
-            view,
-            readback,
-            padded_row,
+            target,
             format,
         })
     }
@@ -208,8 +171,7 @@ impl OffscreenRenderer {
             return;
         }
         self.renderer.resize(&self.device, width, height);
-        let (texture, view, readback, padded_row) = create_target(&self.device, self.format, width, height);
-        (self.texture, self.view, self.readback, self.padded_row) = (texture, view, readback, padded_row);
+        self.target = ReadbackTarget::new(&self.device, self.format, width, height);
         (self.width, self.height) = (width, height);
     }
 
@@ -224,7 +186,7 @@ impl OffscreenRenderer {
     /// ([`Renderer::render`]).
     pub fn submit(&mut self, draw: &SceneDraw<'_>, frame: usize, camera: &Camera, opts: &ViewOptions) {
         self.renderer
-            .render(&self.device, &self.queue, &self.view, draw, frame, camera, opts);
+            .render(&self.device, &self.queue, &self.target.view, draw, frame, camera, opts);
     }
 
     /// Blocks until the GPU has finished everything submitted.
@@ -256,55 +218,20 @@ impl OffscreenRenderer {
         self.read_back()
     }
 
-    /// Copies the target into the readback buffer and maps it.
+    /// Copies the target into the readback buffer, maps it and returns its pixels.
     fn read_back(&mut self) -> Result<Vec<u8>, OffscreenError> {
-        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("readback"),
-        });
-        encoder.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: &self.texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &self.readback,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(self.padded_row),
-                    rows_per_image: Some(self.height),
-                },
-            },
-            wgpu::Extent3d {
-                width: self.width,
-                height: self.height,
-                depth_or_array_layers: 1,
-            },
-        );
-        self.queue.submit(Some(encoder.finish()));
-        let slice = self.readback.slice(..);
+        self.target.copy(&self.device, &self.queue);
         let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
+        self.target.buffer.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
         });
         self.wait()?;
         rx.recv()
             .map_err(|e| OffscreenError::Readback(e.to_string()))?
             .map_err(|e| OffscreenError::Readback(e.to_string()))?;
-        let row = self.width as usize * 4;
-        let mut out = Vec::with_capacity(row * self.height as usize);
-        {
-            let data = slice
-                .get_mapped_range()
-                .map_err(|e| OffscreenError::Readback(e.to_string()))?;
-            for y in 0..self.height as usize {
-                let start = y * self.padded_row as usize;
-                out.extend_from_slice(&data[start..start + row]);
-            }
-        }
-        self.readback.unmap();
-        Ok(out)
+        self.target
+            .take_pixels()
+            .map_err(|e| OffscreenError::Readback(e.to_string()))
     }
 }
 

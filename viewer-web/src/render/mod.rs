@@ -38,12 +38,15 @@ mod gpu_scene;
 mod mesh;
 mod outline;
 mod pipelines;
+mod readback;
 mod renderer;
 pub mod shaders;
 mod shadow;
 mod spheres;
+mod texture;
 mod uniforms;
 
+pub use readback::ReadbackTarget;
 pub use renderer::Renderer;
 
 /// What the device can do, decided once by whoever created it.

@@ -3,6 +3,7 @@
 //! outside the mask in aitviewer's outline yellow, on top of everything.
 
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, MASK_FORMAT};
+use super::texture::texture_2d;
 
 /// Builds the full-screen outline pipeline.
 pub(crate) fn pipeline(ctx: &PipelineCtx<'_>) -> wgpu::RenderPipeline {
@@ -39,20 +40,8 @@ impl Mask {
         width: u32,
         height: u32,
     ) -> Mask {
-        let tex = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("outline mask"),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: MASK_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-            view_formats: &[],
-        });
+        let usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
+        let tex = texture_2d(device, "outline mask", MASK_FORMAT, (width, height), 1, usage);
         let view = tex.create_view(&Default::default());
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("outline mask"),

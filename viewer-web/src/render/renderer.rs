@@ -11,6 +11,7 @@ use super::mesh::{identity_instance, MeshPipelines};
 use super::outline::{self, Mask};
 use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
 use super::shadow::{self, LightFit, ShadowMap, SHADOW_MAP_SIZE};
+use super::texture::texture_2d;
 use super::uniforms::{DrawUniforms, FrameUniforms, LIGHT_POSITIONS, SHADOW_LIGHT};
 use super::{floor, spheres as sph, Caps, RenderStats};
 use crate::core::camera::Camera;
@@ -237,24 +238,16 @@ impl Renderer {
         {
             return;
         }
-        let size = wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        };
         let make = |label, format, samples| {
-            device
-                .create_texture(&wgpu::TextureDescriptor {
-                    label: Some(label),
-                    size,
-                    mip_level_count: 1,
-                    sample_count: samples,
-                    dimension: wgpu::TextureDimension::D2,
-                    format,
-                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-                    view_formats: &[],
-                })
-                .create_view(&Default::default())
+            texture_2d(
+                device,
+                label,
+                format,
+                (width, height),
+                samples,
+                wgpu::TextureUsages::RENDER_ATTACHMENT,
+            )
+            .create_view(&Default::default())
         };
         let samples = self.caps.msaa_samples;
         self.targets = Some(Targets {

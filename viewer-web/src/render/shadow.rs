@@ -9,6 +9,7 @@
 
 use glam::{Mat4, Vec3};
 
+use super::texture::texture_2d;
 use crate::core::Aabb;
 
 /// Shadow-map side in texels (less where the device's largest 2-D texture is smaller).
@@ -75,22 +76,8 @@ impl ShadowMap {
     /// Creates a `size`-texel map of depth `format` (clamped to the device's limit).
     pub(crate) fn new(device: &wgpu::Device, size: u32, format: wgpu::TextureFormat) -> ShadowMap {
         let size = size.min(device.limits().max_texture_dimension_2d).max(1);
-        let view = device
-            .create_texture(&wgpu::TextureDescriptor {
-                label: Some("shadow map"),
-                size: wgpu::Extent3d {
-                    width: size,
-                    height: size,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-                view_formats: &[],
-            })
-            .create_view(&Default::default());
+        let usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
+        let view = texture_2d(device, "shadow map", format, (size, size), 1, usage).create_view(&Default::default());
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("shadow map"),
             address_mode_u: wgpu::AddressMode::ClampToEdge,

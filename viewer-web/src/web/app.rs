@@ -4,7 +4,7 @@
 
 use crate::core::{Action, Changed, ViewOptions, ViewerState};
 use crate::geometry::{inspect, Geometry, Hit, NoDerived, SceneDraw};
-use crate::render::Renderer;
+use crate::render::{ReadbackTarget, Renderer};
 use crate::smpl_bodies::ShownParts;
 
 use super::gpu::Gpu;
@@ -44,14 +44,8 @@ impl Dirty {
 
 /// A rendered frame waiting in a buffer to be read back ([`App::render_readback`]).
 pub struct Readback {
-    /// The pixels, `padded_row` bytes per row, rows top to bottom.
-    pub buffer: wgpu::Buffer,
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// Bytes per row in the buffer (a multiple of 256).
-    pub padded_row: u32,
+    /// The texture it was drawn into and the buffer it was copied to.
+    pub target: ReadbackTarget,
     /// The pixels are BGRA (the canvas format), not RGBA.
     pub bgra: bool,
 }
@@ -151,69 +145,19 @@ impl App {
     /// "transparent background" screenshot).
     pub fn render_readback(&mut self, transparent: bool) -> Readback {
         self.sync_bodies();
-        let (width, height) = (self.gpu.config.width.max(1), self.gpu.config.height.max(1));
         let format = self.gpu.view_format;
-        let device = &self.gpu.device;
-        let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("transparent screenshot"),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
-        let padded_row = (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("transparent screenshot readback"),
-            size: u64::from(padded_row) * u64::from(height),
-            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-            mapped_at_creation: false,
-        });
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let target = ReadbackTarget::new(&self.gpu.device, format, self.gpu.config.width, self.gpu.config.height);
         if transparent {
             let mut opts = self.core.view().clone();
             opts.background[3] = 0.0;
             opts.show_floor = false;
-            self.draw_into(&view, Some(&opts));
+            self.draw_into(&target.view, Some(&opts));
         } else {
-            self.draw_into(&view, None);
+            self.draw_into(&target.view, None);
         }
-        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("readback"),
-        });
-        encoder.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: &texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &buffer,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(padded_row),
-                    rows_per_image: Some(height),
-                },
-            },
-            wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-        );
-        self.gpu.queue.submit(Some(encoder.finish()));
+        target.copy(&self.gpu.device, &self.gpu.queue);
         Readback {
-            buffer,
-            width,
-            height,
-            padded_row,
+            target,
             bgra: matches!(
                 format,
                 wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb

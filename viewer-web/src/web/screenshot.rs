@@ -71,7 +71,7 @@ pub fn png(app: &Shared, transparent: bool) -> Promise {
     let mut pending = Some((readback, doc));
     Promise::new(&mut |resolve, reject| {
         let Some((rb, doc)) = pending.take() else { return };
-        let buffer = rb.buffer.clone();
+        let buffer = rb.target.buffer.clone();
         buffer.map_async(wgpu::MapMode::Read, .., move |mapped| {
             let result = mapped
                 .map_err(|e| JsValue::from(js_sys::Error::new(&format!("reading the screenshot back: {e}"))))
@@ -90,26 +90,18 @@ pub fn png(app: &Shared, transparent: bool) -> Promise {
 
 /// RGBA rows of a mapped read-back, drawn on a 2D canvas and handed to `resolve` as a PNG blob.
 fn encode_png(doc: &Document, rb: &Readback, resolve: &js_sys::Function) -> Result<(), JsValue> {
-    let row = rb.width as usize * 4;
-    let mut rgba = Vec::with_capacity(row * rb.height as usize);
-    {
-        let data = rb
-            .buffer
-            .get_mapped_range(..)
-            .map_err(|e| js_sys::Error::new(&format!("reading the screenshot back: {e}")))?;
-        for y in 0..rb.height as usize {
-            let start = y * rb.padded_row as usize;
-            rgba.extend_from_slice(&data[start..start + row]);
-        }
-    }
-    rb.buffer.unmap();
+    let mut rgba = rb
+        .target
+        .take_pixels()
+        .map_err(|e| js_sys::Error::new(&format!("reading the screenshot back: {e}")))?;
     if rb.bgra {
         rgba.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
     }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), rb.width, rb.height)?;
+    let (width, height) = (rb.target.width, rb.target.height);
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width, height)?;
     let canvas: HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
-    canvas.set_width(rb.width);
-    canvas.set_height(rb.height);
+    canvas.set_width(width);
+    canvas.set_height(height);
     let ctx: CanvasRenderingContext2d = canvas
         .get_context("2d")?
         .ok_or_else(|| js_sys::Error::new("no 2D canvas context for the screenshot"))?
