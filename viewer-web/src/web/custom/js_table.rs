@@ -66,6 +66,7 @@ pub const API: &[(&str, Scope, Call)] = &[
     ("pause", Scope::Public, pause),
     ("fit", Scope::Public, fit),
     ("setInspect", Scope::Public, set_inspect),
+    ("setShadows", Scope::Public, set_shadows),
     ("inspectAt", Scope::Public, inspect_at),
     // Recordings.
     ("openRecording", Scope::Public, open_recording),
@@ -294,6 +295,11 @@ fn pause(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
 /// Fits the camera to the scene, as the user's A: the automatic camera target is off after it.
 fn fit(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
     act(app, Action::FitScene { by_user: true })
+}
+
+/// `setShadows(on)`: shadows (S) on or off.
+fn set_shadows(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    act(app, Action::SetShadows(args.get(0).is_truthy()))
 }
 
 /// `setInspect(on)`: inspect mode (I) on or off.
