@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{DType, NdArray, EXT_NDARRAY, EXT_RANGE};
+use crate::{bounded, DType, NdArray, EXT_NDARRAY, EXT_RANGE};
 
 /// Python's `range(start, stop, step)`, used for `frames=range(...)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,9 +306,20 @@ impl Serialize for Value {
 }
 
 impl<'de> Deserialize<'de> for Value {
+    /// Decodes a value, charging it and what it holds to the budget of
+    /// [`crate::bounded::from_slice`] when one is in progress.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        bounded::charge_value().map_err(de::Error::custom)?;
         d.deserialize_any(ValueVisitor)
     }
+}
+
+/// Decodes the items of a list or the entries of a map one level deeper.
+fn nested<T, E: de::Error>(items: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    bounded::enter().map_err(E::custom)?;
+    let out = items();
+    bounded::leave();
+    out
 }
 
 struct ValueVisitor;
@@ -341,32 +352,40 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Str(v.to_owned()))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Str(v))
     }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Bin(Bytes::copy_from_slice(v)))
     }
-    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Bin(Bytes::from(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        // The size hint comes from the peer: cap the pre-allocation.
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Value::List(items))
+        nested(|| {
+            // The size hint comes from the peer: cap the pre-allocation.
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(bounded::PREALLOCATE));
+            while let Some(v) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(Value::List(items))
+        })
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some((k, v)) = map.next_entry()? {
-            entries.push((k, v));
-        }
-        Ok(Value::Map(entries))
+        nested(|| {
+            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(bounded::PREALLOCATE));
+            while let Some((k, v)) = map.next_entry()? {
+                entries.push((k, v));
+            }
+            Ok(Value::Map(entries))
+        })
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         // rmp-serde presents a MessagePack extension as a newtype around (tag, bytes).
@@ -411,6 +430,7 @@ impl<'de> Visitor<'de> for ExtBody {
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         match self.0 {
             EXT_NDARRAY => NdArray::from_ext_payload(v).map(Value::Array).map_err(E::custom),
             EXT_RANGE => {

@@ -2,7 +2,8 @@
 //! shape that used to slip past it (frames sent as nested lists, a companion zero-filled for every
 //! earlier frame, many small nodes, one huge creation) straight at the limit. Every one is
 //! answered with an error naming the limit, nothing of it reaches viewers or the scene, a late
-//! joiner's snapshot stays within the limit, and another producer is served throughout.
+//! joiner's snapshot stays within the limit, and another producer is served throughout. The
+//! decoding limits (`meshcast_protocol::bounded`: depth, memory) are aimed at the same way.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -24,7 +25,10 @@ struct Setup {
 
 impl Setup {
     async fn start(limit: usize) -> Setup {
-        let relay = RelayProcess::start(&["--max-scene-bytes", &limit.to_string()]);
+        let relay = match limit {
+            usize::MAX => RelayProcess::start(&[]),
+            _ => RelayProcess::start(&["--max-scene-bytes", &limit.to_string()]),
+        };
         let (viewer, _) = Viewer::join(&relay.viewer_url()).await;
         let pusher = Producer::connect(&relay.client_url()).await;
         let bystander = Producer::connect(&relay.client_url()).await;
@@ -179,4 +183,27 @@ async fn one_huge_creation_is_refused_whole() {
     let scene = t.others_unaffected(&[small]).await;
     assert_eq!(scene.len(), 1);
     assert_eq!(scene.nodes()[0].series("positions").unwrap().frame_nbytes(), 120);
+}
+
+/// Messages that would decode to too much memory or nest too deep are refused while decoding,
+/// with an error naming the limit; the relay serves everyone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decoding_limits_are_answered_with_errors() {
+    use meshcast_protocol::bounded::MAX_DEPTH;
+    let mut t = Setup::start(usize::MAX).await;
+    let deep = (0..=MAX_DEPTH).fold(Value::Int(1), |v, _| Value::List(vec![v]));
+    let ints = Value::List(vec![Value::Int(1); 1 << 20]);
+    for (value, needle) in [(deep, "nest deeper than 64 levels"), (ints, "times its size")] {
+        let seq = t.pusher.send(&Envelope::new(10_001, None).with_kwarg("x", value)).await;
+        match t.pusher.flush().await.as_slice() {
+            [RelayToClient::Error { seq: s, message, .. }] => {
+                assert_eq!(*s, seq);
+                assert!(message.contains(needle), "{message}");
+                assert!(message.contains("refused while decoding"), "{message}");
+            }
+            other => panic!("expected one error, got {other:?}"),
+        }
+    }
+    assert!(t.relay.wait_for_log("refused while decoding", STEP));
+    t.others_unaffected(&[]).await;
 }
