@@ -2,7 +2,8 @@
 # Sets up everything the tests need and runs every test: formatting and lints (native and
 # wasm32), Rust unit and integration tests (the real relay binary, native offscreen golden
 # images), the Python client's pytest suite, the browser tests in headless Chromium (WebGPU and
-# WebGL2), and the README's main command (./scripts/run.sh) and `trunk serve` as a user runs them.
+# WebGL2), the README's main command (./scripts/run.sh) and `trunk serve` as a user runs them, and
+# a short coverage-guided fuzz of every decoder (scripts/fuzz.sh).
 # Skipped tests fail the run unless tests/skips-allowed.txt lists them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -88,6 +89,7 @@ step "python client tests" .venv/bin/python -m pytest -q -rs client/python/tests
 step "aitviewer client tests" .venv/bin/python -m pytest -q -rs tests/aitviewer
 step "browser tests" npm --prefix tests/browser test
 step "main command and trunk serve" npm --prefix tests/browser run test:commands
+step "fuzz (10 s a target)" scripts/fuzz.sh 10
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown \
   -p meshcast-viewer -p meshcast-custom-viewer -- -D warnings

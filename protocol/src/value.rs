@@ -22,14 +22,17 @@ pub struct RangeValue {
 
 impl RangeValue {
     /// Number of values, as Python's `len(range(...))`.
+    /// Computed in 128 bits: any `i64` bounds and step (a peer's) give the true count.
     pub fn len(&self) -> usize {
-        if self.step > 0 && self.stop > self.start {
-            ((self.stop - self.start - 1) / self.step + 1) as usize
-        } else if self.step < 0 && self.start > self.stop {
-            ((self.start - self.stop - 1) / (-self.step) + 1) as usize
+        let (start, stop, step) = (i128::from(self.start), i128::from(self.stop), i128::from(self.step));
+        let n = if step > 0 && stop > start {
+            (stop - start - 1) / step + 1
+        } else if step < 0 && start > stop {
+            (start - stop - 1) / (-step) + 1
         } else {
             0
-        }
+        };
+        usize::try_from(n).unwrap_or(usize::MAX)
     }
 
     /// True when the range yields nothing.
@@ -39,7 +42,8 @@ impl RangeValue {
 
     /// The values, in order.
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        (0..self.len() as i64).map(move |k| self.start + k * self.step)
+        // In 128 bits: the last step may pass `i64`'s end even though the value it reaches fits.
+        (0..self.len()).map(move |k| (i128::from(self.start) + k as i128 * i128::from(self.step)) as i64)
     }
 }
 
@@ -547,6 +551,30 @@ mod tests {
             .collect::<Vec<_>>(),
             vec![0, 2]
         );
+    }
+
+    /// Found while fuzzing (fuzz/ scene_apply): the bounds' difference overflowed `i64`.
+    #[test]
+    fn range_len_takes_any_bounds() {
+        let whole = RangeValue {
+            start: i64::MIN,
+            stop: i64::MAX,
+            step: 1,
+        };
+        assert_eq!(whole.len(), u64::MAX as usize);
+        let down = RangeValue {
+            start: i64::MAX,
+            stop: i64::MIN,
+            step: i64::MIN,
+        };
+        assert_eq!(down.len(), 2);
+        assert_eq!(down.iter().collect::<Vec<_>>(), vec![i64::MAX, -1]);
+        let up = RangeValue {
+            start: i64::MIN,
+            stop: i64::MAX,
+            step: i64::MAX,
+        };
+        assert_eq!(up.iter().collect::<Vec<_>>(), vec![i64::MIN, -1, i64::MAX - 1]);
     }
 
     #[test]

@@ -123,13 +123,15 @@ async fn frames_sent_as_nested_lists_count() {
 /// earlier frame; those zeros count, so a 1-frame message cannot add a sequence's worth.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_companion_zero_filled_for_every_frame_counts() {
-    let create = Envelope::new(10, Some(1)).with_kwarg("poses_body", zeros(&[2000, 69]));
+    let create = Envelope::new(10, Some(1))
+        .with_kwarg("model_type", "smplx")
+        .with_kwarg("poses_body", zeros(&[2000, 63]));
     let limit = 2 * footprint_of(&[(1, create.clone())]);
     let mut t = Setup::start(limit).await;
     t.accepted(&create).await;
     // One frame, 1 KiB of message data; 2,001 frames of 300 floats stored: over the limit.
     let add = Envelope::new(101, Some(1))
-        .with_kwarg("poses_body", zeros(&[1, 69]))
+        .with_kwarg("poses_body", zeros(&[1, 63]))
         .with_kwarg("expression", zeros(&[1, 300]));
     t.refused(&add).await;
     let scene = t.others_unaffected(&[create]).await;

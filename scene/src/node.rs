@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use meshcast_protocol::{
-    ClientId, CreateNode, FieldRole, FrameData, Kwargs, NdArray, NodeKind, ProtocolError, Uid, Value,
+    ClientId, CreateNode, FieldRole, FrameData, Kwargs, NdArray, NodeKind, ProtocolError, SmplModelType, Uid, Value,
 };
 
 use crate::footprint::{series_charge, value_charge, NODE_CHARGE};
@@ -316,8 +316,25 @@ impl Node {
         }
     }
 
-    /// Checks that every array in `data` has this node's frame shape for its argument.
+    /// Checks that every array in `data` has this node's frame shape for its argument, and (an
+    /// SMPL body) belongs to its model type, as its creation would have been checked: otherwise
+    /// a late joiner's snapshot of the node would not validate.
     fn check_shapes(&self, op: &'static str, data: &FrameData) -> Result<(), SceneError> {
+        if self.kind == NodeKind::Smpl {
+            let name = self
+                .option("model_type")
+                .and_then(Value::as_str)
+                .unwrap_or(NodeKind::Smpl.default_str("model_type"));
+            if let Some(mt) = SmplModelType::parse(name) {
+                let foreign = data
+                    .fields
+                    .keys()
+                    .find(|f| SmplModelType::all_parts().contains(&f.as_str()) && !mt.parts().contains(&f.as_str()));
+                if let Some(f) = foreign {
+                    return Err(self.frames_err(op, format!("'{f}' is not part of model_type {name:?}")));
+                }
+            }
+        }
         for (name, arr) in &data.fields {
             if let Some(s) = self.series.get(name) {
                 if s.frame_shape() != &arr.shape()[1..] {

@@ -18,8 +18,11 @@ fn cmd(env: Envelope) -> Command {
     Command::from_envelope(env).unwrap()
 }
 
+/// An SMPL-X body (it has an `expression`).
 fn smpl(frames: usize) -> Envelope {
-    Envelope::new(10, Some(1)).with_kwarg("poses_body", zeros(&[frames, 69]))
+    Envelope::new(10, Some(1))
+        .with_kwarg("model_type", "smplx")
+        .with_kwarg("poses_body", zeros(&[frames, 63]))
 }
 
 /// Frames of `p` points as nested lists of floats (no array in the message).
@@ -71,10 +74,10 @@ fn a_companion_zero_filled_for_every_frame_counts_in_full() {
     // One frame that brings a 1,000-wide expression: 1,001 frames of it are stored.
     let add = || {
         Envelope::new(101, Some(1))
-            .with_kwarg("poses_body", zeros(&[1, 69]))
+            .with_kwarg("poses_body", zeros(&[1, 63]))
             .with_kwarg("expression", zeros(&[1, 1000]))
     };
-    let grows = (69 * 4 + FRAME_CHARGE) + 1001 * (4000 + FRAME_CHARGE);
+    let grows = (63 * 4 + FRAME_CHARGE) + 1001 * (4000 + FRAME_CHARGE);
     let err = applied_within(&mut s, add(), grows - 1).unwrap_err();
     assert!(
         matches!(err, SceneError::TooBig { grows: g, .. } if g == grows),
@@ -92,7 +95,7 @@ fn an_update_that_creates_a_companion_counts_it() {
     applied_within(&mut s, smpl(500), usize::MAX).unwrap();
     let update = Envelope::new(102, Some(1))
         .with_kwarg("frames", Value::Int(0))
-        .with_kwarg("poses_body", zeros(&[1, 69]))
+        .with_kwarg("poses_body", zeros(&[1, 63]))
         .with_kwarg("poses_root", zeros(&[1, 3]));
     // (poses_root is an update parameter; the update writes one frame but stores 500.)
     let err = applied_within(&mut s, update, 500 * 12).unwrap_err();
@@ -147,14 +150,14 @@ fn assert_bound_holds(s: &mut Scene, env: Envelope) {
 fn the_growth_bound_is_never_below_the_growth() {
     let mut s = Scene::new();
     s.apply(1, cmd(smpl(20).with_kwarg("betas", zeros(&[1, 10])))).unwrap();
-    let add = |n: usize| Envelope::new(101, Some(1)).with_kwarg("poses_body", zeros(&[n, 69]));
+    let add = |n: usize| Envelope::new(101, Some(1)).with_kwarg("poses_body", zeros(&[n, 63]));
     assert_bound_holds(&mut s, add(5));
     assert_bound_holds(&mut s, add(1).with_kwarg("trans", zeros(&[1, 3])));
     assert_bound_holds(&mut s, add(3).with_kwarg("betas", zeros(&[3, 10])));
     assert_bound_holds(&mut s, add(2).with_kwarg("expression", zeros(&[2, 50])));
     let update = Envelope::new(102, Some(1))
         .with_kwarg("frames", Value::List(vec![Value::Int(0), Value::Int(3)]))
-        .with_kwarg("poses_body", zeros(&[2, 69]));
+        .with_kwarg("poses_body", zeros(&[2, 63]));
     assert_bound_holds(&mut s, update.clone().with_kwarg("poses_root", zeros(&[2, 3])));
     assert_bound_holds(&mut s, update.with_kwarg("betas", zeros(&[1, 10])));
 }
