@@ -7,6 +7,11 @@
 //! The baseline is the same bytes over plain loopback TCP: a copy task that reads the producer's
 //! stream in 256 KiB chunks and writes each chunk to every consumer socket.
 //!
+//! The small messages are also sent sustained: far more than the default
+//! `--max-messages-per-second` (100,000, bursts of one second's worth) lets through in its
+//! burst, back to back, so the figure is the rate a producer keeps at default settings; what the
+//! limiter refuses is answered with errors and counted.
+//!
 //! A last section compares a relay that records every applied message (`--record FILE`, fsync
 //! before each acknowledgement) with one that does not, on the same frames: median of 5
 //! alternating runs after a warm-up.
@@ -122,6 +127,91 @@ async fn relay_run(port: u16, frames: &[Vec<u8>], setup: &[Envelope], viewers: u
         bytes_per_viewer: frames.iter().map(|f| f.len() as u64).sum(),
         messages: frames.len() as u64,
         viewers,
+        secs,
+    }
+}
+
+/// What a sustained run measured.
+struct Sustained {
+    sent: u64,
+    accepted: u64,
+    rejected: u64,
+    /// From the first message sent to the viewer having received every accepted one.
+    secs: f64,
+}
+
+/// One producer sends copies of `frame` back to back for `seconds`, then a FLUSH, reading its
+/// replies (acknowledgement, rate-limit errors) meanwhile; one viewer counts the forwarded
+/// messages until it has every accepted one.
+async fn sustained_run(port: u16, frame: &[u8], seconds: f64) -> Sustained {
+    let mut producer = connect(&format!("ws://127.0.0.1:{port}/?format=msgpack")).await;
+    producer
+        .send(Message::Binary(encode_envelope(&Envelope::new(900, None)).into()))
+        .await
+        .unwrap();
+    producer.next().await.unwrap().unwrap();
+    let mut viewer = join_viewer(port).await;
+    let (target_tx, mut target_rx) = tokio::sync::watch::channel(None::<u64>);
+    let reader = tokio::spawn(async move {
+        let mut count = 0u64;
+        loop {
+            if target_rx.borrow().is_some_and(|t| count >= t) {
+                return count;
+            }
+            tokio::select! {
+                msg = viewer.next() => match msg {
+                    Some(Ok(Message::Binary(b))) => {
+                        if let Ok(RelayToViewer::Message { .. }) = meshcast_protocol::decode::<RelayToViewer>(&b) {
+                            count += 1;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    _ => panic!("viewer closed after {count}"),
+                },
+                _ = target_rx.changed() => {}
+            }
+        }
+    });
+    let (mut sink, mut replies) = producer.split();
+    let frame = bytes::Bytes::copy_from_slice(frame);
+    let start = Instant::now();
+    let (n_tx, n_rx) = tokio::sync::oneshot::channel();
+    let sender = tokio::spawn(async move {
+        let mut n = 0u64;
+        while start.elapsed().as_secs_f64() < seconds {
+            for _ in 0..1000 {
+                sink.feed(Message::Binary(frame.clone())).await.unwrap();
+            }
+            n += 1000;
+        }
+        sink.feed(Message::Binary(encode_envelope(&Envelope::new(900, None)).into()))
+            .await
+            .unwrap();
+        sink.flush().await.unwrap();
+        let _ = n_tx.send(n);
+        sink
+    });
+    // The only acknowledgement on this connection now is the one for the run's final FLUSH.
+    let mut rejected = 0u64;
+    while let Some(Ok(msg)) = replies.next().await {
+        let Message::Binary(b) = msg else { continue };
+        match meshcast_protocol::decode::<meshcast_protocol::RelayToClient>(&b).unwrap() {
+            meshcast_protocol::RelayToClient::Error { .. } => rejected += 1,
+            meshcast_protocol::RelayToClient::Ack { .. } => break,
+            _ => {}
+        }
+    }
+    let n = n_rx.await.unwrap();
+    let accepted = n - rejected;
+    target_tx.send_replace(Some(accepted));
+    let received = reader.await.unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    let _sink = sender.await.unwrap();
+    assert_eq!(received, accepted, "the viewer got every accepted message");
+    Sustained {
+        sent: n,
+        accepted,
+        rejected,
         secs,
     }
 }
@@ -337,6 +427,20 @@ fn main() {
             let raw = raw_run(&small, viewers).await;
             print("~100-byte user messages", &r, &raw);
         }
+        // Sustained: sent back to back for far longer than the rate limiter's one-second burst.
+        let s = sustained_run(port, &small[0], if quick { 3.0 } else { 10.0 }).await;
+        let rate = meshcast_relay::Config::default().max_messages_per_second;
+        println!(
+            "~100-byte user messages, sustained at default settings, viewers=1: {} sent back to back over {:.1} s; \
+             {} accepted ({:.0} msg/s delivered to the viewer; {:.0} msg/s beyond the limiter's initial burst \
+             of {rate}), {} refused by --max-messages-per-second {rate}",
+            s.sent,
+            s.secs,
+            s.accepted,
+            s.accepted as f64 / s.secs,
+            s.accepted.saturating_sub(u64::from(rate)) as f64 / s.secs,
+            s.rejected,
+        );
 
         // --record: the same frames through a relay that logs each one (1 viewer).
         let _warm = relay_run(rec_port, &large, std::slice::from_ref(&mesh), 1).await;
