@@ -23,7 +23,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use meshcast_protocol::{ClientId, ClientInfo, Command, Uid};
+use meshcast_protocol::{ClientId, ClientInfo, Command, RelayToClient, Uid};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
@@ -409,8 +409,11 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                             d.per_second
                         );
                     }
-                    let rejected = HubMsg::Rejected {
-                        client: d.id,
+                    // Answered from here, waiting for room in the reply queue: a client that
+                    // floods faster than it reads its errors is slowed down (this connection
+                    // only) instead of losing them. It comes before any later FLUSH reaches the
+                    // hub, so before that FLUSH's Ack.
+                    let rejected = RelayToClient::Error {
                         seq,
                         msg_type: Some(crate::hub::command_type(&cmd)),
                         uid: cmd.uid(),
@@ -419,9 +422,8 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                              (the relay's --max-messages-per-second); message rejected, send it again later",
                             d.per_second
                         ),
-                        log: false,
                     };
-                    if d.hub.send(rejected).await.is_err() {
+                    if d.replies.send(ClientOut::Reply(rejected)).await.is_err() {
                         break;
                     }
                     continue;
