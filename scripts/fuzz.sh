@@ -29,9 +29,13 @@ runs=()
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   case $t in
-    envelope) cp -n "$ROOT"/protocol/schema/golden/*.msgpack "corpus/$t/" ;;
-    pickle) cp -n "$ROOT"/pickle/tests/fixtures/*.pkl "corpus/$t/" ;;
+    envelope) extra=("$ROOT"/protocol/schema/golden/*.msgpack) ;;
+    pickle) extra=("$ROOT"/pickle/tests/fixtures/*.pkl) ;;
+    *) extra=() ;;
   esac
+  for f in "${extra[@]}"; do
+    [ -e "corpus/$t/$(basename "$f")" ] || cp "$f" "corpus/$t/"
+  done
   seeds=()
   [ -d "seeds/$t" ] && seeds=("seeds/$t")
   out=$(mktemp)
