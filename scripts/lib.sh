@@ -39,6 +39,14 @@ setup_trunk() {
   fi
 }
 
+# cargo-fuzz for scripts/fuzz.sh (libFuzzer; runs on stable Rust with --sanitizer none).
+setup_cargo_fuzz() {
+  if ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0\.13\.'; then
+    log "cargo install cargo-fuzz 0.13 (a few minutes)"
+    tool_install cargo-fuzz --version '~0.13' --locked
+  fi
+}
+
 # Where cargo puts build outputs, as cargo itself says (CARGO_TARGET_DIR, build.target-dir, or
 # target/ in the workspace).
 cargo_target_dir() {

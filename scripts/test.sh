@@ -3,7 +3,8 @@
 # wasm32), Rust unit and integration tests (the real relay binary, native offscreen golden
 # images), the Python client's pytest suite, the browser tests in headless Chromium (WebGPU and
 # WebGL2), the README's main command (./scripts/run.sh) and `trunk serve` as a user runs them,
-# and the Python wheel as a Python user installs it (scripts/test_wheel.sh).
+# the Python wheel as a Python user installs it (scripts/test_wheel.sh), and a short
+# coverage-guided fuzz of every decoder (scripts/fuzz.sh).
 # Skipped tests fail the run unless tests/skips-allowed.txt lists them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -91,6 +92,7 @@ step "browser tests" npm --prefix tests/browser test
 step "main command and trunk serve" npm --prefix tests/browser run test:commands
 # After run.sh (in the step above) built the release relay: the wheel reuses it and dist/.
 step "python wheel (installed in a fresh venv, no cargo)" ./scripts/test_wheel.sh --reuse-page
+step "fuzz (10 s a target)" scripts/fuzz.sh 10
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown \
   -p meshcast-viewer -p meshcast-custom-viewer -- -D warnings

@@ -6,7 +6,8 @@
 //! the relay does. A flush is a FLUSH message whose number the relay acknowledges once it has
 //! handled everything before it; the relay's `Error` answers for messages before that number
 //! are handed to the flush. When the link drops, every waiting flush fails and every later call
-//! returns [`ClientError::Disconnected`].
+//! returns [`ClientError::Disconnected`], until the caller asks for a new link
+//! ([`Core::reconnect`]): nothing is replayed on it.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -164,10 +165,21 @@ impl Shared {
     }
 }
 
-/// The caller's side of a connection, shared by a viewer and its node handles.
-pub struct Core {
+/// One link to the relay: the state its tasks share and its writer task's queue.
+#[derive(Clone)]
+struct Link {
     shared: Arc<Shared>,
     tx: mpsc::Sender<Outgoing>,
+}
+
+/// The caller's side of a connection, shared by a viewer and its node handles.
+pub struct Core {
+    /// The link now: replaced by [`Core::reconnect`].
+    link: Mutex<Link>,
+    /// The relay's URL as shown (without its query, which may hold the token).
+    url: String,
+    /// How to connect again; `None` for a recording.
+    options: Option<ConnectOptions>,
     /// The send queue's byte budget, in KiB.
     budget: Arc<Semaphore>,
     budget_kib: u32,
@@ -179,22 +191,10 @@ impl Core {
     /// Connects, retrying until `opts.timeout`, and starts the reader and writer tasks on the
     /// current tokio runtime.
     pub(crate) async fn connect(opts: &ConnectOptions) -> Result<Core, ClientError> {
-        let ws = connect_with_retry(&opts.url(), opts).await?;
-        // Messages and errors show the URL without its query (which may hold the token).
-        let url = shown_url(&opts.url());
-        tracing::info!(%url, "connected to the meshcast relay");
-        let (sink, stream) = ws.split();
-        let (tx, rx) = mpsc::channel(opts.send_queue.max(1));
-        let (down_tx, down_rx) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            url,
-            state: Mutex::new(State::default()),
-            inbox_changed: Notify::new(),
-            link_down: down_tx,
-        });
-        tokio::spawn(read_loop(stream, Arc::clone(&shared)));
-        tokio::spawn(write_loop(sink, rx, Arc::clone(&shared), down_rx, opts.close_timeout));
-        Ok(Core::from_parts(shared, tx, opts))
+        let link = open_link(opts).await?;
+        let mut core = Core::from_parts(link.shared, link.tx, opts);
+        core.options = Some(opts.clone());
+        Ok(core)
     }
 
     /// The caller's side over a started writer task: its queue `tx` and the shared state, with
@@ -202,8 +202,9 @@ impl Core {
     fn from_parts(shared: Arc<Shared>, tx: mpsc::Sender<Outgoing>, opts: &ConnectOptions) -> Core {
         let budget_kib = u32::try_from(opts.send_queue_bytes / 1024).unwrap_or(u32::MAX).max(1);
         Core {
-            shared,
-            tx,
+            url: shared.url.clone(),
+            link: Mutex::new(Link { shared, tx }),
+            options: None,
             budget: Arc::new(Semaphore::new(budget_kib as usize)),
             budget_kib,
             ack_timeout: opts.ack_timeout,
@@ -211,53 +212,83 @@ impl Core {
         }
     }
 
+    /// The link now.
+    fn link(&self) -> Link {
+        self.link.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Opens a new connection to the relay when the link is down (a connection that is up is
+    /// kept as it is). Nothing is sent again: what the relay acknowledged it has, and what was
+    /// sent since the last successful flush is the caller's to send again if it wants to. The
+    /// relay gives the new connection a new client id, so nodes made before are not this
+    /// connection's to change; their data stays on the relay. Messages from viewers not yet
+    /// read are kept.
+    pub(crate) async fn reconnect(&self) -> Result<(), ClientError> {
+        let Some(opts) = &self.options else {
+            return Err(ClientError::Invalid(
+                "a recording has no relay connection to reconnect".into(),
+            ));
+        };
+        let old = self.link();
+        if old.shared.state().down.is_none() && !old.shared.state().closed {
+            return Ok(());
+        }
+        let new = open_link(opts).await?;
+        let unread = std::mem::take(&mut old.shared.state().inbox);
+        new.shared.state().inbox = unread;
+        *self.link.lock().unwrap_or_else(PoisonError::into_inner) = new;
+        Ok(())
+    }
+
     /// The relay's URL.
     pub(crate) fn url(&self) -> &str {
-        &self.shared.url
+        &self.url
     }
 
     /// True while the link is up and `close()` was not called.
     pub(crate) fn is_connected(&self) -> bool {
-        let st = self.shared.state();
+        let link = self.link();
+        let st = link.shared.state();
         st.down.is_none() && !st.closed
     }
 
-    fn check_usable(&self) -> Result<(), ClientError> {
-        let st = self.shared.state();
+    fn check_usable(link: &Link) -> Result<(), ClientError> {
+        let st = link.shared.state();
         if st.closed {
             return Err(ClientError::Closed {
-                url: self.shared.url.clone(),
+                url: link.shared.url.clone(),
             });
         }
         match &st.down {
-            Some(reason) => Err(self.shared.disconnected(reason)),
+            Some(reason) => Err(link.shared.disconnected(reason)),
             None => Ok(()),
         }
     }
 
-    fn queue_error(&self) -> ClientError {
-        self.check_usable()
+    fn queue_error(link: &Link) -> ClientError {
+        Self::check_usable(link)
             .err()
-            .unwrap_or_else(|| self.shared.disconnected("the connection task stopped"))
+            .unwrap_or_else(|| link.shared.disconnected("the connection task stopped"))
     }
 
-    async fn enqueue(&self, item: Outgoing) -> Result<(), ClientError> {
-        self.check_usable()?;
-        self.tx.send(item).await.map_err(|_| self.queue_error())
+    async fn enqueue(link: &Link, item: Outgoing) -> Result<(), ClientError> {
+        Self::check_usable(link)?;
+        link.tx.send(item).await.map_err(|_| Self::queue_error(link))
     }
 
     /// Queues one encoded message (waits while the queue is full, by count or by bytes; a
     /// message larger than the whole byte budget waits for an empty queue).
     pub(crate) async fn send_bytes(&self, bytes: Bytes) -> Result<(), ClientError> {
-        self.check_usable()?;
+        let link = self.link();
+        Self::check_usable(&link)?;
         let kib = u32::try_from(bytes.len().div_ceil(1024))
             .unwrap_or(u32::MAX)
             .clamp(1, self.budget_kib);
         let permit = Arc::clone(&self.budget)
             .acquire_many_owned(kib)
             .await
-            .map_err(|_| self.queue_error())?;
-        self.enqueue(Outgoing::Frame(bytes, permit)).await
+            .map_err(|_| Self::queue_error(&link))?;
+        Self::enqueue(&link, Outgoing::Frame(bytes, permit)).await
     }
 
     /// Encodes and queues an envelope.
@@ -267,15 +298,16 @@ impl Core {
 
     /// Waits until the relay has handled everything sent so far; returns what it rejected.
     pub(crate) async fn flush(&self) -> Result<(), ClientError> {
+        let link = self.link();
         let (reply, answer) = oneshot::channel();
-        self.enqueue(Outgoing::Flush(reply)).await?;
+        Self::enqueue(&link, Outgoing::Flush(reply)).await?;
         match tokio::time::timeout(self.ack_timeout, answer).await {
             Err(_) => Err(ClientError::Timeout {
-                url: self.shared.url.clone(),
+                url: self.url.clone(),
                 what: "a flush",
                 after: self.ack_timeout,
             }),
-            Ok(Err(_)) => Err(self.queue_error()),
+            Ok(Err(_)) => Err(Self::queue_error(&link)),
             Ok(Ok(Err(e))) => Err(e),
             Ok(Ok(Ok(errors))) if errors.is_empty() => Ok(()),
             Ok(Ok(Ok(errors))) => Err(ClientError::Rejected(errors)),
@@ -284,7 +316,8 @@ impl Core {
 
     /// Flushes, then closes the WebSocket. Returns the flush's result; closing twice is fine.
     pub(crate) async fn close(&self) -> Result<(), ClientError> {
-        if self.shared.state().closed {
+        let link = self.link();
+        if link.shared.state().closed {
             return Ok(());
         }
         let flushed = if self.is_connected() {
@@ -295,9 +328,9 @@ impl Core {
         if let Err(e) = &flushed {
             tracing::warn!(error = %e, "closing the connection");
         }
-        self.shared.state().closed = true;
+        link.shared.state().closed = true;
         let (done, finished) = oneshot::channel();
-        if self.tx.send(Outgoing::Close(done)).await.is_ok() {
+        if link.tx.send(Outgoing::Close(done)).await.is_ok() {
             let _ = tokio::time::timeout(self.close_timeout, finished).await;
         }
         flushed
@@ -306,12 +339,13 @@ impl Core {
     /// The next message a viewer sent: waits for one when `block` (until the link is down),
     /// else returns what is queued.
     pub(crate) async fn next_message(&self, block: bool) -> Option<ViewerMessage> {
+        let shared = self.link().shared;
         loop {
-            let notified = self.shared.inbox_changed.notified();
+            let notified = shared.inbox_changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
-                let mut st = self.shared.state();
+                let mut st = shared.state();
                 if let Some(m) = st.inbox.pop_front() {
                     return Some(m);
                 }
@@ -322,6 +356,27 @@ impl Core {
             notified.await;
         }
     }
+}
+
+/// Connects, retrying until `opts.timeout`, and starts a link's reader and writer tasks on the
+/// current tokio runtime.
+async fn open_link(opts: &ConnectOptions) -> Result<Link, ClientError> {
+    let ws = connect_with_retry(&opts.url(), opts).await?;
+    // Messages and errors show the URL without its query (which may hold the token).
+    let url = shown_url(&opts.url());
+    tracing::info!(%url, "connected to the meshcast relay");
+    let (sink, stream) = ws.split();
+    let (tx, rx) = mpsc::channel(opts.send_queue.max(1));
+    let (down_tx, down_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        url,
+        state: Mutex::new(State::default()),
+        inbox_changed: Notify::new(),
+        link_down: down_tx,
+    });
+    tokio::spawn(read_loop(stream, Arc::clone(&shared)));
+    tokio::spawn(write_loop(sink, rx, Arc::clone(&shared), down_rx, opts.close_timeout));
+    Ok(Link { shared, tx })
 }
 
 /// The FLUSH message.

@@ -361,6 +361,66 @@ fn a_stopped_relay_fails_the_next_call() {
     assert!(matches!(v.flush().unwrap_err(), ClientError::Disconnected { .. }));
 }
 
+/// The relay is killed (SIGKILL) while the client streams: a later call fails with
+/// `Disconnected` (nothing is lost silently), every frame a flush acknowledged is in the scene
+/// of the relay restarted on its `--data-dir`, and `reconnect()` gives a working connection
+/// that sends nothing again.
+#[test]
+fn relay_killed_while_streaming_then_reconnect() {
+    let dir = std::env::temp_dir().join(format!("meshcast-client-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = meshcast_testkit::free_port();
+    let args: Vec<String> = ["--bind", "127.0.0.1", "--port", &port.to_string(), "--data-dir"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([dir.to_string_lossy().into_owned()])
+        .collect();
+    let mut relay = RelayProcess::start_with(port, &args);
+    let v = RemoteViewer::connect_with(options(&relay)).unwrap();
+    let s = RemoteSpheres::new(&v, [[0.0f32; 3]; 100], SpheresOptions::default()).unwrap();
+    let mut acknowledged = 1;
+    for round in 0..20 {
+        for i in 0..10 {
+            s.add_frames([[(round * 10 + i + 1) as f32; 3]; 100]).unwrap();
+        }
+        v.flush().unwrap();
+        acknowledged += 10;
+    }
+    // More in flight when the relay dies, then keep streaming: some call must fail.
+    for i in 0..40 {
+        s.add_frames([[1000.0 + i as f32; 3]; 100]).unwrap();
+    }
+    relay.stop();
+    let failed = (0..100_000).find_map(|i| {
+        let sent = s.add_frames([[2000.0 + i as f32; 3]; 100]);
+        let flushed = if i % 10 == 9 { v.flush() } else { Ok(()) };
+        sent.and(flushed).err()
+    });
+    let e = failed.expect("streaming to a killed relay never failed");
+    assert!(matches!(e, ClientError::Disconnected { .. }), "{e}");
+    assert!(e.to_string().contains("since the last successful flush"), "{e}");
+    assert!(matches!(v.flush().unwrap_err(), ClientError::Disconnected { .. }));
+
+    let relay = RelayProcess::start_with(port, &args);
+    v.reconnect().unwrap();
+    assert!(v.is_connected());
+    v.flush().unwrap();
+    let uid = s.uid();
+    let snap = snapshot(&relay);
+    let node = snap.node(uid);
+    assert!(node.n_frames() >= acknowledged, "{} < {acknowledged}", node.n_frames());
+    for f in 0..acknowledged {
+        assert_eq!(frame(node, "positions", f)[0], f as f32, "acknowledged frame {f}");
+    }
+    // The new connection is a new client: a new node works, and nothing was sent again.
+    let again = RemoteSpheres::new(&v, [[7.0f32; 3]], SpheresOptions::default()).unwrap();
+    v.flush().unwrap();
+    let snap = snapshot(&relay);
+    assert_eq!(snap.node(again.uid()).n_frames(), 1);
+    assert_eq!(snap.node(uid).n_frames(), node.n_frames());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn get_message_receives_what_a_viewer_sends() {
     let relay = RelayProcess::start(&[]);

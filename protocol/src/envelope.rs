@@ -55,9 +55,13 @@ pub fn encode_envelope(env: &Envelope) -> Vec<u8> {
     crate::buffers::encode_named(env)
 }
 
-/// Decodes one envelope from a WebSocket binary frame's payload.
+/// Decodes one envelope from a WebSocket binary frame's payload, within the memory, value count
+/// and depth limits of [`crate::bounded`].
 pub fn decode_envelope(bytes: &[u8]) -> Result<Envelope, ProtocolError> {
-    rmp_serde::from_slice(bytes).map_err(|e| ProtocolError::malformed(format!("not a message envelope: {e}")))
+    crate::bounded::from_slice(bytes).map_err(|e| match e {
+        ProtocolError::Malformed(m) => ProtocolError::malformed(format!("not a message envelope: {m}")),
+        other => other,
+    })
 }
 
 #[cfg(test)]

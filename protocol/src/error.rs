@@ -9,6 +9,10 @@ pub enum ProtocolError {
     /// The bytes are not a valid MessagePack message of the expected form.
     #[error("malformed message: {0}")]
     Malformed(String),
+    /// The message is over a decoding limit of [`crate::bounded`]: nesting depth, number of
+    /// values or decoded memory. The text names the limit.
+    #[error("message refused while decoding: {0}")]
+    TooComplex(String),
     /// An array extension could not be decoded.
     #[error("malformed array: {0}")]
     BadArray(String),

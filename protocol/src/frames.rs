@@ -48,6 +48,17 @@ impl FrameSelection {
         let raw: Vec<i64> = match self {
             Self::Index(i) => vec![*i],
             Self::List(l) => l.clone(),
+            // A range holds each index once, so one longer than the node is out of range
+            // somewhere: say so before listing (a peer's range may hold 2^63 indices).
+            Self::Range(r) if r.len() > n => {
+                return Err(format!(
+                    "frame range({}, {}, {}) holds {} indices, more than the node's {n} frames",
+                    r.start,
+                    r.stop,
+                    r.step,
+                    r.len()
+                ))
+            }
             Self::Range(r) => r.iter().collect(),
         };
         raw.into_iter()
@@ -92,6 +103,20 @@ mod tests {
         let e = FrameSelection::Index(5).resolve(5).unwrap_err();
         assert!(e.contains("frame index 5") && e.contains("5 frames"), "{e}");
         assert!(FrameSelection::Index(-6).resolve(5).is_err());
+    }
+
+    /// Found by fuzzing (fuzz/ scene_apply): a huge range was listed in full before its indices
+    /// were checked, and the allocation aborted the relay.
+    #[test]
+    fn a_range_longer_than_the_node_is_refused_before_it_is_listed() {
+        let r = RangeValue {
+            start: 0,
+            stop: 1 << 60,
+            step: 1,
+        };
+        let e = FrameSelection::Range(r).resolve(5).unwrap_err();
+        assert!(e.contains("more than the node's 5 frames"), "{e}");
+        assert!(FrameSelection::Range(r).resolve_unique(5).is_err());
     }
 
     #[test]

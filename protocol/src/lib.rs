@@ -9,6 +9,7 @@
 //! `std::io` readers and writers. The crate opens no files or sockets; see `docs/protocol.md` for
 //! the byte-level format and `docs/recording.md` for recordings.
 
+pub mod bounded;
 mod buffers;
 mod command;
 mod dtype;

@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{DType, NdArray, EXT_NDARRAY, EXT_RANGE};
+use crate::{bounded, DType, NdArray, EXT_NDARRAY, EXT_RANGE};
 
 /// Python's `range(start, stop, step)`, used for `frames=range(...)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +22,17 @@ pub struct RangeValue {
 
 impl RangeValue {
     /// Number of values, as Python's `len(range(...))`.
+    /// Computed in 128 bits: any `i64` bounds and step (a peer's) give the true count.
     pub fn len(&self) -> usize {
-        if self.step > 0 && self.stop > self.start {
-            ((self.stop - self.start - 1) / self.step + 1) as usize
-        } else if self.step < 0 && self.start > self.stop {
-            ((self.start - self.stop - 1) / (-self.step) + 1) as usize
+        let (start, stop, step) = (i128::from(self.start), i128::from(self.stop), i128::from(self.step));
+        let n = if step > 0 && stop > start {
+            (stop - start - 1) / step + 1
+        } else if step < 0 && start > stop {
+            (start - stop - 1) / (-step) + 1
         } else {
             0
-        }
+        };
+        usize::try_from(n).unwrap_or(usize::MAX)
     }
 
     /// True when the range yields nothing.
@@ -39,7 +42,8 @@ impl RangeValue {
 
     /// The values, in order.
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
-        (0..self.len() as i64).map(move |k| self.start + k * self.step)
+        // In 128 bits: the last step may pass `i64`'s end even though the value it reaches fits.
+        (0..self.len()).map(move |k| (i128::from(self.start) + k as i128 * i128::from(self.step)) as i64)
     }
 }
 
@@ -306,9 +310,20 @@ impl Serialize for Value {
 }
 
 impl<'de> Deserialize<'de> for Value {
+    /// Decodes a value, charging it and what it holds to the budget of
+    /// [`crate::bounded::from_slice`] when one is in progress.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        bounded::charge_value().map_err(de::Error::custom)?;
         d.deserialize_any(ValueVisitor)
     }
+}
+
+/// Decodes the items of a list or the entries of a map one level deeper.
+fn nested<T, E: de::Error>(items: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    bounded::enter().map_err(E::custom)?;
+    let out = items();
+    bounded::leave();
+    out
 }
 
 struct ValueVisitor;
@@ -341,32 +356,40 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Str(v.to_owned()))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Str(v))
     }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Bin(Bytes::copy_from_slice(v)))
     }
-    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Bin(Bytes::from(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        // The size hint comes from the peer: cap the pre-allocation.
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Value::List(items))
+        nested(|| {
+            // The size hint comes from the peer: cap the pre-allocation.
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(bounded::PREALLOCATE));
+            while let Some(v) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(Value::List(items))
+        })
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some((k, v)) = map.next_entry()? {
-            entries.push((k, v));
-        }
-        Ok(Value::Map(entries))
+        nested(|| {
+            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(bounded::PREALLOCATE));
+            while let Some((k, v)) = map.next_entry()? {
+                entries.push((k, v));
+            }
+            Ok(Value::Map(entries))
+        })
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         // rmp-serde presents a MessagePack extension as a newtype around (tag, bytes).
@@ -411,6 +434,7 @@ impl<'de> Visitor<'de> for ExtBody {
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
         match self.0 {
             EXT_NDARRAY => NdArray::from_ext_payload(v).map(Value::Array).map_err(E::custom),
             EXT_RANGE => {
@@ -527,6 +551,30 @@ mod tests {
             .collect::<Vec<_>>(),
             vec![0, 2]
         );
+    }
+
+    /// Found while fuzzing (fuzz/ scene_apply): the bounds' difference overflowed `i64`.
+    #[test]
+    fn range_len_takes_any_bounds() {
+        let whole = RangeValue {
+            start: i64::MIN,
+            stop: i64::MAX,
+            step: 1,
+        };
+        assert_eq!(whole.len(), u64::MAX as usize);
+        let down = RangeValue {
+            start: i64::MAX,
+            stop: i64::MIN,
+            step: i64::MIN,
+        };
+        assert_eq!(down.len(), 2);
+        assert_eq!(down.iter().collect::<Vec<_>>(), vec![i64::MAX, -1]);
+        let up = RangeValue {
+            start: i64::MIN,
+            stop: i64::MAX,
+            step: i64::MAX,
+        };
+        assert_eq!(up.iter().collect::<Vec<_>>(), vec![i64::MIN, -1, i64::MAX - 1]);
     }
 
     #[test]

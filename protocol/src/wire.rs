@@ -104,9 +104,9 @@ pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     crate::buffers::encode_named(msg)
 }
 
-/// Decodes any wire message.
+/// Decodes any wire message, within the limits of [`crate::bounded`].
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
-    rmp_serde::from_slice(bytes).map_err(ProtocolError::malformed)
+    crate::bounded::from_slice(bytes)
 }
 
 #[cfg(test)]

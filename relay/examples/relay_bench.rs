@@ -7,6 +7,11 @@
 //! The baseline is the same bytes over plain loopback TCP: a copy task that reads the producer's
 //! stream in 256 KiB chunks and writes each chunk to every consumer socket.
 //!
+//! The small messages are also sent sustained: far more than the default
+//! `--max-messages-per-second` (100,000, bursts of one second's worth) lets through in its
+//! burst, back to back, so the figure is the rate a producer keeps at default settings; what the
+//! limiter refuses is answered with errors and counted.
+//!
 //! A last section compares a relay that records every applied message (`--record FILE`, fsync
 //! before each acknowledgement) with one that does not, on the same frames: median of 5
 //! alternating runs after a warm-up.
@@ -123,6 +128,90 @@ async fn relay_run(port: u16, frames: &[Vec<u8>], setup: &[Envelope], viewers: u
         messages: frames.len() as u64,
         viewers,
         secs,
+    }
+}
+
+/// What a sustained run measured.
+struct Sustained {
+    sent: u64,
+    /// Messages the viewer received (what the relay accepted, unless the viewer lagged).
+    delivered: u64,
+    /// Rate-limit errors the producer read.
+    refused: u64,
+    /// The viewer fell behind and was resynced (then `delivered` misses what was dropped).
+    lagged: bool,
+    /// From the first message sent to the viewer having received the last accepted one.
+    secs: f64,
+}
+
+/// One producer sends copies of `frame` back to back for `seconds`, then a FLUSH, reading its
+/// replies (acknowledgement, rate-limit errors) meanwhile; one viewer counts the forwarded
+/// messages. After the acknowledgement and a pause for the limiter to refill, a marker message
+/// ends the viewer's count.
+async fn sustained_run(port: u16, frame: &[u8], seconds: f64) -> Sustained {
+    const MARKER: i64 = 10_999;
+    let mut producer = connect(&format!("ws://127.0.0.1:{port}/?format=msgpack")).await;
+    producer
+        .send(Message::Binary(encode_envelope(&Envelope::new(900, None)).into()))
+        .await
+        .unwrap();
+    producer.next().await.unwrap().unwrap();
+    let mut viewer = join_viewer(port).await;
+    let reader = tokio::spawn(async move {
+        let (mut count, mut lagged, mut last) = (0u64, false, Instant::now());
+        while let Some(Ok(msg)) = viewer.next().await {
+            let Message::Binary(b) = msg else { continue };
+            match meshcast_protocol::decode::<RelayToViewer>(&b) {
+                Ok(RelayToViewer::Message { envelope, .. }) if envelope.msg_type == MARKER => break,
+                Ok(RelayToViewer::Message { .. }) => {
+                    count += 1;
+                    last = Instant::now();
+                }
+                Ok(RelayToViewer::SnapshotBegin) => lagged = true,
+                _ => {}
+            }
+        }
+        (count, lagged, last)
+    });
+    let (mut sink, mut replies) = producer.split();
+    let frame = bytes::Bytes::copy_from_slice(frame);
+    let start = Instant::now();
+    let sender = tokio::spawn(async move {
+        let mut n = 0u64;
+        while start.elapsed().as_secs_f64() < seconds {
+            for _ in 0..1000 {
+                sink.feed(Message::Binary(frame.clone())).await.unwrap();
+            }
+            n += 1000;
+        }
+        sink.feed(Message::Binary(encode_envelope(&Envelope::new(900, None)).into()))
+            .await
+            .unwrap();
+        sink.flush().await.unwrap();
+        (sink, n)
+    });
+    // The only acknowledgement on this connection now is the one for the run's final FLUSH.
+    let mut refused = 0u64;
+    while let Some(Ok(msg)) = replies.next().await {
+        let Message::Binary(b) = msg else { continue };
+        match meshcast_protocol::decode::<meshcast_protocol::RelayToClient>(&b).unwrap() {
+            meshcast_protocol::RelayToClient::Error { .. } => refused += 1,
+            meshcast_protocol::RelayToClient::Ack { .. } => break,
+            _ => {}
+        }
+    }
+    let (mut sink, sent) = sender.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sink.send(Message::Binary(encode_envelope(&Envelope::new(MARKER, None)).into()))
+        .await
+        .unwrap();
+    let (delivered, lagged, last) = reader.await.unwrap();
+    Sustained {
+        sent,
+        delivered,
+        refused,
+        lagged,
+        secs: last.duration_since(start).as_secs_f64(),
     }
 }
 
@@ -337,6 +426,21 @@ fn main() {
             let raw = raw_run(&small, viewers).await;
             print("~100-byte user messages", &r, &raw);
         }
+        // Sustained: sent back to back for far longer than the rate limiter's one-second burst.
+        let s = sustained_run(port, &small[0], if quick { 3.0 } else { 10.0 }).await;
+        let rate = meshcast_relay::Config::default().max_messages_per_second;
+        println!(
+            "~100-byte user messages, sustained at default settings, viewers=1: {} sent back to back over {:.1} s; \
+             {} delivered to the viewer ({:.0} msg/s; {:.0} msg/s beyond the limiter's initial burst of {rate}){}, \
+             {} refused by --max-messages-per-second {rate}",
+            s.sent,
+            s.secs,
+            s.delivered,
+            s.delivered as f64 / s.secs,
+            s.delivered.saturating_sub(u64::from(rate)) as f64 / s.secs,
+            if s.lagged { " (the viewer lagged and was resynced)" } else { "" },
+            s.refused,
+        );
 
         // --record: the same frames through a relay that logs each one (1 viewer).
         let _warm = relay_run(rec_port, &large, std::slice::from_ref(&mesh), 1).await;

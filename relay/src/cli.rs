@@ -101,9 +101,10 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_message_size: usize,
 
-    /// Largest scene, in bytes of array data (default 8 GiB). A creation or frame change that
-    /// would grow the scene past it is rejected with an error naming the limit; the scene is
-    /// left as it was.
+    /// Largest scene, in bytes of memory (default 8 GiB): array data with every frame counted in
+    /// full, plus 512 bytes per node, 32 per stored frame and the size of the options. A
+    /// creation or frame change that would grow the scene past it is rejected with an error
+    /// naming the limit; nothing of it is applied.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SCENE_BYTES)]
     pub max_scene_bytes: usize,
 

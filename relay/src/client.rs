@@ -23,7 +23,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use meshcast_protocol::{ClientId, ClientInfo, Command, Uid};
+use meshcast_protocol::{ClientId, ClientInfo, Command, RelayToClient, Uid};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
@@ -115,6 +115,7 @@ async fn serve_inner(socket: WebSocket, ctx: ClientCtx) {
     let (sink, mut stream) = socket.split();
     let format = Arc::new(SharedFormat::new(guess));
     let (reply_tx, reply_rx) = mpsc::channel(config.client_queue.max(1));
+    let reply_written = Arc::new(tokio::sync::Notify::new());
     let info = ClientInfo {
         id,
         addr: peer.to_string(),
@@ -133,7 +134,15 @@ async fn serve_inner(socket: WebSocket, ctx: ClientCtx) {
     info!("client connected");
     let conn = shutdown.child_token();
     let writer = tokio::spawn(
-        write_replies(sink, reply_rx, Arc::clone(&format), conn.clone(), shutdown.clone()).in_current_span(),
+        write_replies(
+            sink,
+            reply_rx,
+            Arc::clone(&format),
+            Arc::clone(&reply_written),
+            conn.clone(),
+            shutdown.clone(),
+        )
+        .in_current_span(),
     );
     let (frame_tx, frame_rx) = mpsc::channel(config.decode_queue.max(1));
     let decoder = Decoder {
@@ -143,6 +152,8 @@ async fn serve_inner(socket: WebSocket, ctx: ClientCtx) {
         guess,
         pickle_only,
         replies: reply_tx.clone(),
+        reply_margin: (config.hub_queue + 2).min(config.client_queue.max(1)),
+        reply_written,
         per_second: config.max_messages_per_second,
         limiter: RateLimiter::new(config.max_messages_per_second),
         throttle_logged: false,
@@ -251,8 +262,13 @@ struct Decoder {
     guess: WireFormat,
     /// The connection must speak pickle (admitted without the token).
     pickle_only: bool,
-    /// The writer's queue, to close the connection.
+    /// The writer's queue, to close the connection and to answer rate-limited messages.
     replies: mpsc::Sender<ClientOut>,
+    /// Free room in `replies` needed before a message goes to the hub: one reply for each
+    /// message that can be in the hub's queue, the one it handles and this one.
+    reply_margin: usize,
+    /// Notified by the writer each time it has written a reply.
+    reply_written: Arc<tokio::sync::Notify>,
     /// `--max-messages-per-second`.
     per_second: u32,
     limiter: Option<RateLimiter>,
@@ -269,6 +285,32 @@ enum Pace {
 }
 
 impl Decoder {
+    /// Waits until the reply queue has room for the replies of every message of this
+    /// (MessagePack) client the hub may still answer, this one included: then the hub never
+    /// drops an error or an Ack for it, and a client that reads its replies slowly is slowed
+    /// down (its connection alone) instead. False when the connection is gone.
+    async fn room_for_replies(&self) -> bool {
+        // Pickle clients get no errors or acks (aitviewer's client may never read its socket):
+        // they are not held back for replies.
+        if self.format.get() != WireFormat::MsgPack {
+            return true;
+        }
+        // Watches the room without reserving it: a reservation would take the slots the hub's
+        // replies need.
+        loop {
+            let written = self.reply_written.notified();
+            tokio::pin!(written);
+            written.as_mut().enable();
+            if self.replies.is_closed() {
+                return false;
+            }
+            if self.replies.capacity() >= self.reply_margin {
+                return true;
+            }
+            written.await;
+        }
+    }
+
     /// Applies the rate limit to one decoded message: FLUSH is never limited (its Ack is what
     /// a client waits for); MessagePack clients get an error per message over the rate; pickle
     /// clients, which get no errors, are slowed down instead (the reader stops reading).
@@ -409,8 +451,11 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                             d.per_second
                         );
                     }
-                    let rejected = HubMsg::Rejected {
-                        client: d.id,
+                    // Answered from here, waiting for room in the reply queue: a client that
+                    // floods faster than it reads its errors is slowed down (this connection
+                    // only) instead of losing them. It comes before any later FLUSH reaches the
+                    // hub, so before that FLUSH's Ack.
+                    let rejected = RelayToClient::Error {
                         seq,
                         msg_type: Some(crate::hub::command_type(&cmd)),
                         uid: cmd.uid(),
@@ -419,14 +464,14 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                              (the relay's --max-messages-per-second); message rejected, send it again later",
                             d.per_second
                         ),
-                        log: false,
                     };
-                    if d.hub.send(rejected).await.is_err() {
+                    if d.replies.send(ClientOut::Reply(rejected)).await.is_err() {
                         break;
                     }
                     continue;
                 }
-                if d.hub.send(HubMsg::Command { client: d.id, seq, cmd }).await.is_err() {
+                if !d.room_for_replies().await || d.hub.send(HubMsg::Command { client: d.id, seq, cmd }).await.is_err()
+                {
                     break;
                 }
             }
@@ -440,7 +485,7 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                     message: r.message,
                     log: true,
                 };
-                if d.hub.send(rejected).await.is_err() {
+                if !d.room_for_replies().await || d.hub.send(rejected).await.is_err() {
                     break;
                 }
             }
@@ -472,6 +517,7 @@ async fn write_replies(
     mut sink: SplitSink<WebSocket, Message>,
     mut replies: mpsc::Receiver<ClientOut>,
     format: Arc<SharedFormat>,
+    written: Arc<tokio::sync::Notify>,
     cancel: CancellationToken,
     shutdown: CancellationToken,
 ) -> bool {
@@ -500,6 +546,7 @@ async fn write_replies(
                         return false;
                     }
                 }
+                written.notify_waiters();
             }
             Some(ClientOut::Close { code, reason }) => {
                 send_close(&mut sink, close(code, &reason)).await;

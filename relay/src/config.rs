@@ -17,7 +17,7 @@ pub const DEFAULT_VIEWER_QUEUE: usize = 4096;
 /// Default number of bytes buffered per viewer before it is marked lagging.
 pub const DEFAULT_VIEWER_QUEUE_BYTES: usize = 512 << 20;
 
-/// Default `--max-scene-bytes`: 8 GiB of array data in the scene.
+/// Default `--max-scene-bytes`: a scene footprint of 8 GiB.
 pub const DEFAULT_MAX_SCENE_BYTES: usize = 8 << 30;
 
 /// Default `--max-connections`: open WebSocket connections, producers and viewers together.
@@ -56,8 +56,9 @@ pub struct Config {
     pub access: Access,
     /// TLS settings (wss:// and https://); `None` serves plain ws:// and http://.
     pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// Largest scene, in bytes of array data (`Scene::nbytes`: what a late viewer's snapshot
-    /// carries). A creation or frame change that would grow the scene past it is rejected.
+    /// Largest scene, in bytes of `Scene::footprint` (array data with every frame counted in
+    /// full, as a late viewer's snapshot carries it, plus fixed charges per node and frame). A
+    /// creation or frame change that would grow the scene past it is rejected whole.
     pub max_scene_bytes: usize,
     /// Most WebSocket connections open at once (producers and viewers); more are refused with
     /// HTTP 503.

@@ -7,8 +7,9 @@
 //! nothing and sees nothing twice. A viewer whose queue is full is marked lagging instead of
 //! slowing anyone down; when it has drained it asks for (and gets) a fresh snapshot.
 //!
-//! It also keeps the scene within `--max-scene-bytes`: a message that would grow the scene past
-//! it is undone and answered with an error naming the limit.
+//! It also keeps the scene's footprint ([`Scene::footprint`]: array data with every frame
+//! counted in full, plus fixed charges per node and frame) within `--max-scene-bytes`: a message
+//! that would grow it past the limit is not applied and is answered with an error naming it.
 //!
 //! The hub runs on its own OS thread so that applying a large message never stalls the async
 //! workers that answer WebSocket pings.
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use meshcast_protocol::{ClientId, ClientInfo, Command, MessageType, RelayToClient, RelayToViewer, Uid, Value};
-use meshcast_scene::{NodeKey, Scene};
+use meshcast_scene::{Node, NodeKey, Scene, SceneError};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
@@ -208,7 +209,7 @@ pub struct Hub {
     scene: Scene,
     clients: BTreeMap<ClientId, ClientReg>,
     viewers: BTreeMap<ViewerId, ViewerReg>,
-    /// `scene.nbytes()`, kept up to date message by message.
+    /// `scene.footprint()`, kept up to date message by message.
     scene_bytes: usize,
     /// The log every applied message is appended to (`--record`, `--data-dir`), written by
     /// its own thread.
@@ -226,7 +227,7 @@ impl Hub {
     pub fn with_scene(config: Arc<Config>, scene: Scene, log: Option<LogWriter>) -> Self {
         Self {
             config,
-            scene_bytes: scene.nbytes(),
+            scene_bytes: scene.footprint(),
             scene,
             clients: BTreeMap::new(),
             viewers: BTreeMap::new(),
@@ -362,55 +363,24 @@ impl Hub {
         self.scene_bytes
     }
 
-    /// Applies a command unless it would grow the scene past `--max-scene-bytes`; then the
-    /// scene is left as it was. Errors are the message for the client.
+    /// Applies a command unless it would grow the scene's footprint past `--max-scene-bytes`
+    /// ([`Scene::apply_within`]); then the scene is left as it was. Errors are the message for
+    /// the client.
     fn apply_within_limit(&mut self, client: ClientId, cmd: Command) -> Result<meshcast_scene::Applied, String> {
         let max = self.config.max_scene_bytes;
-        let (key, grows) = match &cmd {
-            Command::Create(c) => (Some(NodeKey { client, uid: c.uid }), true),
-            Command::AddFrames { uid, .. } | Command::UpdateFrames { uid, .. } => {
-                (Some(NodeKey { client, uid: *uid }), true)
-            }
-            Command::RemoveFrames { uid, .. } | Command::Delete { uid } => (Some(NodeKey { client, uid: *uid }), false),
-            _ => (None, false),
-        };
-        let Some(key) = key else {
-            return self.scene.apply(client, cmd).map_err(|e| e.to_string());
-        };
-        let before = self.scene.node(&key).map_or(0, |n| n.nbytes());
-        // Fast path: a message grows the scene by little more than the array bytes it carries
-        // (float data is stored as f32, at most its size on the wire; zero-filled SMPL
-        // companions are at most 2.5 times the body poses they come with), so well below the
-        // limit no backup is needed.
-        let carried = carried_bytes(&cmd);
-        let far_below = self.scene_bytes.saturating_add(carried.saturating_mul(4)) <= max;
-        // A copy to restore when the limit is crossed (frame data is shared, not copied).
-        let backup = if grows && max < usize::MAX && !far_below {
-            Some(self.scene.node(&key).cloned())
-        } else {
-            None
-        };
-        let applied = self.scene.apply(client, cmd).map_err(|e| e.to_string())?;
-        let after = self.scene.node(&key).map_or(0, |n| n.nbytes());
-        let total = (self.scene_bytes - before.min(self.scene_bytes)).saturating_add(after);
-        if after > before && total > max {
-            if let Some(old) = backup {
-                match old {
-                    Some(old) => {
-                        self.scene.restore(old);
-                    }
-                    None => {
-                        let _ = self.scene.apply(client, Command::Delete { uid: key.uid });
-                    }
-                }
-                return Err(format!(
-                    "scene memory limit: this message would grow the scene to {total} bytes of array data, \
-                     over the relay's limit of {max} bytes (--max-scene-bytes); the scene is unchanged \
-                     (delete nodes or frames first)"
-                ));
-            }
-        }
-        self.scene_bytes = total;
+        let key = command_node(&cmd).map(|uid| NodeKey { client, uid });
+        let before = key.and_then(|k| self.scene.node(&k)).map_or(0, Node::footprint);
+        let room = max.saturating_sub(self.scene_bytes);
+        let applied = self.scene.apply_within(client, cmd, room).map_err(|e| match e {
+            SceneError::TooBig { grows, .. } => format!(
+                "scene memory limit: {e}; the scene would take {} bytes, over the relay's limit of {max} \
+                 bytes (--max-scene-bytes); nothing was applied (delete nodes or frames first)",
+                self.scene_bytes.saturating_add(grows)
+            ),
+            other => other.to_string(),
+        })?;
+        let after = key.and_then(|k| self.scene.node(&k)).map_or(0, Node::footprint);
+        self.scene_bytes = self.scene_bytes.saturating_sub(before).saturating_add(after);
         Ok(applied)
     }
 
@@ -617,21 +587,15 @@ pub fn command_type(cmd: &Command) -> i64 {
     t.code()
 }
 
-/// Bytes of array data a message carries (what it can add to the scene, at most).
-fn carried_bytes(cmd: &Command) -> usize {
-    fn value_bytes(v: &meshcast_protocol::Value) -> usize {
-        match v {
-            meshcast_protocol::Value::Array(a) => a.nbytes(),
-            meshcast_protocol::Value::List(items) => items.iter().map(value_bytes).sum(),
-            _ => 0,
-        }
-    }
+/// The uid of the node a command changes, if it changes one.
+fn command_node(cmd: &Command) -> Option<Uid> {
     match cmd {
-        Command::Create(c) => c.fields.values().map(|a| a.nbytes()).sum(),
-        Command::AddFrames { args, kwargs, .. } | Command::UpdateFrames { args, kwargs, .. } => {
-            args.iter().chain(kwargs.values()).map(value_bytes).sum()
-        }
-        _ => 0,
+        Command::Create(c) => Some(c.uid),
+        Command::AddFrames { uid, .. }
+        | Command::UpdateFrames { uid, .. }
+        | Command::RemoveFrames { uid, .. }
+        | Command::Delete { uid } => Some(*uid),
+        _ => None,
     }
 }
 
@@ -677,25 +641,30 @@ mod tests {
         }
     }
 
+    /// The footprint of one node of `frames` frames of 10 points (120 bytes a frame).
+    fn footprint(frames: usize) -> usize {
+        use meshcast_scene::footprint::{FRAME_CHARGE, NODE_CHARGE};
+        NODE_CHARGE + frames * (120 + FRAME_CHARGE)
+    }
+
     #[test]
     fn scene_limit_rejects_growth_and_keeps_the_scene() {
-        // One frame of 10 points is 120 bytes.
-        let (mut hub, mut rx) = hub(1000);
+        let limit = footprint(8) + 10;
+        let (mut hub, mut rx) = hub(limit);
         hub.handle(HubMsg::Command {
             client: 1,
             seq: 1,
             cmd: spheres(1, 2, 10),
         });
-        assert_eq!(hub.scene_bytes(), 240);
+        assert_eq!(hub.scene_bytes(), footprint(2));
         assert!(error(&mut rx).is_none());
-        // 6 more frames would make 960: fine; then 1 more frame (1080) is over.
+        // 6 more frames make 8: fine; then 1 more frame is over.
         hub.handle(HubMsg::Command {
             client: 1,
             seq: 2,
             cmd: add(1, 6, 10),
         });
-        assert_eq!(hub.scene_bytes(), 960);
-        let snapshot_before = hub.scene.clone();
+        assert_eq!(hub.scene_bytes(), footprint(8));
         hub.handle(HubMsg::Command {
             client: 1,
             seq: 3,
@@ -704,13 +673,12 @@ mod tests {
         let (seq, message) = error(&mut rx).unwrap();
         assert_eq!(seq, 3);
         assert!(
-            message.contains("--max-scene-bytes") && message.contains("1000"),
+            message.contains("--max-scene-bytes") && message.contains(&limit.to_string()),
             "{message}"
         );
-        assert_eq!(hub.scene_bytes(), 960);
-        assert_eq!(hub.scene.nbytes(), 960);
+        assert_eq!(hub.scene_bytes(), footprint(8));
+        assert_eq!(hub.scene.footprint(), footprint(8));
         assert_eq!(hub.scene.node(&NodeKey { client: 1, uid: 1 }).unwrap().n_frames(), 8);
-        assert_eq!(hub.scene.nodes().len(), snapshot_before.nodes().len());
         // A new node over the limit is not created; a replacement over it keeps the old node.
         hub.handle(HubMsg::Command {
             client: 1,
@@ -740,6 +708,6 @@ mod tests {
             cmd: spheres(2, 8, 10),
         });
         assert!(error(&mut rx).is_none());
-        assert_eq!(hub.scene_bytes(), hub.scene.nbytes());
+        assert_eq!(hub.scene_bytes(), hub.scene.footprint());
     }
 }

@@ -641,3 +641,53 @@ async fn sigterm_closes_connections_and_stops() {
     }
     assert!(relay.wait_for_log("relay stopped", STEP), "{}", relay.log_text());
 }
+
+/// A producer that reads its replies slowly still gets every error and its Ack: the relay slows
+/// that connection down rather than dropping replies (tens of thousands of errors, more than the
+/// reply queue and the socket buffers hold).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_gets_every_error_and_its_ack() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    const N: u64 = 60_000;
+    let relay = RelayProcess::start(&[]);
+    let p = Producer::connect(&relay.client_url()).await;
+    let (mut sink, mut replies) = p.ws.split();
+    // Frames for a node that does not exist: each one is answered with an error.
+    let bad = meshcast_protocol::encode_envelope(&add_frames(77, "positions", 1, 1, 0));
+    let sender = tokio::spawn(async move {
+        for _ in 0..N {
+            sink.feed(Message::Binary(bad.clone().into())).await.unwrap();
+        }
+        let flush = meshcast_protocol::encode_envelope(&Envelope::new(900, None));
+        sink.send(Message::Binary(flush.into())).await.unwrap();
+        sink
+    });
+    let mut errors = Vec::new();
+    loop {
+        if errors.len() < 2_000 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let msg = tokio::time::timeout(Duration::from_secs(60), replies.next())
+            .await
+            .expect("a reply within 60 s")
+            .expect("the connection stays open")
+            .unwrap();
+        let Message::Binary(b) = msg else { continue };
+        match meshcast_protocol::decode::<RelayToClient>(&b).unwrap() {
+            RelayToClient::Error { seq, message, .. } => {
+                assert!(message.contains("unknown node"), "{message}");
+                errors.push(seq);
+            }
+            RelayToClient::Ack { seq } => {
+                assert_eq!(seq, N + 1);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let _sink = sender.await.unwrap();
+    assert_eq!(errors.len() as u64, N, "every error arrived before the Ack");
+    assert!(errors.iter().copied().eq(1..=N), "in order");
+    assert!(!relay.log_text().contains("reply dropped"), "{}", relay.log_text());
+}

@@ -463,15 +463,17 @@ async fn tls_round_trip() {
 /// with an error naming the limit, the scene stays as it was, and others go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scene_memory_limit() {
-    // One frame of 100 points is 1,200 bytes.
-    let relay = RelayProcess::start(&["--max-scene-bytes", "6000"]);
+    // One frame of 100 points is 1,200 bytes. The limit fits a's node with 4 frames and b's
+    // with 1, with their fixed charges (Scene::footprint).
+    let limit = footprint_of(&[(1, spheres(1, 4, 100, 1)), (2, spheres(1, 1, 100, 3))]);
+    let relay = RelayProcess::start(&["--max-scene-bytes", &limit.to_string()]);
     let (mut v, _) = Viewer::join(&relay.viewer_url()).await;
     let mut a = Producer::connect(&relay.client_url()).await;
     let mut b = Producer::connect(&relay.client_url()).await;
     a.send(&spheres(1, 2, 100, 1)).await; // 2,400
     assert!(a.flush().await.is_empty());
-    let seq = a.send(&add_frames(1, "positions", 4, 100, 2)).await; // would be 7,200
-    a.send(&add_frames(1, "positions", 2, 100, 2)).await; // 4,800: fine
+    let seq = a.send(&add_frames(1, "positions", 4, 100, 2)).await; // 6 frames: over
+    a.send(&add_frames(1, "positions", 2, 100, 2)).await; // 4 frames: fine
     let errors = a.flush().await;
     assert_eq!(errors.len(), 1, "{errors:?}");
     match &errors[0] {
@@ -483,15 +485,15 @@ async fn scene_memory_limit() {
         } => {
             assert_eq!((*s, *msg_type, *uid), (seq, Some(101), Some(1)));
             assert!(
-                message.contains("--max-scene-bytes") && message.contains("6000"),
+                message.contains("--max-scene-bytes") && message.contains(&limit.to_string()),
                 "{message}"
             );
-            assert!(message.contains("unchanged"), "{message}");
+            assert!(message.contains("nothing was applied"), "{message}");
         }
         other => panic!("{other:?}"),
     }
     // b is not affected until the scene is full: its small node fits, a big one does not.
-    b.send(&spheres(1, 1, 100, 3)).await; // 6,000 in all
+    b.send(&spheres(1, 1, 100, 3)).await; // the limit exactly
     assert!(b.flush().await.is_empty());
     b.send(&spheres(2, 1, 1, 3)).await;
     assert_eq!(b.flush().await.len(), 1);
@@ -503,6 +505,7 @@ async fn scene_memory_limit() {
     let (_late, snap) = Viewer::join(&relay.viewer_url()).await;
     let scene = snap.scene();
     assert_eq!(scene.nbytes(), 6000);
+    assert_eq!(scene.footprint(), limit);
     assert_eq!(scene.nodes()[0].n_frames(), 4);
 }
 

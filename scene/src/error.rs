@@ -30,4 +30,17 @@ pub enum SceneError {
         /// What does not fit.
         reason: String,
     },
+    /// The message would grow the scene past the memory it may still take (the relay's
+    /// `--max-scene-bytes`); nothing of it was applied.
+    #[error("{op} on node {uid} would grow the scene by {grows} bytes, {room} bytes are left")]
+    TooBig {
+        /// The message name.
+        op: &'static str,
+        /// The node's uid.
+        uid: Uid,
+        /// How much it would grow the scene's footprint, in bytes.
+        grows: usize,
+        /// How much the scene may still grow, in bytes.
+        room: usize,
+    },
 }

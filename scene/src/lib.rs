@@ -7,6 +7,7 @@
 //! scene. No GPU, no browser, no network: it compiles natively and to wasm32.
 
 mod error;
+pub mod footprint;
 mod node;
 pub mod replay;
 mod scene;

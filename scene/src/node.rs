@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use meshcast_protocol::{
-    ClientId, CreateNode, FieldRole, FrameData, Kwargs, NdArray, NodeKind, ProtocolError, Uid, Value,
+    ClientId, CreateNode, FieldRole, FrameData, Kwargs, NdArray, NodeKind, ProtocolError, SmplModelType, Uid, Value,
 };
 
+use crate::footprint::{series_charge, value_charge, NODE_CHARGE};
 use crate::{FrameSeries, SceneError};
 
 /// A node's identity: the client that made it and the uid that client chose.
@@ -35,6 +36,8 @@ pub struct Node {
     version: u64,
     /// Creation order in the scene.
     seq: u64,
+    /// What the options are charged in the node's footprint (kept with them).
+    options_charge: usize,
 }
 
 const MESH_NORMALS: [&str; 2] = ["vertex_normals", "face_normals"];
@@ -108,6 +111,7 @@ impl Node {
             statics: self.statics.clone(),
             version,
             seq: self.seq,
+            options_charge: self.options_charge,
         }
     }
 
@@ -132,6 +136,7 @@ impl Node {
     /// This node with the option `name` set (derived nodes).
     pub fn with_option(mut self, name: &str, value: Value) -> Node {
         self.options.insert(name.to_owned(), value);
+        self.options_charge = options_charge(&self.options);
         self
     }
 
@@ -193,6 +198,7 @@ impl Node {
             statics,
             version: 1,
             seq,
+            options_charge: options_charge(&create.options),
         }
     }
 
@@ -257,6 +263,56 @@ impl Node {
             + self.statics.values().map(NdArray::nbytes).sum::<usize>()
     }
 
+    /// What the node costs against the relay's scene limit: its array data, every frame
+    /// counted in full, plus the fixed charges of [`crate::footprint`].
+    pub fn footprint(&self) -> usize {
+        let series: usize = self
+            .series
+            .values()
+            .map(|s| series_charge(s.len(), s.frame_nbytes()))
+            .sum();
+        let statics: usize = self.statics.values().map(NdArray::nbytes).sum();
+        NODE_CHARGE + self.options_charge + series + statics
+    }
+
+    /// At least what [`Node::add_frames`] with `data` adds to [`Node::footprint`], found without
+    /// changing anything: every series it extends grows by the frames added, and a series it
+    /// creates (a companion's first appearance, zero-filled) or widens (shared betas made per
+    /// frame) is charged in full.
+    pub fn add_frames_growth_bound(&self, data: &FrameData) -> usize {
+        let k = data.fields.values().map(NdArray::n_frames).max().unwrap_or(0);
+        let total = self.n_frames().saturating_add(k);
+        let extended: usize = self
+            .series
+            .iter()
+            .map(|(name, s)| match name.as_str() {
+                "betas" => series_charge(total, s.frame_nbytes()),
+                _ => series_charge(k, s.frame_nbytes()),
+            })
+            .sum();
+        extended.saturating_add(self.new_series_bound(data, total))
+    }
+
+    /// At least what [`Node::update_frames`] with `data` adds to [`Node::footprint`]: updates
+    /// overwrite frames in place, so only series they create or widen grow it.
+    pub fn update_frames_growth_bound(&self, data: &FrameData) -> usize {
+        let n = self.n_frames();
+        let betas = match (self.series.get("betas"), data.fields.contains_key("betas")) {
+            (Some(s), true) => series_charge(n, s.frame_nbytes()),
+            _ => 0,
+        };
+        betas.saturating_add(self.new_series_bound(data, n))
+    }
+
+    /// The charge of every series `data` would create, at `frames` frames each.
+    fn new_series_bound(&self, data: &FrameData, frames: usize) -> usize {
+        data.fields
+            .iter()
+            .filter(|(name, _)| !self.series.contains_key(*name))
+            .map(|(_, arr)| series_charge(frames, frame_nbytes(arr)))
+            .fold(0, usize::saturating_add)
+    }
+
     fn frames_err(&self, op: &'static str, reason: impl Into<String>) -> SceneError {
         SceneError::Frames {
             op,
@@ -266,8 +322,25 @@ impl Node {
         }
     }
 
-    /// Checks that every array in `data` has this node's frame shape for its argument.
+    /// Checks that every array in `data` has this node's frame shape for its argument, and (an
+    /// SMPL body) belongs to its model type, as its creation would have been checked: otherwise
+    /// a late joiner's snapshot of the node would not validate.
     fn check_shapes(&self, op: &'static str, data: &FrameData) -> Result<(), SceneError> {
+        if self.kind == NodeKind::Smpl {
+            let name = self
+                .option("model_type")
+                .and_then(Value::as_str)
+                .unwrap_or(NodeKind::Smpl.default_str("model_type"));
+            if let Some(mt) = SmplModelType::parse(name) {
+                let foreign = data
+                    .fields
+                    .keys()
+                    .find(|f| SmplModelType::all_parts().contains(&f.as_str()) && !mt.parts().contains(&f.as_str()));
+                if let Some(f) = foreign {
+                    return Err(self.frames_err(op, format!("'{f}' is not part of model_type {name:?}")));
+                }
+            }
+        }
         for (name, arr) in &data.fields {
             if let Some(s) = self.series.get(name) {
                 if s.frame_shape() != &arr.shape()[1..] {
@@ -465,4 +538,14 @@ impl Node {
         let r = if unique { sel.resolve_unique(n) } else { sel.resolve(n) };
         r.map_err(|reason| self.frames_err(op, reason))
     }
+}
+
+/// What a node's options are charged in its footprint.
+fn options_charge(options: &Kwargs) -> usize {
+    options.iter().map(|(k, v)| k.len() + value_charge(v)).sum()
+}
+
+/// Bytes of one frame of a batch `(N, ...)`.
+fn frame_nbytes(batch: &NdArray) -> usize {
+    batch.shape().get(1..).unwrap_or(&[]).iter().product::<usize>() * batch.dtype().itemsize()
 }

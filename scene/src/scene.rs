@@ -170,16 +170,44 @@ impl Scene {
             })
     }
 
+    /// What the whole scene costs against the relay's scene limit: the sum of every node's
+    /// [`Node::footprint`].
+    pub fn footprint(&self) -> usize {
+        self.nodes.values().map(Node::footprint).sum()
+    }
+
     /// Applies a command from `client`. On error nothing changed.
     pub fn apply(&mut self, client: ClientId, cmd: Command) -> Result<Applied, SceneError> {
+        self.apply_within(client, cmd, usize::MAX)
+    }
+
+    /// Applies a command from `client` unless it would grow the scene's [`Scene::footprint`] by
+    /// more than `room` bytes; then it fails with [`SceneError::TooBig`]. On error nothing
+    /// changed.
+    ///
+    /// A creation is measured before it is stored. A frame change is measured after it is
+    /// made, and undone when it is over: a copy of the node to undo it with is taken only when
+    /// [`Node::add_frames_growth_bound`] (or the update's bound) does not already show it fits,
+    /// so appending far below the limit copies nothing.
+    pub fn apply_within(&mut self, client: ClientId, cmd: Command, room: usize) -> Result<Applied, SceneError> {
         let (change, forward) = match cmd {
             Command::Create(create) => {
                 let key = NodeKey {
                     client,
                     uid: create.uid,
                 };
+                let node = Node::from_create(client, &create, self.next_seq + 1);
+                let freed = self.nodes.get(&key).map_or(0, Node::footprint);
+                let grows = node.footprint().saturating_sub(freed);
+                if grows > room {
+                    return Err(SceneError::TooBig {
+                        op: create.kind.message_type().name(),
+                        uid: create.uid,
+                        grows,
+                        room,
+                    });
+                }
                 self.next_seq += 1;
-                let node = Node::from_create(client, &create, self.next_seq);
                 let change = if self.nodes.insert(key, node).is_some() {
                     Change::Replaced(key)
                 } else {
@@ -190,7 +218,10 @@ impl Scene {
             Command::AddFrames { uid, args, kwargs } => {
                 let node = self.existing(MessageType::AddFrames, client, uid)?;
                 let data = FrameData::parse_add(node.kind(), &args, &kwargs)?;
-                node.add_frames(&data)?;
+                let bound = node.add_frames_growth_bound(&data);
+                within(node, MessageType::AddFrames, bound, room, |n| {
+                    n.add_frames(&data).map(drop)
+                })?;
                 (
                     Change::Frames(node.key()),
                     Some(Command::AddFrames {
@@ -204,7 +235,10 @@ impl Scene {
                 let node = self.existing(MessageType::UpdateFrames, client, uid)?;
                 let (data, frames) = FrameData::parse_update(node.kind(), &args, &kwargs)?;
                 let indices = node.resolve("UPDATE_FRAMES", &frames, false)?;
-                node.update_frames(&indices, &data)?;
+                let bound = node.update_frames_growth_bound(&data);
+                within(node, MessageType::UpdateFrames, bound, room, |n| {
+                    n.update_frames(&indices, &data)
+                })?;
                 let mut kw = data.to_kwargs();
                 kw.insert("frames".into(), resolved(&indices));
                 (
@@ -256,6 +290,34 @@ impl Scene {
         }
         out.push((0, Command::SetFrame(self.current_frame() as i64)));
         Ok(out)
+    }
+}
+
+/// Runs `change` on `node` unless it grows the node's footprint by more than `room`; then the
+/// node is put back as it was. `bound` is at least the growth: when it fits, no copy is taken.
+fn within(
+    node: &mut Node,
+    op: MessageType,
+    bound: usize,
+    room: usize,
+    change: impl FnOnce(&mut Node) -> Result<(), SceneError>,
+) -> Result<(), SceneError> {
+    let before = node.footprint();
+    let backup = (bound > room).then(|| node.clone());
+    change(node)?;
+    let grows = node.footprint().saturating_sub(before);
+    match backup {
+        Some(old) if grows > room => {
+            let uid = old.key().uid;
+            *node = old;
+            Err(SceneError::TooBig {
+                op: op.name(),
+                uid,
+                grows,
+                room,
+            })
+        }
+        _ => Ok(()),
     }
 }
 

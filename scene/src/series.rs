@@ -85,6 +85,11 @@ impl FrameSeries {
         NdArray::stack(self.dtype, &self.frame_shape, &self.frames)
     }
 
+    /// Bytes of one frame.
+    pub fn frame_nbytes(&self) -> usize {
+        self.frame_bytes
+    }
+
     /// Total bytes held.
     pub fn nbytes(&self) -> usize {
         self.frames.len() * self.frame_bytes

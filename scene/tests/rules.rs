@@ -539,3 +539,34 @@ fn mesh_instance_frames_extend_the_timeline() {
         "the instance frame; the vertices' single frame serves all"
     );
 }
+
+/// Found by fuzzing (fuzz/ scene_apply): ADD_FRAMES and UPDATE_FRAMES may not bring an SMPL part
+/// the body's model type does not have (an `expression` on `smpl`), or a late joiner's snapshot
+/// of the node would not validate.
+#[test]
+fn smpl_frames_keep_to_the_model_type() {
+    let mut s = Scene::new();
+    let body = |n: usize| NdArray::from_f32(&[n, 69], &vec![0.0; n * 69]).unwrap();
+    apply(&mut s, 1, Envelope::new(10, Some(1)).with_kwarg("poses_body", body(2))).unwrap();
+    let expression = NdArray::from_f32(&[1, 10], &[0.0; 10]).unwrap();
+    let add = Envelope::new(101, Some(1))
+        .with_kwarg("poses_body", body(1))
+        .with_kwarg("expression", expression.clone());
+    let e = apply(&mut s, 1, add).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("'expression' is not part of model_type \"smpl\""),
+        "{e}"
+    );
+    let update = Envelope::new(102, Some(1))
+        .with_kwarg("frames", Value::Int(0))
+        .with_kwarg("poses_body", body(1))
+        .with_kwarg("expression", expression);
+    assert!(apply(&mut s, 1, update).is_err());
+    let node = s.node(&NodeKey { client: 1, uid: 1 }).unwrap();
+    assert!(node.series("expression").is_none());
+    // The snapshot still validates.
+    for (_, cmd) in s.snapshot().unwrap() {
+        Command::from_envelope(cmd.to_envelope()).unwrap();
+    }
+}

@@ -106,10 +106,11 @@ def relay_env() -> dict:
 
 
 class Relay:
-    """A running relay process on 127.0.0.1; ``stop()`` kills it."""
+    """A running relay process on 127.0.0.1 (on ``port``, else a free one); ``stop()`` kills
+    it."""
 
-    def __init__(self, extra_args: Optional[List[str]] = None) -> None:
-        self.port = free_port()
+    def __init__(self, extra_args: Optional[List[str]] = None, port: Optional[int] = None) -> None:
+        self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="meshcast-relay-test-", suffix=".log", delete=False)
         args = [str(relay_binary()), "--bind", "127.0.0.1", "--port", str(self.port), *(extra_args or [])]
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

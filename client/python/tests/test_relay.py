@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import free_port, package_env, relay_binary
+from conftest import Relay, free_port, package_env, relay_binary
 
 import meshcast
 import meshcast._connection
@@ -326,6 +326,65 @@ def test_dropped_connection_raises_connection_error_on_the_next_call(relay):
     t0 = time.monotonic()
     v.close_connection()  # does not hang
     assert time.monotonic() - t0 < 5
+
+
+def test_relay_killed_while_streaming_then_reconnect(tmp_path):
+    """The relay is killed while the client streams: a later call raises ConnectionError (nothing
+    is lost silently); every frame a flush acknowledged is in the scene of the relay restarted on
+    its --data-dir; reconnect() gives a working connection and sends nothing again."""
+    relay = Relay(["--data-dir", str(tmp_path)])
+    try:
+        v = connect(relay)
+        frame = lambda i: np.full((4, 3), float(i), dtype=np.float32)  # noqa: E731
+        m = RemoteMeshes(v, frame(0), FACES)
+        acknowledged = 1
+        for round in range(20):
+            for i in range(10):
+                m.add_frames(frame(round * 10 + i + 1))
+            v.flush()
+            acknowledged += 10
+        for i in range(40):
+            m.add_frames(frame(1000 + i))  # in flight when the relay dies
+        port = relay.port
+        relay.stop()
+        with pytest.raises(ConnectionError, match="lost"):
+            for i in range(100_000):
+                m.add_frames(frame(2000 + i))
+                if i % 10 == 9:
+                    v.flush()
+        with pytest.raises(ConnectionError):
+            v.flush()
+
+        relay = Relay(["--data-dir", str(tmp_path)], port=port)
+        v.reconnect()
+        assert v.connected
+        v.flush()
+        got = relay.snapshot().node(m.uid)["kwargs"]["vertices"]
+        assert len(got) >= acknowledged
+        np.testing.assert_array_equal(np.asarray(got)[:acknowledged, 0, 0], np.arange(acknowledged, dtype=np.float32))
+        # A new connection is a new client: a new node works, nothing was sent again.
+        again = RemoteMeshes(v, frame(7), FACES)
+        v.flush()
+        snap = relay.snapshot()
+        assert len(snap.node(again.uid)["kwargs"]["vertices"]) == 1
+        assert len(snap.node(m.uid)["kwargs"]["vertices"]) == len(got)
+        v.close_connection()
+    finally:
+        relay.stop()
+
+
+def test_reconnect_keeps_an_open_connection_and_refuses_recordings(relay, tmp_path):
+    v = connect(relay)
+    v.reconnect()  # open: kept
+    assert v.connected
+    v.close_connection()
+    v.reconnect()  # closed on request: opens again
+    assert v.connected
+    v.close_connection()
+    rec = RemoteViewer.record(tmp_path / "x.mcrec")
+    with pytest.raises(ConnectionError, match="recording"):
+        rec.reconnect()
+    rec.close_connection()
 
 
 def test_flush_in_flight_when_the_relay_dies_raises_instead_of_hanging(relay):

@@ -112,6 +112,12 @@ impl AsyncRemoteViewer {
         self.core.flush().await
     }
 
+    /// Connects again after the connection was lost or closed; a connection that is up is
+    /// kept. Nothing is sent again (see [`crate::RemoteViewer::reconnect`]).
+    pub async fn reconnect(&self) -> Result<(), ClientError> {
+        self.core.reconnect().await
+    }
+
     /// Flushes and closes the connection; returns the flush's result.
     pub async fn close(&self) -> Result<(), ClientError> {
         self.core.close().await

@@ -209,6 +209,27 @@ impl RemoteViewer {
         self.run(async move { c.flush().await })
     }
 
+    /// Connects again after the connection was lost ([`ClientError::Disconnected`]) or closed,
+    /// retrying for the connect timeout; a connection that is up is kept. Nothing is sent
+    /// again: the relay has everything a successful flush acknowledged, and what was sent
+    /// since is for the caller to send again (see docs/reliability.md). The relay treats the
+    /// new connection as a new client: nodes made before stay in the scene but are no longer
+    /// this connection's to change, so make new ones (a restarted relay without `--data-dir`
+    /// starts empty anyway).
+    ///
+    /// ```no_run
+    /// # use meshcast_client::ClientError;
+    /// # let v = meshcast_client::RemoteViewer::connect("127.0.0.1")?;
+    /// if let Err(ClientError::Disconnected { .. }) = v.flush() {
+    ///     v.reconnect()?;
+    /// }
+    /// # Ok::<(), meshcast_client::ClientError>(())
+    /// ```
+    pub fn reconnect(&self) -> Result<(), ClientError> {
+        let c = self.core_arc();
+        self.run(async move { c.reconnect().await })
+    }
+
     /// Flushes and closes the connection (for every clone and node handle); returns the flush's
     /// result. Later calls return [`ClientError::Closed`]. Dropping the last clone does the same.
     pub fn close(&self) -> Result<(), ClientError> {

@@ -223,6 +223,14 @@ pub fn apply_all(scene: &mut Scene, messages: &[(ClientId, Envelope)]) {
     }
 }
 
+/// The footprint (what `--max-scene-bytes` counts) of the scene these messages build, each
+/// from the client given with it.
+pub fn footprint_of(messages: &[(ClientId, Envelope)]) -> usize {
+    let mut scene = Scene::new();
+    apply_all(&mut scene, messages);
+    scene.footprint()
+}
+
 /// What two scenes must agree on: every node's key, kind, options and arrays, in creation
 /// order, and the current frame. (Creation counters and change versions may differ.)
 pub fn assert_same_scene(a: &Scene, b: &Scene) {

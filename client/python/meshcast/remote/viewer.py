@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import enum
 import os
+import queue
 import subprocess
 import threading
 import warnings
@@ -103,6 +104,7 @@ class RemoteViewer:
             self._init_common(_connection.url, host, port, timeout, verbose, close_timeout)
             self._token = None
             self._relay_url = _connection.url
+            self._connect_args = None
             self._conn = _connection
             with _OPEN_LOCK:
                 _OPEN_VIEWERS.add(self)
@@ -120,15 +122,16 @@ class RemoteViewer:
         self._init_common(shown_url(url), host, port, timeout, verbose, close_timeout)
         if verbose:
             print(f"Connecting to remote viewer at {self.url}")
-        self._conn = Connection(
-            url,
-            timeout,
-            max_queue_bytes,
-            max_queue_messages,
+        self._connect_args: Optional[Dict[str, Any]] = dict(
+            url=url,
+            timeout=timeout,
+            max_queue_bytes=max_queue_bytes,
+            max_queue_messages=max_queue_messages,
             progress=verbose,
             token=token,
             ssl_context=ssl_context,
         )
+        self._conn = Connection(**self._connect_args)
         if verbose:
             print("Connected" if self._conn.connected else f"Failed to connect ({self._conn.why_not_open()})")
         if self._conn.connected:
@@ -305,6 +308,41 @@ class RemoteViewer:
             except (ConnectionError, TimeoutError) as e:
                 warnings.warn(f"meshcast: closing: {e}", RuntimeWarning, stacklevel=2)
         self._conn.close()
+
+    def reconnect(self) -> None:
+        """Connects again after the connection was lost (a call raised ``ConnectionError``) or
+        closed, retrying for ``timeout`` seconds; an open connection is kept.
+
+        Nothing is sent again: the relay has everything a successful ``flush()`` acknowledged,
+        and what was sent after it is yours to send again if you need it. The relay treats the
+        new connection as a new client: nodes made before stay in its scene but are no longer
+        this connection's to change (their frame operations are rejected), so make new nodes.
+        Messages from viewers not yet read are kept.
+
+        :raises ConnectionError: the relay could not be reached, or this viewer writes a
+            recording.
+        """
+        if self._connect_args is None:
+            raise ConnectionError("a recording has no relay connection to reconnect")
+        if self._conn.connected:
+            return
+        old = self._conn
+        old.close(join_timeout=1.0)
+        new = Connection(**self._connect_args)
+        if not new.connected:
+            raise ConnectionError(new.why_not_open())
+        while True:
+            try:
+                new.received.put(old.received.get_nowait())
+            except queue.Empty:
+                break
+        with self._lock:
+            self._conn = new
+            self._nodes.clear()
+        with _OPEN_LOCK:
+            _OPEN_VIEWERS.add(self)
+        if self.verbose:
+            print(f"Reconnected to remote viewer at {self.url}")
 
     def wait_process(self, print_viewer_output: bool = True) -> None:
         """Closes the connection and, if this viewer started the relay, waits for it to exit
