@@ -70,6 +70,21 @@ async function waitHttp(url, group, timeoutMs) {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s:\n${group.log().slice(-4000)}`);
 }
 
+/** The group's exit (`{code, signal}`), or `null` if it has not exited within `ms`. The timer
+ * is cleared either way: a pending one would keep this test file's process alive after its
+ * tests end. */
+async function exitWithin(group, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([group.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Waits until the group's output matches `re` (30 s). */
 async function waitLog(group, re) {
   const deadline = Date.now() + 30000;
@@ -127,7 +142,7 @@ describe('the README main command: ./scripts/run.sh', () => {
     assert.ok(members.some((m) => m.includes('meshcast-relay')), `relay running: ${members}`);
     assert.ok(members.some((m) => m.includes('demo')), `demo running: ${members}`);
     process.kill(group.pgid, 'SIGTERM');
-    const exit = await Promise.race([group.exited, sleep(20000).then(() => null)]);
+    const exit = await exitWithin(group, 20000);
     assert.ok(exit, `run.sh did not exit within 20 s of SIGTERM:\n${group.log().slice(-2000)}`);
     // Give the last children a moment to be reaped, then nothing of the group may be left.
     let left = groupMembers(group.pgid);
@@ -144,7 +159,7 @@ describe('the README main command: ./scripts/run.sh', () => {
     const taken = await startRelay();
     try {
       const g = startGroup(path.join(ROOT, 'scripts', 'run.sh'), ['--port', String(taken.port)]);
-      const exit = await Promise.race([g.exited, sleep(10 * 60 * 1000).then(() => null)]);
+      const exit = await exitWithin(g, 10 * 60 * 1000);
       killGroup(g.pgid);
       assert.ok(exit, 'run.sh exited');
       assert.notEqual(exit.code, 0, `exit status: ${JSON.stringify(exit)}`);
