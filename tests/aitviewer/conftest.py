@@ -65,14 +65,14 @@ def relay():
     )
     r = Relay(port, proc)
     threading.Thread(target=lambda: r.log.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    deadline = time.time() + 20
+    deadline = time.monotonic() + 20
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
             assert proc.poll() is None, f"relay exited: {r.log_text()}"
-            assert time.time() < deadline, "relay did not start"
+            assert time.monotonic() < deadline, "relay did not start"
             time.sleep(0.05)
     yield r
     proc.kill()
@@ -127,9 +127,9 @@ def scene(relay: Relay) -> Snapshot:
 def wait_for(relay: Relay, predicate, timeout: float = 10.0) -> Snapshot:
     """Polls the relay's scene until `predicate(snapshot)` holds (aitviewer clients send without
     acknowledgement, so tests wait for the effect)."""
-    deadline = time.time() + timeout
+    deadline = time.monotonic() + timeout
     last = None
-    while time.time() < deadline:
+    while time.monotonic() < deadline:
         last = scene(relay)
         try:
             if predicate(last):

@@ -54,10 +54,10 @@ function killGroup(pgid) {
 
 /** Polls `url` until it answers 200, the process exits, or `timeoutMs` passes. */
 async function waitHttp(url, group, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let exited = null;
   group.exited.then((e) => (exited = e));
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     if (exited) throw new Error(`exited (${JSON.stringify(exited)}) before ${url} answered:\n${group.log().slice(-4000)}`);
     try {
       const r = await fetch(url);
@@ -87,9 +87,9 @@ async function exitWithin(group, ms) {
 
 /** Waits until the group's output matches `re` (30 s). */
 async function waitLog(group, re) {
-  const deadline = Date.now() + 30000;
+  const deadline = performance.now() + 30000;
   while (!re.test(group.log())) {
-    if (Date.now() > deadline) throw new Error(`no ${re} in the output:\n${group.log().slice(-4000)}`);
+    if (performance.now() > deadline) throw new Error(`no ${re} in the output:\n${group.log().slice(-4000)}`);
     await sleep(100);
   }
 }

@@ -63,11 +63,11 @@ function startProc(cmd, args) {
   );
   /** Waits until an output line satisfies `pred`; returns it. */
   p.waitLine = async (pred, timeout = 30000) => {
-    const end = Date.now() + timeout;
+    const end = performance.now() + timeout;
     for (;;) {
       const l = p.lines.find(pred);
       if (l !== undefined) return l;
-      if (p.exited || Date.now() > end) {
+      if (p.exited || performance.now() > end) {
         throw new Error(`${path.basename(cmd)} ${args.join(' ')}: no such line (exit ${JSON.stringify(p.exited)})\nstdout:\n${p.lines.join('\n')}\nstderr:\n${p.err}`);
       }
       await new Promise((r) => setTimeout(r, 25));
