@@ -117,10 +117,11 @@ pub fn set_color(scene: &mut Scene, key: &NodeKey, rgba: [f32; 4]) {
     }
 }
 
-/// The kinds whose `radius` the properties panel edits, as aitviewer's does: sphere radius of
-/// Spheres and RigidBodies, joint radius of Skeletons.
+/// The kinds whose `radius` the properties panel edits, as aitviewer's does: those the kinds
+/// table gives a `radius` option (sphere radius of Spheres and RigidBodies, joint radius of
+/// Skeletons).
 fn has_radius(kind: NodeKind) -> bool {
-    matches!(kind, NodeKind::Spheres | NodeKind::RigidBodies | NodeKind::Skeletons)
+    kind.option("radius").is_some()
 }
 
 /// The node's `radius` (its kind's default when unset); `None` for kinds without one.

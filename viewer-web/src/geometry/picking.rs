@@ -80,7 +80,7 @@ pub fn inspect(
         // its mesh's, `z_up` included): a body with its mesh hidden is picked by its skeleton.
         let model = model_matrix(d.base, i);
         for target in [d.mesh, d.prims[0], d.prims[1]].into_iter().flatten() {
-            if let Some((t, element)) = hit_node(target, &model, i, ray_origin, ray_dir) {
+            if let Some((t, element)) = hit_node(target, model, i, ray_origin, ray_dir) {
                 if best.is_none_or(|(bt, _)| t < bt) {
                     let hit = Hit {
                         key: node.key(),
@@ -106,8 +106,7 @@ fn nearer(a: Option<(f32, Element)>, b: Option<(f32, Element)>) -> Option<(f32, 
 
 /// The world ray parameter of the nearest hit of `node`'s data frame `i` drawn with `model`,
 /// and what was hit.
-pub(crate) fn hit_node(node: &Node, model: &Mat4, i: usize, o: Vec3, d: Vec3) -> Option<(f32, Element)> {
-    let model = *model;
+pub(crate) fn hit_node(node: &Node, model: Mat4, i: usize, o: Vec3, d: Vec3) -> Option<(f32, Element)> {
     match node.kind() {
         NodeKind::Meshes => {
             let topo = MeshTopology::of(node)?;

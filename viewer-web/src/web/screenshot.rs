@@ -60,12 +60,8 @@ pub fn download_transparent(app: &Shared) {
 /// the promise resolves with the PNG as a `Blob` (rejects when the viewer is busy or the
 /// read-back fails).
 pub fn png(app: &Shared, transparent: bool) -> Promise {
-    let readback = match app.try_borrow_mut() {
-        Ok(mut a) => a.render_readback(transparent),
-        Err(_) => return Promise::reject(&js_sys::Error::new("the meshcast viewer is busy").into()),
-    };
-    let (doc, device) = match app.try_borrow() {
-        Ok(a) => (a.ui.doc.clone(), a.gpu.device.clone()),
+    let (readback, doc) = match app.try_borrow_mut() {
+        Ok(mut a) => (a.render_readback(transparent), a.ui.doc.clone()),
         Err(_) => return Promise::reject(&js_sys::Error::new("the meshcast viewer is busy").into()),
     };
     let mut pending = Some((readback, doc));
@@ -80,11 +76,8 @@ pub fn png(app: &Shared, transparent: bool) -> Promise {
                 let _ = reject.call1(&JsValue::NULL, &e);
             }
         });
-        // WebGL2 maps when the device is polled after the copy's fence passed (the frame loop
-        // polls every frame too); WebGPU maps by itself and polling does nothing.
-        if let Err(e) = device.poll(wgpu::PollType::Poll) {
-            tracing::warn!("polling the device for the screenshot: {e}");
-        }
+        // WebGPU maps by itself; WebGL2 maps when the frame loop polls the device after the
+        // copy's fence has passed.
     })
 }
 
