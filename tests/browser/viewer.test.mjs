@@ -126,11 +126,16 @@ for (const backend of BACKENDS) {
       producer = await Producer.connect(relay.clientUrl);
     }
 
-    it('renders every kind where it should, in its colour, over the background', async () => {
+    /** A fresh relay and page showing the six nodes of `sendKinds`. */
+    async function freshWithKinds() {
       await fresh();
       sendKinds(producer);
       await producer.flush();
       await waitFor(page, () => window.__meshcast.nodes().length === 6);
+    }
+
+    it('renders every kind where it should, in its colour, over the background', async () => {
+      await freshWithKinds();
       await nextFrames(page);
       const img = await shot(page, `${backend}-kinds`);
       const red = region(img, 'red', [0, 0.15, 0.42, 0.55]);
@@ -229,10 +234,7 @@ for (const backend of BACKENDS) {
     });
 
     it('the visibility checkbox hides and shows a node', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       await nextFrames(page);
       const before = region(await shot(page, `${backend}-vis-before`), 'red', [0, 0.15, 0.42, 0.55]);
       assert.ok(before.n > 1500);
@@ -248,10 +250,7 @@ for (const backend of BACKENDS) {
     });
 
     it('a click selects the node under the cursor: outline, list and details', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       await nextFrames(page);
       const before = await shot(page, `${backend}-pick-before`);
       const box0 = [0.08, 0.2, 0.34, 0.52];
@@ -283,10 +282,7 @@ for (const backend of BACKENDS) {
     });
 
     it('inspect mode (I) names the node, face, vertex and point under the cursor', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       await nextFrames(page);
       assert.equal(await page.isHidden('#mc-inspect'), true, 'off at start');
       await page.locator('#mc-canvas').focus();
@@ -328,10 +324,7 @@ for (const backend of BACKENDS) {
     });
 
     it('properties edits (position, colour) and mesh toggles change the picture', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       await page.click('#mc-scene-list li[data-uid="1"] .mc-name');
       await page.waitForSelector('#mc-details-name');
       await nextFrames(page);
@@ -374,10 +367,7 @@ for (const backend of BACKENDS) {
     });
 
     it('reloading the page brings the scene back', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       await page.reload();
       await waitReady(page, backend);
       await waitFor(page, () => window.__meshcast.nodes().length === 6);
@@ -428,10 +418,7 @@ for (const backend of BACKENDS) {
     });
 
     it('camera: left drag orbits, right drag pans, wheel zooms, R resets, A fits, O and D change the picture', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       const cam = () => page.evaluate(() => window.__meshcast.camera());
       const dist = (c) => Math.hypot(...c.eye.map((e, i) => e - c.target[i]));
       const c0 = await cam();
@@ -484,10 +471,7 @@ for (const backend of BACKENDS) {
 
     if (backend === 'webgl') {
       it('camera modes: the select and C switch; first person turns about the eye, trackball goes over the pole', async () => {
-        await fresh();
-        sendKinds(producer);
-        await producer.flush();
-        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        await freshWithKinds();
         const cam = () => page.evaluate(() => window.__meshcast.camera());
         const len = (v) => Math.hypot(...v);
         const sub = (a, b) => a.map((v, i) => v - b[i]);
@@ -548,10 +532,7 @@ for (const backend of BACKENDS) {
       });
 
       it('camera panel: FOV slider and Position/Target fields follow and move the camera', async () => {
-        await fresh();
-        sendKinds(producer);
-        await producer.flush();
-        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        await freshWithKinds();
         const cam = () => page.evaluate(() => window.__meshcast.camera());
         const val = (id) => page.locator(`#${id}`).inputValue();
         const c0 = await cam();
@@ -604,10 +585,7 @@ for (const backend of BACKENDS) {
       });
 
       it('wheel: shift zooms faster (x4), ctrl slower (x0.25)', async () => {
-        await fresh();
-        sendKinds(producer);
-        await producer.flush();
-        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        await freshWithKinds();
         const [x, y] = await canvasPoint(page, 0.5, 0.5);
         await page.mouse.move(x, y);
         const zoomLog = async (modifier) => {
@@ -632,10 +610,7 @@ for (const backend of BACKENDS) {
       });
 
       it('X animates the centring on the selection and ends where the instant fit does', async () => {
-        await fresh();
-        sendKinds(producer);
-        await producer.flush();
-        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        await freshWithKinds();
         const client = await page.evaluate(() => window.__meshcast.nodes()[0].client);
         await page.evaluate((c) => window.__meshcast.select(c, 1), client);
         // Sampling a 300 ms move needs frames well under that: shadows double a frame's cost
@@ -682,10 +657,7 @@ for (const backend of BACKENDS) {
       });
 
       it('touch: one finger orbits, a two-finger pinch zooms in', async () => {
-        await fresh();
-        sendKinds(producer);
-        await producer.flush();
-        await waitFor(page, () => window.__meshcast.nodes().length === 6);
+        await freshWithKinds();
         const cdp = await page.context().newCDPSession(page);
         await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
         await page.evaluate(() => {
@@ -839,10 +811,7 @@ for (const backend of BACKENDS) {
     });
 
     it('the screenshot button downloads a PNG of the canvas; help lists the shortcuts', async () => {
-      await fresh();
-      sendKinds(producer);
-      await producer.flush();
-      await waitFor(page, () => window.__meshcast.nodes().length === 6);
+      await freshWithKinds();
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#mc-screenshot')]);
       assert.match(download.suggestedFilename(), /^meshcast-frame\d+\.png$/);
       const file = await download.path();
