@@ -392,11 +392,15 @@ def test_flush_in_flight_when_the_relay_dies_raises_instead_of_hanging(relay):
     big = verts(200, 5000)  # ~12 MB as float32
     for _ in range(5):
         RemoteMeshes(v, big, np.array([[0, 1, 2]]))
-    threading.Timer(0.05, relay.stop).start()
+    kill = threading.Timer(0.05, relay.stop)
+    kill.start()
     t0 = time.monotonic()
     with pytest.raises((ConnectionError, RelayError)):
         v.flush()
-        v.flush()  # if everything made it before the kill, the next one fails
+        # Everything made it before the kill (a release relay is that fast): once the relay is
+        # gone, the next flush fails.
+        kill.join()
+        v.flush()
     assert time.monotonic() - t0 < 15
     v.close_connection()
 
