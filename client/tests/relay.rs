@@ -275,6 +275,32 @@ fn current_frame_and_delete() {
 }
 
 #[test]
+fn a_node_under_a_parent_is_stored_with_it_and_deleted_with_it() {
+    let relay = RelayProcess::start(&[]);
+    let v = RemoteViewer::connect_with(options(&relay)).unwrap();
+    let root = RemoteNode::new(&v, NodeOptions::default().name("robot").position([1.0f32, 0.0, 0.0])).unwrap();
+    let arm = RemoteMeshes::new(&v, cube(0.0), CUBE_FACES, MeshOptions::default().parent(root.uid())).unwrap();
+    let hand = RemoteSpheres::new(&v, [[0.0f32; 3]], SpheresOptions::default().parent(arm.uid())).unwrap();
+    v.flush().unwrap();
+    let snap = snapshot(&relay);
+    let parent_of = |uid| snap.node(uid).parent().map(|p| p.uid);
+    assert_eq!(parent_of(arm.uid()), Some(root.uid()));
+    assert_eq!(parent_of(hand.uid()), Some(arm.uid()));
+    arm.delete().unwrap();
+    v.flush().unwrap();
+    let snap = snapshot(&relay);
+    assert!(snap.find(root.uid()).is_some());
+    assert!(
+        snap.find(arm.uid()).is_none() && snap.find(hand.uid()).is_none(),
+        "the hand went with the arm"
+    );
+    // A parent that does not exist is reported by flush.
+    RemoteSpheres::new(&v, [[0.0f32; 3]], SpheresOptions::default().parent(987_654)).unwrap();
+    let e = v.flush().unwrap_err();
+    assert!(e.to_string().contains("parent 987654"), "{e}");
+}
+
+#[test]
 fn relay_rejections_surface_from_flush() {
     let relay = RelayProcess::start(&[]);
     let v = RemoteViewer::connect_with(options(&relay)).unwrap();

@@ -264,6 +264,10 @@ pub const COMMON_OPTIONS: &[OptionSpec] = &[
     opt("n_frames", T::Int, Unset),
     opt("enabled_frames", T::Any, Unset),
     opt("color", T::Any, OptionDefault::KindColor),
+    // The uid of another node of the same client that this one is a child of: its model matrix
+    // is the parent's world matrix times its own (aitviewer's `Node.add`), it sits under the
+    // parent in the scene list, and is hidden and deleted with it.
+    non_negative("parent", T::Int, Unset),
 ];
 
 /// The properties of one node kind: the row of the kinds table.

@@ -18,6 +18,26 @@ pub enum SceneError {
         /// The uid it named.
         uid: Uid,
     },
+    /// A creation names a parent this client has no node for.
+    #[error("{op} uid {uid}: parent {parent} is not a node of this client (create the parent first)")]
+    UnknownParent {
+        /// The message name.
+        op: &'static str,
+        /// The uid of the node being created.
+        uid: Uid,
+        /// The parent uid it named.
+        parent: Uid,
+    },
+    /// A creation would make a node its own ancestor.
+    #[error("{op} uid {uid}: parent {parent} is the node itself or one of its descendants")]
+    ParentCycle {
+        /// The message name.
+        op: &'static str,
+        /// The uid of the node being created.
+        uid: Uid,
+        /// The parent uid it named.
+        parent: Uid,
+    },
     /// The frame data or selection does not fit the node.
     #[error("{op} on node {uid} ({kind}): {reason}")]
     Frames {

@@ -216,6 +216,15 @@ impl Node {
         })
     }
 
+    /// The node this one is a child of (its `parent` option: a uid of the same client).
+    pub fn parent(&self) -> Option<NodeKey> {
+        let uid = self.options.get("parent").and_then(Value::as_i64)?;
+        Some(NodeKey {
+            client: self.key.client,
+            uid: u64::try_from(uid).ok()?,
+        })
+    }
+
     /// The node's display name: the `name` option or aitviewer's class name.
     pub fn name(&self) -> &str {
         self.options

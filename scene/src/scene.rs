@@ -15,7 +15,7 @@ pub enum Change {
     Replaced(NodeKey),
     /// A node's frames changed (added, updated or removed).
     Frames(NodeKey),
-    /// A node was deleted.
+    /// A node was deleted, and with it every node below it (its children, theirs, ...).
     Deleted(NodeKey),
     /// The current frame changed.
     CurrentFrame(usize),
@@ -110,6 +110,77 @@ impl Scene {
         v
     }
 
+    /// Every node in creation order, except that a node comes after its parent (a parent
+    /// re-created after its children moves before them): the order a snapshot replays in.
+    pub fn nodes_parents_first(&self) -> Vec<&Node> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut done = std::collections::HashSet::with_capacity(self.nodes.len());
+        for node in self.nodes() {
+            let mut chain: Vec<&Node> = self.ancestors(&node.key()).into_iter().rev().collect();
+            chain.push(node);
+            for n in chain {
+                if done.insert(n.key()) {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// The nodes above `key`, nearest first (its parent, the parent's parent, ...); empty for a
+    /// node at the top or an unknown key.
+    pub fn ancestors(&self, key: &NodeKey) -> Vec<&Node> {
+        let mut out = Vec::new();
+        let mut next = self.nodes.get(key).and_then(Node::parent);
+        // Creation refuses cycles; the bound keeps a walk finite whatever the map holds.
+        while let Some(p) = next.filter(|_| out.len() < self.nodes.len()) {
+            let Some(node) = self.nodes.get(&p) else { break };
+            out.push(node);
+            next = node.parent();
+        }
+        out
+    }
+
+    /// The nodes whose parent is `key`, in creation order.
+    pub fn children(&self, key: &NodeKey) -> Vec<&Node> {
+        let mut v: Vec<&Node> = self.nodes.values().filter(|n| n.parent() == Some(*key)).collect();
+        v.sort_by_key(|n| n.seq());
+        v
+    }
+
+    /// `key` and every node below it.
+    fn subtree(&self, key: NodeKey) -> Vec<NodeKey> {
+        let mut out = vec![key];
+        let mut i = 0;
+        while i < out.len() {
+            let k = out[i];
+            out.extend(self.nodes.values().filter(|n| n.parent() == Some(k)).map(Node::key));
+            i += 1;
+        }
+        out
+    }
+
+    /// Checks that a node created as `key` may hang under `parent`: the parent exists and is
+    /// not `key` itself or below it (re-creating a node under one of its children).
+    fn check_parent(&self, op: &'static str, key: NodeKey, parent: Option<NodeKey>) -> Result<(), SceneError> {
+        let Some(p) = parent else { return Ok(()) };
+        if !self.nodes.contains_key(&p) {
+            return Err(SceneError::UnknownParent {
+                op,
+                uid: key.uid,
+                parent: p.uid,
+            });
+        }
+        if p == key || self.ancestors(&p).iter().any(|a| a.key() == key) {
+            return Err(SceneError::ParentCycle {
+                op,
+                uid: key.uid,
+                parent: p.uid,
+            });
+        }
+        Ok(())
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -197,6 +268,7 @@ impl Scene {
                     uid: create.uid,
                 };
                 let node = Node::from_create(client, &create, self.next_seq + 1);
+                self.check_parent(create.kind.message_type().name(), key, node.parent())?;
                 let freed = self.nodes.get(&key).map_or(0, Node::footprint);
                 let grows = node.footprint().saturating_sub(freed);
                 if grows > room {
@@ -259,11 +331,16 @@ impl Scene {
             }
             Command::Delete { uid } => {
                 let key = NodeKey { client, uid };
-                self.nodes.remove(&key).ok_or(SceneError::UnknownNode {
-                    op: "DELETE",
-                    client,
-                    uid,
-                })?;
+                if !self.nodes.contains_key(&key) {
+                    return Err(SceneError::UnknownNode {
+                        op: "DELETE",
+                        client,
+                        uid,
+                    });
+                }
+                for k in self.subtree(key) {
+                    self.nodes.remove(&k);
+                }
                 (Change::Deleted(key), Some(Command::Delete { uid }))
             }
             Command::SetFrame(f) => {
@@ -285,7 +362,7 @@ impl Scene {
     /// then the current frame.
     pub fn snapshot(&self) -> Result<Vec<(ClientId, Command)>, ProtocolError> {
         let mut out = Vec::with_capacity(self.nodes.len() + 1);
-        for node in self.nodes() {
+        for node in self.nodes_parents_first() {
             out.push((node.key().client, Command::Create(node.to_create()?)));
         }
         out.push((0, Command::SetFrame(self.current_frame() as i64)));

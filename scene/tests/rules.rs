@@ -570,3 +570,80 @@ fn smpl_frames_keep_to_the_model_type() {
         Command::from_envelope(cmd.to_envelope()).unwrap();
     }
 }
+
+fn child_of(env: Envelope, parent: i64) -> Envelope {
+    env.with_kwarg("parent", Value::Int(parent))
+}
+
+#[test]
+fn a_child_names_its_parent_and_the_parent_must_exist() {
+    let mut s = Scene::new();
+    let err = apply(&mut s, 1, child_of(spheres(2, 1, 1), 1)).unwrap_err();
+    assert!(
+        matches!(err, SceneError::UnknownParent { uid: 2, parent: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("parent 1"), "{err}");
+    assert!(s.is_empty());
+    apply(&mut s, 1, mesh(1, 1)).unwrap();
+    apply(&mut s, 1, child_of(spheres(2, 1, 1), 1)).unwrap();
+    let child = NodeKey { client: 1, uid: 2 };
+    assert_eq!(s.node(&child).unwrap().parent(), Some(K1));
+    assert_eq!(s.ancestors(&child).iter().map(|n| n.key()).collect::<Vec<_>>(), [K1]);
+    assert_eq!(s.children(&K1).len(), 1);
+    // Another client's uid 1 is not this client's parent.
+    let err = apply(&mut s, 2, child_of(spheres(5, 1, 1), 1)).unwrap_err();
+    assert!(matches!(err, SceneError::UnknownParent { .. }), "{err}");
+}
+
+#[test]
+fn a_node_cannot_become_its_own_ancestor() {
+    let mut s = Scene::new();
+    apply(&mut s, 1, mesh(1, 1)).unwrap();
+    apply(&mut s, 1, child_of(spheres(2, 1, 1), 1)).unwrap();
+    apply(&mut s, 1, child_of(spheres(3, 1, 1), 2)).unwrap();
+    for (uid, parent) in [(1, 3), (1, 1), (2, 3)] {
+        let err = apply(&mut s, 1, child_of(spheres(uid, 1, 1), parent)).unwrap_err();
+        assert!(
+            matches!(err, SceneError::ParentCycle { .. }),
+            "{uid} under {parent}: {err}"
+        );
+    }
+    assert_eq!(
+        s.node(&K1).unwrap().kind(),
+        meshcast_protocol::NodeKind::Meshes,
+        "nothing replaced"
+    );
+}
+
+#[test]
+fn deleting_a_parent_deletes_everything_below_it() {
+    let mut s = Scene::new();
+    apply(&mut s, 1, mesh(1, 1)).unwrap();
+    apply(&mut s, 1, child_of(spheres(2, 1, 1), 1)).unwrap();
+    apply(&mut s, 1, child_of(spheres(3, 1, 1), 2)).unwrap();
+    apply(&mut s, 1, spheres(4, 1, 1)).unwrap();
+    let d = Envelope::new(100, Some(2));
+    assert_eq!(
+        apply(&mut s, 1, d).unwrap(),
+        Change::Deleted(NodeKey { client: 1, uid: 2 })
+    );
+    let left: Vec<u64> = s.nodes().iter().map(|n| n.key().uid).collect();
+    assert_eq!(left, [1, 4]);
+}
+
+#[test]
+fn a_snapshot_creates_parents_before_children_even_when_a_parent_was_recreated() {
+    let mut s = Scene::new();
+    apply(&mut s, 1, mesh(1, 1)).unwrap();
+    apply(&mut s, 1, child_of(spheres(2, 1, 1), 1)).unwrap();
+    // Re-creating the parent gives it a later creation order than its child.
+    apply(&mut s, 1, mesh(1, 2)).unwrap();
+    let mut copy = Scene::new();
+    for (client, cmd) in s.snapshot().unwrap() {
+        copy.apply(client, cmd).unwrap();
+    }
+    assert_eq!(copy.len(), 2);
+    assert_eq!(copy.node(&NodeKey { client: 1, uid: 2 }).unwrap().parent(), Some(K1));
+    assert_eq!(copy.node(&K1).unwrap().n_frames(), 2);
+}

@@ -585,3 +585,31 @@ def test_message_over_the_relays_limit_drops_the_connection():
         v.close_connection()
     finally:
         r.stop()
+
+
+def test_a_node_under_a_parent_is_stored_with_it_and_deleted_with_it(relay):
+    with connect(relay) as v:
+        root = RemoteNode(v, name="robot", position=(1.0, 0.0, 0.0))
+        arm = RemoteMeshes(v, verts(1), FACES, parent=root, name="arm")
+        hand = RemoteSpheres(v, verts(1, 2)[0], parent=arm.uid)
+        other = RemoteSpheres(v, verts(1, 2)[0])
+        v.flush()
+        snap = relay.snapshot()
+        assert snap.node(arm.uid)["kwargs"]["parent"] == root.uid
+        assert snap.node(hand.uid)["kwargs"]["parent"] == arm.uid
+        arm.delete()
+        v.flush()
+    left = [e["uid"] for e in relay.snapshot().envelopes()]
+    assert root.uid in left and other.uid in left
+    assert arm.uid not in left and hand.uid not in left, "the hand went with the arm"
+
+
+def test_an_unknown_parent_is_an_error_naming_it(relay):
+    with connect(relay) as v:
+        RemoteSpheres(v, verts(1, 2)[0], parent=987654)
+        with pytest.raises(RelayError, match="parent 987654"):
+            v.flush()
+        with connect(relay) as w:
+            elsewhere = RemoteNode(w)
+            with pytest.raises(ValueError, match="another RemoteViewer"):
+                RemoteSpheres(v, verts(1, 2)[0], parent=elsewhere)

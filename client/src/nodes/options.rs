@@ -32,6 +32,8 @@ pub struct NodeOptions {
     pub is_selectable: Option<bool>,
     /// Visibility mask over the scene's frames; its `true` count must equal the node's frames.
     pub enabled_frames: Option<Vec<bool>>,
+    /// The uid of the node (of the same viewer connection) this one hangs under.
+    pub parent: Option<meshcast_protocol::Uid>,
     /// Any other keyword argument, sent as given (the relay rejects unknown ones).
     pub extra: Kwargs,
     /// The first conversion error of a setter, reported by the constructor.
@@ -91,6 +93,14 @@ impl NodeOptions {
         self
     }
 
+    /// Puts the node under the node `uid` (sent through the same viewer, e.g. `root.uid()`): it
+    /// moves with it (`M_world = M_parent_world · M_local`), is listed under it in the scene
+    /// tree, and is hidden and deleted with it. The relay rejects an unknown parent.
+    pub fn parent(mut self, uid: meshcast_protocol::Uid) -> Self {
+        self.parent = Some(uid);
+        self
+    }
+
     /// Adds any other keyword argument (for example `"icon"` or `"gui_affine"`).
     pub fn kwarg(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.extra.insert(key.into(), value.into());
@@ -116,6 +126,10 @@ impl NodeOptions {
             }
         }
         kw.insert("color".into(), rgba(self.color.unwrap_or(default_color)));
+        if let Some(p) = self.parent {
+            let uid = i64::try_from(p).map_err(|_| ClientError::Invalid(format!("parent: uid {p} is out of range")))?;
+            kw.insert("parent".into(), Value::Int(uid));
+        }
         if let Some(s) = self.is_selectable {
             kw.insert("is_selectable".into(), Value::Bool(s));
         }
@@ -172,6 +186,13 @@ macro_rules! node_setters {
             /// Sets the visibility mask over the scene's frames.
             pub fn enabled_frames(mut self, mask: impl IntoIterator<Item = bool>) -> Self {
                 self.node = self.node.enabled_frames(mask);
+                self
+            }
+
+            /// Puts the node under the node `uid` of the same viewer (e.g. `root.uid()`): it moves,
+            /// hides and is deleted with it, and is listed under it.
+            pub fn parent(mut self, uid: meshcast_protocol::Uid) -> Self {
+                self.node = self.node.parent(uid);
                 self
             }
 

@@ -8,6 +8,7 @@
 //! - [`action`]: the user's commands; [`changed`]: the change set.
 //! - [`playback`] and [`camera`]: the frame clock and the camera, with aitviewer's rules.
 //! - [`view`]: display options ([`body_parts`]: the parts of an SMPL body, hidden one by one); [`edits`]: local edits of a node; [`Aabb`]: bounds.
+//! - [`scene_tree`]: the scene list's order (children under their `parent`).
 //! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
@@ -25,6 +26,7 @@ pub mod edits;
 pub mod playback;
 pub mod recording;
 mod relay;
+pub mod scene_tree;
 mod state;
 pub mod view;
 

@@ -355,7 +355,7 @@ impl ViewerState {
             .scene
             .nodes()
             .into_iter()
-            .filter(|n| !self.view.is_hidden(&n.key()))
+            .filter(|n| self.view.is_shown(&self.scene, &n.key()))
             .filter_map(|n| bounds.node_bounds(&self.scene, n.key(), frame))
             .map(|b| b.center())
             .collect();
@@ -493,7 +493,7 @@ impl ViewerState {
             .scene
             .nodes()
             .into_iter()
-            .filter(|n| !self.view.is_hidden(&n.key()))
+            .filter(|n| self.view.is_shown(&self.scene, &n.key()))
             .filter_map(|n| bounds.node_bounds(&self.scene, n.key(), frame))
             .fold(Aabb::EMPTY, Aabb::union);
         if !all.is_valid() {

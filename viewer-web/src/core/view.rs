@@ -77,6 +77,12 @@ impl ViewOptions {
         self.hidden_parts.contains(&(*key, part))
     }
 
+    /// True when the node is drawn as far as the user's choices go: neither it nor a node above
+    /// it (`parent`) was hidden.
+    pub fn is_shown(&self, scene: &meshcast_scene::Scene, key: &NodeKey) -> bool {
+        !self.is_hidden(key) && scene.ancestors(key).iter().all(|a| !self.is_hidden(&a.key()))
+    }
+
     /// True when the user hid this node.
     pub fn is_hidden(&self, key: &NodeKey) -> bool {
         self.hidden.contains(key)

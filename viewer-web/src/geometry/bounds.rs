@@ -39,7 +39,8 @@ pub fn node_bounds(scene: &Scene, derived: &dyn DerivedNodes, key: NodeKey, fram
     let node = scene.node(&key)?;
     let i = node.data_frame(frame)?;
     let base = drawn(node, derived)?.base;
-    let b = local_bounds(base, i).transformed(&model_matrix(base, i));
+    let parent = super::hierarchy::parent_matrix(scene, node, frame)?;
+    let b = local_bounds(base, i).transformed(&(parent * model_matrix(base, i)));
     b.is_valid().then_some(b)
 }
 
@@ -50,7 +51,7 @@ pub fn scene_bounds(scene: &Scene, derived: &dyn DerivedNodes, frame: usize, opt
     let b = scene
         .nodes()
         .into_iter()
-        .filter(|n| !opts.is_hidden(&n.key()))
+        .filter(|n| opts.is_shown(scene, &n.key()))
         .filter_map(|n| node_bounds(scene, derived, n.key(), frame))
         .fold(Aabb::EMPTY, Aabb::union);
     b.is_valid().then_some(b)

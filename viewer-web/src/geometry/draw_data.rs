@@ -43,7 +43,7 @@ impl<'a> SceneDraw<'a> {
         let nodes = scene
             .nodes()
             .iter()
-            .filter_map(|node| drawn(node, derived).map(|parts| NodeDraw { node, parts }))
+            .filter_map(|node| drawn(node, derived).map(|parts| NodeDraw { scene, node, parts }))
             .collect();
         SceneDraw { nodes }
     }
@@ -174,6 +174,8 @@ impl ShadowCasting {
 /// One node's draw data.
 #[derive(Clone, Copy)]
 pub struct NodeDraw<'a> {
+    /// The scene it is in (the nodes above it).
+    scene: &'a Scene,
     /// The scene node (its key and frame mapping).
     node: &'a Node,
     /// What it draws (itself, or nodes derived from it).
@@ -189,6 +191,17 @@ impl<'a> NodeDraw<'a> {
     /// The node's data frame at scene frame `frame` (`None` when it has none there).
     pub fn data_frame(&self, frame: usize) -> Option<usize> {
         self.node.data_frame(frame)
+    }
+
+    /// Where the node is drawn at scene frame `frame`: the world matrix of the nodes above it
+    /// (the identity at the top), to multiply with [`NodeDraw::transforms`]; `None` when it is
+    /// not drawn there, because the user hid it or a node above it, or a node above it shows
+    /// nothing at that frame.
+    pub fn placement(&self, frame: usize, opts: &crate::core::ViewOptions) -> Option<Mat4> {
+        if !opts.is_shown(self.scene, &self.node.key()) {
+            return None;
+        }
+        super::hierarchy::parent_matrix(self.scene, self.node, frame)
     }
 
     /// What tells this state of the drawn data from another.

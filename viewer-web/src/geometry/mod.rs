@@ -9,11 +9,13 @@
 //!   [`DerivedNodes`], so nothing here or above forks on bodies.
 //! - `node_data`: reading a node's arrays and options; `primitives`: the spheres and cylinders
 //!   of each kind; `mesh_data`: faces, edges, normals, ray–triangle tests.
+//! - [`hierarchy`]: children drawn with their parents' world matrix.
 //! - [`bounds`]: node and scene bounds; [`picking`]: the node under a ray.
 
 pub mod bounds;
 pub mod draw_data;
 pub mod drawn;
+pub mod hierarchy;
 pub(crate) mod mesh_data;
 pub(crate) mod node_data;
 pub mod picking;

@@ -71,14 +71,17 @@ pub fn inspect(
     }
     let mut best: Option<(f32, Hit)> = None;
     for node in scene.nodes() {
-        if opts.is_hidden(&node.key()) || !is_pickable(node) {
+        if !opts.is_shown(scene, &node.key()) || !is_pickable(node) {
             continue;
         }
         let Some(i) = node.data_frame(frame) else { continue };
         let Some(d) = drawn(node, derived) else { continue };
         // What is drawn, with the model matrix it is drawn with (an SMPL body's parts share
         // its mesh's, `z_up` included): a body with its mesh hidden is picked by its skeleton.
-        let model = model_matrix(d.base, i);
+        let Some(parent) = super::hierarchy::parent_matrix(scene, node, frame) else {
+            continue;
+        };
+        let model = parent * model_matrix(d.base, i);
         for target in [d.mesh, d.prims[0], d.prims[1]].into_iter().flatten() {
             if let Some((t, element)) = hit_node(target, model, i, ray_origin, ray_dir) {
                 if best.is_none_or(|(bt, _)| t < bt) {

@@ -102,6 +102,8 @@ struct Item {
     frame: usize,
     /// Its draw-uniform slot.
     slot: usize,
+    /// The world matrix of the nodes above it (the identity for a node at the top).
+    placement: glam::Mat4,
     edges: bool,
     outline: bool,
     /// Distance from the eye to the centre of the node's bounds at this frame (transparency
@@ -452,9 +454,11 @@ impl Renderer {
         }
         let casters = items
             .iter()
-            .filter_map(|it| self.gpu.get(&it.key).map(|g| (g, it.frame)))
+            .filter_map(|it| self.gpu.get(&it.key).map(|g| (g, it)))
             .filter(|(g, _)| g.cast_shadow.any())
-            .fold(Aabb::EMPTY, |b, (g, i)| b.union(g.bounds(i)));
+            .fold(Aabb::EMPTY, |b, (g, it)| {
+                b.union(g.bounds(it.frame).transformed(&it.placement))
+            });
         shadow::fit(LIGHT_POSITIONS[SHADOW_LIGHT], casters, self.shadow_map.size)
     }
 
@@ -470,19 +474,19 @@ impl Renderer {
         let mut slots = Vec::new();
         for node in scene.nodes() {
             let key = node.key();
-            if opts.is_hidden(&key) {
-                continue;
-            }
-            let (Some(g), Some(i)) = (self.gpu.get(&key), node.data_frame(frame)) else {
+            let (Some(placement), Some(g), Some(i)) =
+                (node.placement(frame, opts), self.gpu.get(&key), node.data_frame(frame))
+            else {
                 continue;
             };
-            let model = g.transform(i);
+            let model = placement * g.transform(i);
             let flat = opts.flat_shading_override.get(&key).copied().unwrap_or(g.flat_shading);
             let edges = opts.draw_edges_override.get(&key).copied().unwrap_or(g.draw_edges);
             items.push(Item {
                 key,
                 frame: i,
                 slot: slots.len(),
+                placement,
                 edges: edges && g.mesh.is_some(),
                 outline: opts.selected == Some(key) || g.draw_outline,
                 distance: (g

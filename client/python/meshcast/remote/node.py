@@ -25,6 +25,10 @@ class RemoteNode:
     Every argument after ``viewer`` goes to the node's constructor on the viewer side (for a plain
     node: ``name``, ``position``, ``rotation``, ``scale``, ``color``, ...).
 
+    ``parent=`` (a ``RemoteNode`` sent through the same viewer, or its uid) puts the node under
+    another: it moves with the parent (``M_world = M_parent_world · M_local``), is listed under it
+    in the scene tree, and is hidden and deleted with it.
+
     :param viewer: the ``RemoteViewer`` to send through.
     """
 
@@ -33,6 +37,14 @@ class RemoteNode:
     def __init__(self, viewer: RemoteViewer, *args: Any, **kwargs: Any) -> None:
         self.viewer = viewer
         self.uid = next_id()
+        parent = kwargs.get("parent")
+        if isinstance(parent, RemoteNode):
+            if parent.viewer is not viewer:
+                raise ValueError(
+                    f"parent: node {parent.uid} was sent through another RemoteViewer; a parent must "
+                    "be on the same connection"
+                )
+            kwargs["parent"] = parent.uid
         self._send_msg(self.MESSAGE_TYPE, *args, **kwargs)
 
     def _send_msg(self, type: Any, *args: Any, **kwargs: Any) -> None:

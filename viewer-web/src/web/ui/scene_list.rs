@@ -1,8 +1,10 @@
 //! The scene hierarchy: one row per node with a visibility checkbox; click a row to select it.
 //! An SMPL body's parts (Mesh, Skeleton, Joint Angles, as aitviewer lists them) are rows nested
-//! under it, each with its own checkbox; clicking one selects the body.
+//! under it, each with its own checkbox; clicking one selects the body. A node created with a
+//! `parent` is listed under it, indented by its depth (`aria-level`, `data-depth`).
 //!
-//! Rows carry `data-client` and `data-uid` (part rows also `data-part`); one delegated listener
+//! Rows carry `data-client` and `data-uid` (part rows also `data-part`, rows under a parent
+//! `data-parent`); one delegated listener
 //! on the list handles every row, so rebuilding the list creates no new closures.
 
 use meshcast_scene::NodeKey;
@@ -116,7 +118,7 @@ pub fn refresh(app: &Page) {
     clear(&sl.list);
     sl.count
         .set_text_content(Some(&format!("({})", app.core.scene().len())));
-    for node in app.core.scene().nodes() {
+    for crate::core::scene_tree::TreeRow { node, depth } in crate::core::scene_tree::rows(app.core.scene()) {
         let key = node.key();
         let view = app.core.view();
         let selected = app.core.selected() == Some(key);
@@ -128,6 +130,8 @@ pub fn refresh(app: &Page) {
         );
         let row = Row {
             key,
+            depth,
+            parent: node.parent().map(|p| p.uid),
             part: None,
             kind: node.kind().name(),
             name: node.name(),
@@ -139,6 +143,8 @@ pub fn refresh(app: &Page) {
         for part in app.smpl.bodies.parts(&key) {
             let row = Row {
                 key,
+                depth,
+                parent: None,
                 part: Some(part),
                 kind: node.kind().name(),
                 name: part.label(),
@@ -154,6 +160,10 @@ pub fn refresh(app: &Page) {
 /// One row of the list: a node, or a part of an SMPL body.
 struct Row<'a> {
     key: NodeKey,
+    /// How deep the node hangs under `parent`s (0 at the top).
+    depth: usize,
+    /// The uid of the node's parent.
+    parent: Option<u64>,
     part: Option<BodyPart>,
     kind: &'a str,
     name: &'a str,
@@ -166,6 +176,10 @@ impl Row<'_> {
     fn add(&self, doc: &Document, list: &Element) {
         let client = self.key.client.to_string();
         let uid = self.key.uid.to_string();
+        let level = (self.depth + 1 + usize::from(self.part.is_some())).to_string();
+        let depth = self.depth.to_string();
+        let style = format!("--mc-depth: {}", self.depth);
+        let parent = self.parent.map(|p| p.to_string());
         let class = match (self.part.is_some(), self.visible) {
             (false, true) => "mc-row",
             (false, false) => "mc-row mc-hidden",
@@ -178,7 +192,9 @@ impl Row<'_> {
             ("data-client", client.as_str()),
             ("data-uid", uid.as_str()),
             ("data-kind", self.kind),
-            ("aria-level", if self.part.is_some() { "2" } else { "1" }),
+            ("aria-level", level.as_str()),
+            ("data-depth", depth.as_str()),
+            ("style", style.as_str()),
             (
                 "aria-selected",
                 if self.selected && self.part.is_none() {
@@ -191,6 +207,9 @@ impl Row<'_> {
         ];
         if let Some(p) = self.part {
             attrs.push(("data-part", p.id()));
+        }
+        if let Some(p) = &parent {
+            attrs.push(("data-parent", p.as_str()));
         }
         let Ok(row) = child(doc, list, "li", &attrs, None) else {
             return;
