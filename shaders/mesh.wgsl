@@ -35,8 +35,8 @@ fn vs_main(v: MeshIn) -> MeshOut {
     return mesh_vertex(v);
 }
 
-@fragment
-fn fs_main(in: MeshOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+// The shading normal: the face's (flat shading) or the interpolated one, facing the viewer.
+fn mesh_normal(in: MeshOut, front: bool) -> vec3<f32> {
     // Derivatives first, in uniform control flow.
     let geo = cross(dpdx(in.world), dpdy(in.world));
     let v = view_dir(in.world);
@@ -55,11 +55,43 @@ fn fs_main(in: MeshOut, @builtin(front_facing) front: bool) -> @location(0) vec4
     }
     let len = length(n);
     if (len < 1e-20) {
-        n = v;
-    } else {
-        n = n / len;
+        return v;
     }
+    return n / len;
+}
+
+@fragment
+fn fs_main(in: MeshOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    let n = mesh_normal(in, front);
     return finish(vec4<f32>(shade(in.color.rgb, n, in.world), in.color.a));
+}
+
+// Textured meshes (`texture` with `uv_coords`): the image's colour replaces the mesh colour, as
+// in aitviewer; its alpha is multiplied with the colour's. uv (0, 0) is the image's bottom-left
+// corner (OpenGL's convention, which aitviewer's clients use): the renderer uploads v flipped.
+@group(2) @binding(0) var mesh_texture: texture_2d<f32>;
+@group(2) @binding(1) var mesh_sampler: sampler;
+
+struct TexturedOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) world: vec3<f32>,
+    @location(1) normal: vec3<f32>,
+    @location(2) color: vec4<f32>,
+    @location(3) uv: vec2<f32>,
+};
+
+@vertex
+fn vs_textured(v: MeshIn, @location(7) uv: vec2<f32>) -> TexturedOut {
+    let m = mesh_vertex(v);
+    return TexturedOut(m.clip, m.world, m.normal, m.color, uv);
+}
+
+@fragment
+fn fs_textured(in: TexturedOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    // Sampled first, in uniform control flow (implicit derivatives).
+    let texel = textureSample(mesh_texture, mesh_sampler, in.uv);
+    let n = mesh_normal(MeshOut(in.clip, in.world, in.normal, in.color), front);
+    return finish(vec4<f32>(shade(texel.rgb, n, in.world), texel.a * in.color.a));
 }
 
 @fragment

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::kinds::{Allowed, Dim, FieldRole, FieldSpec, OptionType};
+use crate::kinds::{Allowed, Dim, FieldDtype, FieldRole, FieldSpec, OptionType};
 use crate::{
     DType, Envelope, FrameSelection, Kwargs, MessageType, NdArray, NodeKind, ProtocolError, SmplModelType, Uid, Value,
 };
@@ -212,6 +212,9 @@ fn describe(spec: &FieldSpec) -> String {
     }
 }
 
+/// The largest side of a mesh's `texture` image, in pixels.
+pub const MAX_TEXTURE_SIDE: usize = 16384;
+
 /// Converts one argument to a normalised array: batch form for per-frame roles, `f32` or `i32`,
 /// fixed axes checked, floats finite.
 fn normalise(kind: &'static str, spec: &FieldSpec, v: &Value) -> Result<NdArray, ProtocolError> {
@@ -248,34 +251,40 @@ fn normalise(kind: &'static str, spec: &FieldSpec, v: &Value) -> Result<NdArray,
             }
         }
     }
-    if spec.integer {
-        if !arr.dtype().is_integer() {
-            return Err(ProtocolError::Type {
-                kind,
-                name: spec.name.into(),
-                got: format!("an array of {}", arr.dtype()),
-                expected: "an integer array".into(),
-            });
+    let (dtype, lo, hi, what) = match spec.dtype {
+        FieldDtype::Float => {
+            let arr = arr.astype(DType::F32);
+            check_finite(kind, spec.name, &arr)?;
+            return Ok(arr);
         }
-        let mut out_of_i32 = None;
-        arr.for_each_i64(|x| {
-            if out_of_i32.is_none() && i32::try_from(x).is_err() {
-                out_of_i32 = Some(x);
-            }
+        FieldDtype::Index => (DType::I32, i64::from(i32::MIN), i64::from(i32::MAX), "32 bits"),
+        FieldDtype::Byte => (DType::U8, 0, 255, "a byte (0..=255)"),
+    };
+    if !arr.dtype().is_integer() {
+        return Err(ProtocolError::Type {
+            kind,
+            name: spec.name.into(),
+            got: format!("an array of {}", arr.dtype()),
+            expected: "an integer array".into(),
         });
-        if let Some(x) = out_of_i32 {
-            return Err(ProtocolError::Invalid {
-                kind,
-                name: spec.name.into(),
-                reason: format!("index {x} does not fit in 32 bits"),
-            });
-        }
-        Ok(arr.astype(DType::I32))
-    } else {
-        let arr = arr.astype(DType::F32);
-        check_finite(kind, spec.name, &arr)?;
-        Ok(arr)
     }
+    if arr.dtype() == dtype {
+        return Ok(arr);
+    }
+    let mut outside = None;
+    arr.for_each_i64(|x| {
+        if outside.is_none() && !(lo..=hi).contains(&x) {
+            outside = Some(x);
+        }
+    });
+    if let Some(x) = outside {
+        return Err(ProtocolError::Invalid {
+            kind,
+            name: spec.name.into(),
+            reason: format!("value {x} does not fit in {what}"),
+        });
+    }
+    Ok(arr.astype(dtype))
 }
 
 fn check_finite(kind: &'static str, name: &str, arr: &NdArray) -> Result<(), ProtocolError> {
@@ -513,6 +522,32 @@ impl CreateNode {
         Ok(())
     }
 
+    /// A mesh's `texture`: an `(H, W, 3|4)` image of at most [`MAX_TEXTURE_SIDE`] a side, with
+    /// the `uv_coords` that place it.
+    fn check_texture(&self) -> Result<(), ProtocolError> {
+        let Some(t) = self.fields.get("texture") else {
+            return Ok(());
+        };
+        let invalid = |reason: String| ProtocolError::Invalid {
+            kind: self.kind.name(),
+            name: "texture".into(),
+            reason,
+        };
+        let (h, w, c) = (t.shape()[0], t.shape()[1], t.shape()[2]);
+        if !matches!(c, 3 | 4) {
+            return Err(invalid(format!("has {c} channels; an image has 3 (RGB) or 4 (RGBA)")));
+        }
+        if h == 0 || w == 0 || h > MAX_TEXTURE_SIDE || w > MAX_TEXTURE_SIDE {
+            return Err(invalid(format!(
+                "is {w}×{h} pixels; each side must be 1 to {MAX_TEXTURE_SIDE}"
+            )));
+        }
+        if !self.fields.contains_key("uv_coords") {
+            return Err(invalid("needs uv_coords (V,2) to be placed on the mesh".into()));
+        }
+        Ok(())
+    }
+
     fn check_kind_rules(&mut self, syms: &Symbols) -> Result<(), ProtocolError> {
         let kname = self.kind.name();
         match self.kind {
@@ -537,6 +572,7 @@ impl CreateNode {
                         name: "faces".into(),
                     });
                 }
+                self.check_texture()?;
             }
             NodeKind::Skeletons => {
                 let j = syms.get('J').unwrap_or(0) as i64;
@@ -882,6 +918,34 @@ mod tests {
             e.contains("'vertices'") && e.contains("[3, 2]") && e.contains("(N,V,3) or (V,3)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_texture_is_bytes_with_3_or_4_channels_and_needs_uv_coords() {
+        let uv = NdArray::from_f32(&[3, 2], &[0.0, 0.0, 1.0, 0.0, 0.0, 1.0]).unwrap();
+        let img = |shape: &[usize]| {
+            let n: usize = shape.iter().product();
+            NdArray::from_i32(shape, &vec![200; n]).unwrap()
+        };
+        let textured = |t: NdArray| {
+            meshes(verts(1, 3), &[0, 1, 2])
+                .with_kwarg("uv_coords", uv.clone())
+                .with_kwarg("texture", t)
+        };
+        let c = CreateNode::parse(NodeKind::Meshes, &textured(img(&[2, 4, 3]))).unwrap();
+        assert_eq!(
+            c.fields["texture"].dtype(),
+            DType::U8,
+            "integer arrays are stored as bytes"
+        );
+        assert_eq!(c.fields["texture"].shape(), [2, 4, 3]);
+        let err = |e: Envelope| CreateNode::parse(NodeKind::Meshes, &e).unwrap_err().to_string();
+        assert!(err(textured(img(&[2, 4, 2]))).contains("2 channels"));
+        assert!(err(textured(img(&[2, 4]))).contains("texture"));
+        assert!(err(textured(NdArray::from_i32(&[1, 1, 3], &[0, 256, 0]).unwrap())).contains("256"));
+        assert!(err(textured(NdArray::from_f32(&[1, 1, 3], &[0.5; 3]).unwrap())).contains("integer"));
+        let no_uv = meshes(verts(1, 3), &[0, 1, 2]).with_kwarg("texture", img(&[1, 1, 4]));
+        assert!(err(no_uv).contains("uv_coords"));
     }
 
     #[test]

@@ -78,11 +78,33 @@ pub struct FieldSpec {
     pub role: FieldRole,
     /// The shape of one frame (for static data: the whole shape).
     pub dims: &'static [Dim],
-    /// True for index data (faces, connections), stored as `i32`; false for `f32` data.
-    pub integer: bool,
+    /// The element type it is stored as.
+    pub dtype: FieldDtype,
     /// Whether `add_frames` / `update_frames` carry it: primary and companion data, and SMPL
     /// `betas` (a broadcast argument that frame operations may replace).
     pub frame_op: bool,
+}
+
+/// The element type an array argument is stored as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldDtype {
+    /// `f32`, finite (positions, colours, ...).
+    Float,
+    /// `i32` indices (faces, connections): any integer array whose values fit.
+    Index,
+    /// `u8` (texture images): any integer array with values in 0..=255.
+    Byte,
+}
+
+impl FieldDtype {
+    /// Its name in the schema file (`float`, `integer`, `u8`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Float => "float",
+            Self::Index => "integer",
+            Self::Byte => "u8",
+        }
+    }
 }
 
 const fn f(name: &'static str, role: FieldRole, dims: &'static [Dim]) -> FieldSpec {
@@ -90,7 +112,7 @@ const fn f(name: &'static str, role: FieldRole, dims: &'static [Dim]) -> FieldSp
         name,
         role,
         dims,
-        integer: false,
+        dtype: FieldDtype::Float,
         frame_op: matches!(role, FieldRole::Primary | FieldRole::Companion),
     }
 }
@@ -99,7 +121,17 @@ const fn idx(name: &'static str, dims: &'static [Dim]) -> FieldSpec {
         name,
         role: FieldRole::Static,
         dims,
-        integer: true,
+        dtype: FieldDtype::Index,
+        frame_op: false,
+    }
+}
+/// A static image: `(H, W, C)` bytes.
+const fn image(name: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        role: FieldRole::Static,
+        dims: &[Sym('H'), Sym('W'), Sym('C')],
+        dtype: FieldDtype::Byte,
         frame_op: false,
     }
 }
@@ -326,6 +358,9 @@ const KINDS: [KindSpec; 8] = [
             f("vertex_colors", Broadcast, &[Sym('V'), X(4)]),
             f("face_colors", Broadcast, &[Sym('F'), X(4)]),
             f("uv_coords", Static, &[Sym('V'), X(2)]),
+            // The texture image itself, `(H, W, 3|4)` bytes, drawn with `uv_coords`: sent by
+            // meshcast's clients, or put there by the relay from `path_to_texture` (`--assets`).
+            image("texture"),
             f("instance_transforms", Broadcast, &[Sym('I'), X(4), X(4)]),
         ],
         options: &[
@@ -796,7 +831,10 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(NodeKind::Meshes.field("faces").map(|f| f.integer), Some(true));
+        assert_eq!(
+            NodeKind::Meshes.field("faces").map(|f| f.dtype),
+            Some(FieldDtype::Index)
+        );
         assert!(NodeKind::Spheres.field("position").is_some());
         assert!(NodeKind::Spheres.field("vertices").is_none());
         assert_eq!(NodeKind::Spheres.option("radius"), Some(OptionType::Number));

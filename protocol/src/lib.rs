@@ -23,14 +23,14 @@ pub mod recording;
 mod value;
 mod wire;
 
-pub use command::{Command, CreateNode, FrameData};
+pub use command::{Command, CreateNode, FrameData, MAX_TEXTURE_SIDE};
 pub use dtype::DType;
 pub use envelope::{decode_envelope, encode_envelope, Envelope, Kwargs};
 pub use error::ProtocolError;
 pub use frames::FrameSelection;
 pub use kinds::{
-    Allowed, Dim, FieldRole, FieldSpec, KindSpec, NodeKind, OptionDefault, OptionSpec, OptionType, SmplModelType,
-    COMMON_FIELDS, COMMON_OPTIONS,
+    Allowed, Dim, FieldDtype, FieldRole, FieldSpec, KindSpec, NodeKind, OptionDefault, OptionSpec, OptionType,
+    SmplModelType, COMMON_FIELDS, COMMON_OPTIONS,
 };
 pub use message_type::{MessageType, USER_MESSAGE};
 pub use ndarray::NdArray;

@@ -108,7 +108,7 @@ fn field_json(f: &FieldSpec) -> FieldJson {
                 Dim::Any => Json::Null,
             })
             .collect(),
-        dtype: if f.integer { "integer" } else { "float" },
+        dtype: f.dtype.as_str(),
         frame_op: f.frame_op,
     }
 }

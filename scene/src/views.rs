@@ -28,6 +28,8 @@ pub mod field {
     pub const FACE_COLORS: &str = "face_colors";
     /// Mesh texture coordinates.
     pub const UV_COORDS: &str = "uv_coords";
+    /// Mesh texture image, `(H, W, 3|4)` bytes.
+    pub const TEXTURE: &str = "texture";
     /// Mesh instance transforms.
     pub const INSTANCE_TRANSFORMS: &str = "instance_transforms";
     /// Sphere centres.
@@ -261,6 +263,7 @@ mod tests {
             field::VERTEX_COLORS,
             field::FACE_COLORS,
             field::UV_COORDS,
+            field::TEXTURE,
             field::INSTANCE_TRANSFORMS,
             field::POSITIONS,
             field::LINES,

@@ -214,6 +214,35 @@ fn mesh_face_colors() {
     );
 }
 
+#[test]
+fn mesh_texture() {
+    let mut b = SceneBuilder::default();
+    let v = [-0.8, -0.8, 0.0, 0.8, -0.8, 0.0, 0.8, 0.8, 0.0, -0.8, 0.8, 0.0];
+    let f = [0, 1, 2, 0, 2, 3];
+    let mut kw = mesh_kw(&v, &f);
+    // uv (0, 0) is the image's bottom-left corner (OpenGL's convention).
+    kw.push(("uv_coords", arr(&[4, 2], &[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0])));
+    // 2×2 RGB, top row first: red, green / blue, yellow.
+    let texels = [230, 20, 20, 20, 200, 20, 20, 20, 230, 230, 220, 20];
+    kw.push(("texture", ints(&[2, 2, 3], &texels)));
+    kw.push(("color", rgba([0.1, 0.1, 0.1, 1.0])));
+    b.add(kind::MESHES, kw);
+    let Some(s) = shot("mesh_texture", &b, 0, Camera::default(), &no_floor()) else {
+        return;
+    };
+    let top_left = s.at(Vec3::new(-0.4, 0.4, 0.0));
+    let top_right = s.at(Vec3::new(0.4, 0.4, 0.0));
+    let bottom_left = s.at(Vec3::new(-0.4, -0.4, 0.0));
+    let bottom_right = s.at(Vec3::new(0.4, -0.4, 0.0));
+    assert!(dominant(top_left, 0), "top left is red: {top_left:?}");
+    assert!(dominant(top_right, 1), "top right is green: {top_right:?}");
+    assert!(dominant(bottom_left, 2), "bottom left is blue: {bottom_left:?}");
+    assert!(
+        bottom_right[0] > bottom_right[2] + 50 && bottom_right[1] > bottom_right[2] + 50,
+        "bottom right is yellow (the image's colour, not the mesh's dark grey): {bottom_right:?}"
+    );
+}
+
 fn sphere_mesh(flat: Option<bool>, edges: bool) -> SceneBuilder {
     let mut b = SceneBuilder::default();
     let (v, f) = uv_sphere([0.0; 3], 0.8, 8, 12);

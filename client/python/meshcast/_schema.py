@@ -44,9 +44,15 @@ class Field:
     name: str
     role: str
     dims: Tuple[Dim, ...]
-    integer: bool = False
+    dtype: str = "float"
+    """``float`` (stored as float32), ``integer`` (int32 indices) or ``u8`` (image bytes)."""
     frame_op: bool = False
     """Whether ``add_frames`` / ``update_frames`` carry it."""
+
+    @property
+    def integer(self) -> bool:
+        """True for index data (faces, connections)."""
+        return self.dtype == "integer"
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ ADD_FRAMES, UPDATE_FRAMES, REMOVE_FRAMES = (MESSAGE_CODES[n] for n in ("ADD_FRAM
 
 
 def _field(d: Mapping[str, Any]) -> Field:
-    return Field(d["name"], d["role"], tuple(d["dims"]), d["dtype"] == "integer", d["frame_op"])
+    return Field(d["name"], d["role"], tuple(d["dims"]), d["dtype"], d["frame_op"])
 
 
 def _option(d: Mapping[str, Any]) -> OptionSpec:
@@ -255,10 +261,28 @@ def to_int32(name: str, v: Any) -> np.ndarray:
     return np.asarray(arr, dtype=np.int32, order="C")
 
 
+def to_uint8(name: str, v: Any) -> np.ndarray:
+    """``v`` as a ``uint8`` image: integer arrays with values in 0..255, or float arrays in 0..1
+    (scaled by 255, as images from matplotlib or ``skimage`` are)."""
+    arr = _as_numeric(name, v)
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    if arr.dtype.kind == "f":
+        if arr.size and not (np.isfinite(arr).all() and arr.min() >= 0.0 and arr.max() <= 1.0):
+            raise ValueError(f"{name}: a float image must hold values in 0..1")
+        return np.asarray(np.round(arr * 255.0), dtype=np.uint8, order="C")
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        raise ValueError(f"{name}: an integer image must hold values in 0..255")
+    return np.asarray(arr, dtype=np.uint8, order="C")
+
+
+_CONVERT = {"float": to_float32, "integer": to_int32, "u8": to_uint8}
+
+
 def _field_array(f: Field, v: Any, symbols: Symbols) -> np.ndarray:
     """Converts and shape-checks one argument; returns it in its original form (single frame or
-    batch), converted to ``float32`` / ``int32``."""
-    arr = to_int32(f.name, v) if f.integer else to_float32(f.name, v)
+    batch), converted to ``float32`` / ``int32`` / ``uint8``."""
+    arr = _CONVERT[f.dtype](f.name, v)
     k = len(f.dims)
     if f.role == STATIC:
         frame_shape = arr.shape if arr.ndim == k else None

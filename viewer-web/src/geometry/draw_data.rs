@@ -290,6 +290,20 @@ pub struct MeshVertices {
     pub bounds: Aabb,
 }
 
+/// A mesh's texture as the GPU takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextureDraw {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// RGBA8 rows, top row first (an RGB image gets alpha 255).
+    pub rgba: Vec<u8>,
+    /// Texture coordinates per vertex of the topology's layout, `v` flipped (the image's top
+    /// row is `v = 0` here, its bottom row `v = 1` in the mesh's `uv_coords`).
+    pub uvs: Vec<[f32; 2]>,
+}
+
 /// A mesh's draw data.
 #[derive(Clone, Copy)]
 pub struct MeshDraw<'a> {
@@ -403,6 +417,38 @@ impl<'a> MeshDraw<'a> {
                 vec![c; topo.gpu_vertices()]
             }
         }
+    }
+
+    /// The texture and the texture coordinates of `topo`'s vertices, when the mesh has a
+    /// `texture` and `uv_coords` for its vertices.
+    pub(crate) fn texture(&self, topo: &MeshTopology) -> Option<TextureDraw> {
+        let img = self.node.static_array(field::TEXTURE)?;
+        let uv = self.node.static_array(field::UV_COORDS)?.to_f32_vec();
+        let (h, w, c) = match img.shape() {
+            &[h, w, c @ (3 | 4)] if h > 0 && w > 0 => (h, w, c),
+            _ => return None,
+        };
+        let data = img.data();
+        if data.len() != h * w * c || uv.len() < topo.n_vertices * 2 {
+            return None;
+        }
+        let rgba = if c == 4 {
+            data.to_vec()
+        } else {
+            data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect()
+        };
+        let at = |k: usize| [uv[2 * k], 1.0 - uv[2 * k + 1]];
+        let uvs = if topo.per_corner {
+            topo.faces.iter().flatten().map(|&k| at(k as usize)).collect()
+        } else {
+            (0..topo.n_vertices).map(at).collect()
+        };
+        Some(TextureDraw {
+            width: u32::try_from(w).ok()?,
+            height: u32::try_from(h).ok()?,
+            rgba,
+            uvs,
+        })
     }
 
     /// The inputs of each frame of `instance_transforms` (none without).

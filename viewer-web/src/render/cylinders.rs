@@ -43,6 +43,7 @@ pub(crate) fn pipelines(ctx: &PipelineCtx<'_>) -> Variants {
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: Some(wgpu::Face::Back),
             shadow_fs: None,
+            textured: false,
         },
     )
 }

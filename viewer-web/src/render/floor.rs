@@ -16,6 +16,7 @@ pub(crate) fn pipeline(ctx: &PipelineCtx<'_>) -> wgpu::RenderPipeline {
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: None,
             shadow_fs: None,
+            textured: false,
         },
         Variant::Opaque,
     )

@@ -9,6 +9,7 @@ use glam::Mat4;
 
 use super::frame_store::{FrameStore, TooLarge, Uploader};
 use super::mesh::MeshGpu;
+use super::mesh_texture::TextureBinding;
 use super::{cylinders as cyl, spheres as sph};
 use crate::core::Aabb;
 use crate::geometry::draw_data::{DrawIdentity, DrawSignature, MeshDraw, NodeKey, ShadowCasting};
@@ -114,10 +115,10 @@ impl GpuNode {
     }
 
     /// Uploads what changed since the last update.
-    fn update(&mut self, up: &mut Uploader<'_>, draw: &NodeDraw<'_>) {
+    fn update(&mut self, up: &mut Uploader<'_>, draw: &NodeDraw<'_>, textures: TextureBinding<'_>) {
         self.transforms = draw.transforms();
         if let (Some(mesh), Some(m)) = (&mut self.mesh, draw.mesh()) {
-            mesh.update(up, &m);
+            mesh.update(up, &m, textures);
             self.translucent = mesh.translucent;
         }
         if let Some(p) = draw.prims() {
@@ -189,7 +190,13 @@ pub(crate) struct GpuScene {
 
 impl GpuScene {
     /// Brings the GPU copy up to date with `scene`; returns the number of frames uploaded.
-    pub(crate) fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &SceneDraw<'_>) -> u64 {
+    pub(crate) fn sync(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &SceneDraw<'_>,
+        textures: TextureBinding<'_>,
+    ) -> u64 {
         let limits = device.limits();
         let mut up = Uploader {
             device,
@@ -226,7 +233,7 @@ impl GpuScene {
                     }
                 },
             };
-            g.update(&mut up, draw);
+            g.update(&mut up, draw, textures);
         }
         up.frames_uploaded
     }

@@ -7,6 +7,7 @@ use glam::{Mat4, Vec3};
 use wgpu::util::DeviceExt;
 
 use super::frame_store::{FrameStore, TooLarge, Uploader};
+use super::mesh_texture::{MeshTexture, TextureBinding, UV_BYTES};
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
 use crate::core::Aabb;
 use crate::geometry::draw_data::MeshDraw;
@@ -24,7 +25,9 @@ const COLOR_ATTRS: [wgpu::VertexAttribute; 1] = wgpu::vertex_attr_array![2 => Un
 const INSTANCE_ATTRS: [wgpu::VertexAttribute; 4] =
     wgpu::vertex_attr_array![3 => Float32x4, 4 => Float32x4, 5 => Float32x4, 6 => Float32x4];
 
-fn buffer_layouts() -> [Option<wgpu::VertexBufferLayout<'static>>; 3] {
+const UV_ATTRS: [wgpu::VertexAttribute; 1] = wgpu::vertex_attr_array![7 => Float32x2];
+
+fn buffer_layouts() -> [Option<wgpu::VertexBufferLayout<'static>>; 4] {
     [
         Some(wgpu::VertexBufferLayout {
             array_stride: VERTEX_BYTES,
@@ -41,6 +44,12 @@ fn buffer_layouts() -> [Option<wgpu::VertexBufferLayout<'static>>; 3] {
             step_mode: wgpu::VertexStepMode::Instance,
             attributes: &INSTANCE_ATTRS,
         }),
+        // Texture coordinates: bound only by the textured pipelines.
+        Some(wgpu::VertexBufferLayout {
+            array_stride: UV_BYTES,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes: &UV_ATTRS,
+        }),
     ]
 }
 
@@ -48,6 +57,9 @@ fn buffer_layouts() -> [Option<wgpu::VertexBufferLayout<'static>>; 3] {
 pub(crate) struct MeshPipelines {
     /// Triangles.
     pub tris: Variants,
+    /// Textured triangles of the main pass: opaque and transparent (their mask and shadow
+    /// variants are `tris`').
+    pub textured: [wgpu::RenderPipeline; 2],
     /// The wireframe overlay.
     pub edges: wgpu::RenderPipeline,
 }
@@ -56,16 +68,18 @@ impl MeshPipelines {
     /// Builds them.
     pub(crate) fn new(ctx: &PipelineCtx<'_>) -> MeshPipelines {
         let module = ctx.module("mesh");
-        let buffers = buffer_layouts();
+        let all = buffer_layouts();
+        let buffers = &all[..3];
         let tris = PipelineSpec {
             label: "mesh",
             module: &module,
             vs: "vs_main",
             fs: "fs_main",
-            buffers: &buffers,
+            buffers,
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: None,
             shadow_fs: None,
+            textured: false,
         };
         let edges = PipelineSpec {
             label: "mesh edges",
@@ -79,7 +93,23 @@ impl MeshPipelines {
             cull: Some(wgpu::Face::Back),
             ..tris
         };
+        let textured = PipelineSpec {
+            label: "textured mesh",
+            vs: "vs_textured",
+            fs: "fs_textured",
+            buffers: &all,
+            textured: true,
+            ..tris
+        };
+        let textured_transparent = PipelineSpec {
+            cull: Some(wgpu::Face::Back),
+            ..textured
+        };
         MeshPipelines {
+            textured: [
+                ctx.build(&textured, Variant::Opaque),
+                ctx.build(&textured_transparent, Variant::Transparent),
+            ],
             tris: Variants {
                 opaque: ctx.build(&tris, Variant::Opaque),
                 transparent: ctx.build(&transparent, Variant::Transparent),
@@ -111,6 +141,11 @@ pub(crate) struct MeshGpu {
     instances: Option<FrameStore>,
     index: Option<wgpu::Buffer>,
     edges: Option<wgpu::Buffer>,
+    /// The texture, once uploaded (meshes with `texture` and `uv_coords`).
+    texture: Option<MeshTexture>,
+    /// True once the texture was looked for (a mesh's texture never changes in place: a new
+    /// image is a new signature and new resources).
+    texture_read: bool,
     /// True when a colour has alpha below 1.
     pub translucent: bool,
 }
@@ -155,13 +190,21 @@ impl MeshGpu {
             instances,
             index,
             edges,
+            texture: None,
+            texture_read: false,
             translucent: false,
         }))
     }
 
     /// Uploads what changed: frames of positions/normals whose vertices (or given normals)
     /// changed, colours and instance matrices whose frames changed.
-    pub(crate) fn update(&mut self, up: &mut Uploader<'_>, mesh: &MeshDraw<'_>) {
+    pub(crate) fn update(&mut self, up: &mut Uploader<'_>, mesh: &MeshDraw<'_>, textures: TextureBinding<'_>) {
+        if !self.texture_read {
+            self.texture_read = true;
+            self.texture = mesh
+                .texture(&self.topo)
+                .map(|t| MeshTexture::new(up.device, up.queue, textures, &t));
+        }
         let topo = &self.topo;
         self.positions.update(up, mesh.vertex_keys(topo), &mut |i, out| {
             pack_vertices(mesh, topo, i, out)
@@ -194,6 +237,21 @@ impl MeshGpu {
             + self.instances.as_ref().map_or(0, FrameStore::gpu_bytes)
             + self.index.as_ref().map_or(0, wgpu::Buffer::size)
             + self.edges.as_ref().map_or(0, wgpu::Buffer::size)
+            + self.texture.as_ref().map_or(0, MeshTexture::gpu_bytes)
+    }
+
+    /// True when the mesh is drawn with a texture.
+    pub(crate) fn textured(&self) -> bool {
+        self.texture.is_some()
+    }
+
+    /// Binds the texture (group 2) and the texture coordinates (vertex buffer 3) for the
+    /// textured pipelines; false when the mesh has no texture.
+    pub(crate) fn bind_texture(&self, pass: &mut wgpu::RenderPass<'_>) -> bool {
+        let Some(t) = &self.texture else { return false };
+        pass.set_bind_group(2, &t.bind_group, &[]);
+        pass.set_vertex_buffer(3, t.uvs.slice(..));
+        true
     }
 
     /// Instances drawn per frame.

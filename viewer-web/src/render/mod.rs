@@ -36,6 +36,7 @@ mod floor;
 mod frame_store;
 mod gpu_scene;
 mod mesh;
+mod mesh_texture;
 mod outline;
 mod pipelines;
 mod readback;

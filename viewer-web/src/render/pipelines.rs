@@ -36,11 +36,12 @@ pub(crate) struct Layouts {
     pub light: wgpu::BindGroupLayout,
     /// Group 1: `DrawUniforms` with a dynamic offset.
     pub draw: wgpu::BindGroupLayout,
-    /// Group 2 of the outline pipeline: mask texture and sampler.
+    /// Group 2 of the outline pipeline (mask texture and sampler) and of textured meshes (their
+    /// image and sampler).
     pub mask: wgpu::BindGroupLayout,
     /// Groups 0 and 1.
     pub scene: wgpu::PipelineLayout,
-    /// Groups 0, 1 and 2.
+    /// Groups 0, 1 and 2 (the outline, textured meshes).
     pub outline: wgpu::PipelineLayout,
     /// The shadow pass: light group 0 and group 1.
     pub shadow: wgpu::PipelineLayout,
@@ -168,6 +169,8 @@ pub(crate) struct PipelineSpec<'a> {
     pub cull: Option<wgpu::Face>,
     /// Fragment entry point of the shadow variant; `None` for none (depth from the vertices).
     pub shadow_fs: Option<&'static str>,
+    /// The main-pass variants bind a texture and sampler as group 2 (textured meshes).
+    pub textured: bool,
 }
 
 impl PipelineCtx<'_> {
@@ -205,6 +208,7 @@ impl PipelineCtx<'_> {
         let layout = match variant {
             Variant::Overlay => &self.layouts.outline,
             Variant::Shadow => &self.layouts.shadow,
+            _ if spec.textured => &self.layouts.outline,
             _ => &self.layouts.scene,
         };
         let targets = [format.map(|format| wgpu::ColorTargetState {

@@ -8,6 +8,7 @@ use glam::Vec3;
 use super::cylinders::{self as cyl, UnitCylinder};
 use super::gpu_scene::{GpuNode, GpuScene};
 use super::mesh::{identity_instance, MeshPipelines};
+use super::mesh_texture::{self, TextureBinding};
 use super::outline::{self, Mask};
 use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
 use super::shadow::{self, LightFit, ShadowMap, SHADOW_MAP_SIZE};
@@ -134,6 +135,8 @@ pub struct Renderer {
     light_bind_group: wgpu::BindGroup,
     draws: DrawPool,
     mask_sampler: wgpu::Sampler,
+    /// The sampler of mesh textures.
+    texture_sampler: wgpu::Sampler,
     targets: Option<Targets>,
     gpu: GpuScene,
     stats: RenderStats,
@@ -207,6 +210,7 @@ impl Renderer {
             unit_cylinder: UnitCylinder::new(device),
             identity: identity_instance(device),
             mask_sampler: outline::sampler(device),
+            texture_sampler: mesh_texture::sampler(device),
             layouts,
             mesh,
             spheres,
@@ -265,7 +269,11 @@ impl Renderer {
     /// by the identity of their input frames), and frees deleted nodes. Only frames whose data
     /// changed are uploaded.
     pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &SceneDraw<'_>) {
-        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene);
+        let textures = TextureBinding {
+            layout: &self.layouts.mask,
+            sampler: &self.texture_sampler,
+        };
+        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene, textures);
         self.stats.gpu_bytes = self.gpu.gpu_bytes();
     }
 
@@ -516,7 +524,14 @@ impl Renderer {
         }
         pass.set_bind_group(1, &self.draws.bind_group, &[self.draws.offset(it.slot)]);
         if let Some(mesh) = g.mesh.as_ref().filter(|_| all || cast.mesh) {
-            pass.set_pipeline(self.mesh.tris.get(variant));
+            match variant {
+                Variant::Opaque | Variant::Transparent if mesh.textured() => {
+                    let i = usize::from(variant == Variant::Transparent);
+                    pass.set_pipeline(&self.mesh.textured[i]);
+                    mesh.bind_texture(pass);
+                }
+                _ => pass.set_pipeline(self.mesh.tris.get(variant)),
+            }
             if mesh.draw(pass, it.frame, &self.identity, false) {
                 stats.draw_calls += 1;
                 stats.instances += u64::from(mesh.instance_count());

@@ -31,6 +31,7 @@ pub(crate) fn pipelines(ctx: &PipelineCtx<'_>) -> Variants {
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull: None,
             shadow_fs: Some("fs_shadow"),
+            textured: false,
         },
     )
 }
