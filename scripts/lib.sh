@@ -74,7 +74,7 @@ setup_python() {
     log "python venv in .venv"
     python3 -m venv "$ROOT/.venv"
   fi
-  if ! "$ROOT/.venv/bin/python" -c 'import numpy, msgpack, websockets, pytest, meshcast, aitviewer.remote, IPython, nbclient' 2>/dev/null; then
+  if ! "$ROOT/.venv/bin/python" -c 'import numpy, msgpack, websockets, pytest, meshcast, aitviewer.remote, IPython, nbclient, PIL' 2>/dev/null; then
     log "pip install the Python client, the real aitviewer client and the test tools"
     "$ROOT/.venv/bin/pip" install -q --upgrade pip
     "$ROOT/.venv/bin/pip" install -q -r "$ROOT/client/python/requirements-test.txt"

@@ -300,6 +300,46 @@ fn a_node_under_a_parent_is_stored_with_it_and_deleted_with_it() {
     assert!(e.to_string().contains("parent 987654"), "{e}");
 }
 
+/// A 2×1 RGB PNG: red, blue.
+fn png_file(path: &std::path::Path) {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, 2, 1);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()
+        .unwrap()
+        .write_image_data(&[255, 0, 0, 0, 0, 255])
+        .unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn a_texture_file_is_read_here_and_sent_as_an_image() {
+    let relay = RelayProcess::start(&[]);
+    let v = RemoteViewer::connect_with(options(&relay)).unwrap();
+    let dir = std::env::temp_dir().join(format!("meshcast-texture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("two.png");
+    png_file(&path);
+    let uv: Vec<[f32; 2]> = (0..8).map(|i| [(i & 1) as f32, ((i >> 1) & 1) as f32]).collect();
+    let m = RemoteMeshes::new(&v, cube(0.0), CUBE_FACES, MeshOptions::default().texture(&uv, &path)).unwrap();
+    v.flush().unwrap();
+    let snap = snapshot(&relay);
+    let tex = snap.node(m.uid()).static_array("texture").unwrap();
+    assert_eq!(tex.shape(), [1, 2, 3]);
+    assert_eq!(tex.data().as_ref(), [255, 0, 0, 0, 0, 255]);
+    // A missing file is the constructor's error, naming it.
+    let e = RemoteMeshes::new(
+        &v,
+        cube(0.0),
+        CUBE_FACES,
+        MeshOptions::default().texture(&uv, dir.join("nope.png")),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("nope.png"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn relay_rejections_surface_from_flush() {
     let relay = RelayProcess::start(&[]);

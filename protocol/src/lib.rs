@@ -16,6 +16,8 @@ mod dtype;
 mod envelope;
 mod error;
 mod frames;
+#[cfg(feature = "images")]
+pub mod image;
 mod kinds;
 mod message_type;
 mod ndarray;

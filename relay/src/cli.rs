@@ -96,6 +96,13 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub smpl_models: Option<PathBuf>,
 
+    /// Folder of texture files for aitviewer clients, whose `path_to_texture` names a file on
+    /// the viewer's machine: the relay reads PNG, JPEG or .pkl/.pickle arrays from here (and
+    /// nowhere else) and sends viewers the image. meshcast's own clients send the image
+    /// themselves and need no folder.
+    #[arg(long, value_name = "DIR")]
+    pub assets: Option<PathBuf>,
+
     /// Largest WebSocket message accepted, in bytes (default 1 GiB). A client that sends a
     /// larger one is disconnected with a close frame that states the size and the limit.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
@@ -197,6 +204,7 @@ impl Cli {
         Ok(Config {
             dist: self.dist.clone().or_else(default_dist),
             smpl_models: self.smpl_models.clone(),
+            assets: self.assets.clone(),
             max_message_size: self.max_message_size,
             viewer_queue: self.viewer_queue,
             viewer_queue_bytes: self.viewer_queue_bytes,

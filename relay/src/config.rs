@@ -35,6 +35,9 @@ pub struct Config {
     /// Folder of SMPL model files (`--smpl-models`), served at `/models/`; SMPL bodies whose
     /// model file is missing from it are rejected. `None`: no models served, bodies accepted.
     pub smpl_models: Option<PathBuf>,
+    /// Folder that aitviewer clients' `path_to_texture` files are read from (`--assets`);
+    /// `None`: such meshes are accepted untextured.
+    pub assets: Option<PathBuf>,
     /// Largest WebSocket message accepted from a producer or viewer, in bytes. A larger one
     /// closes that connection.
     pub max_message_size: usize,
@@ -83,6 +86,7 @@ impl Default for Config {
         Self {
             dist: None,
             smpl_models: None,
+            assets: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             viewer_queue: DEFAULT_VIEWER_QUEUE,
             viewer_queue_bytes: DEFAULT_VIEWER_QUEUE_BYTES,

@@ -334,6 +334,21 @@ impl Hub {
                 return self.reject(client, seq, Some(msg_type), uid, message, true);
             }
         }
+        let cmd = match crate::assets::resolve(self.config.assets.as_deref(), cmd) {
+            crate::assets::Resolved::Ok(cmd) => cmd,
+            crate::assets::Resolved::NoFolder(cmd, path) => {
+                warn!(
+                    client,
+                    uid,
+                    path,
+                    "mesh accepted without its texture: the relay reads path_to_texture files only from --assets DIR"
+                );
+                cmd
+            }
+            crate::assets::Resolved::Refused(message) => {
+                return self.reject(client, seq, Some(msg_type), uid, message, true);
+            }
+        };
         match self.apply_within_limit(client, cmd) {
             Ok(applied) => {
                 debug!(client, seq, msg_type, uid, change = ?applied.change, "applied");

@@ -14,6 +14,7 @@
 //! `docs/security.md`.
 
 pub mod access;
+pub mod assets;
 pub mod cli;
 mod client;
 pub mod config;
@@ -73,6 +74,7 @@ pub async fn run(
         }
     });
     config.smpl_models = models::canonical_folder(config.smpl_models.take());
+    config.assets = assets::canonical_folder(config.assets.take());
     let start = scene_log::start(
         config.record.as_deref(),
         config.data_dir.as_deref(),
@@ -104,6 +106,7 @@ pub async fn run(
         allow_tokenless_pickle = config.access.allow_tokenless_pickle,
         dist = ?config.dist,
         smpl_models = ?config.smpl_models,
+        assets = ?config.assets,
         max_message_size = config.max_message_size,
         max_scene_bytes = config.max_scene_bytes,
         max_connections = config.max_connections,

@@ -56,9 +56,17 @@ class Relay:
 
 @pytest.fixture
 def relay():
+    r = start_relay()
+    yield r
+    r.process.kill()
+    r.process.wait()
+
+
+def start_relay(*args: str) -> Relay:
+    """Starts the relay binary on a free loopback port with extra arguments; the caller stops it."""
     port = free_port()
     proc = subprocess.Popen(
-        [str(relay_binary()), "--bind", "127.0.0.1", "--port", str(port)],
+        [str(relay_binary()), "--bind", "127.0.0.1", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -74,9 +82,7 @@ def relay():
             assert proc.poll() is None, f"relay exited: {r.log_text()}"
             assert time.monotonic() < deadline, "relay did not start"
             time.sleep(0.05)
-    yield r
-    proc.kill()
-    proc.wait()
+    return r
 
 
 def _ext_hook(code: int, data: bytes):

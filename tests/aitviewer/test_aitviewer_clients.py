@@ -27,7 +27,7 @@ from aitviewer.remote.renderables.spheres import RemoteSpheres
 from aitviewer.remote.viewer import RemoteViewer
 import aitviewer.remote.viewer as aitv_viewer
 
-from conftest import close_quietly, decode, scene, wait_for
+from conftest import close_quietly, decode, scene, start_relay, wait_for
 
 CUBE_V = np.array(
     [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]], dtype=np.float64
@@ -276,3 +276,70 @@ def test_reply_to_one_specific_client(relay):
     finally:
         close_quietly(a)
         close_quietly(b)
+
+
+QUAD_V = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]], dtype=np.float64)
+QUAD_F = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.int64)
+QUAD_UV = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float64)
+
+
+def test_path_to_texture_is_read_from_the_relays_assets_folder(tmp_path):
+    """aitviewer's path_to_texture names a file on the viewer's machine: the relay reads it from
+    --assets (PNG, JPEG, or aitviewer's pickled array), refuses paths outside it, and without
+    --assets accepts the mesh untextured with a warning."""
+    from PIL import Image
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    img = np.zeros((4, 4, 3), dtype=np.uint8)
+    img[:, :2] = (220, 30, 30)
+    img[:, 2:] = (30, 30, 220)
+    Image.fromarray(img).save(assets / "checker.png")
+    Image.fromarray(img).save(assets / "checker.jpg", quality=95, subsampling=0)  # 4:4:4: no chroma upsampling to differ in
+    with open(assets / "raw.pkl", "wb") as f:
+        pickle.dump(img, f)
+    (tmp_path / "secret.png").write_bytes((assets / "checker.png").read_bytes())
+
+    relay = start_relay("--assets", str(assets))
+    try:
+        v = RemoteViewer(host="127.0.0.1", port=relay.port, verbose=False)
+        made = {
+            name: RemoteMeshes(v, QUAD_V, QUAD_F, uv_coords=QUAD_UV, path_to_texture=path, name=name)
+            for name, path in [
+                ("png", "checker.png"),
+                ("jpg", str(assets / "checker.jpg")),
+                ("pkl", "raw.pkl"),
+                ("outside", "../secret.png"),
+            ]
+        }
+        close_quietly(v)
+        snap = wait_for(relay, lambda s: len(s.by_type(Message.MESHES.value)) == 3)
+        by_name = {e["kwargs"]["name"]: e["kwargs"] for e in snap.by_type(Message.MESHES.value)}
+        assert set(by_name) == {"png", "jpg", "pkl"}, "the path outside the folder was refused"
+        np.testing.assert_array_equal(by_name["png"]["texture"], img)
+        np.testing.assert_array_equal(by_name["pkl"]["texture"], img)
+        pillows = np.asarray(Image.open(assets / "checker.jpg").convert("RGB"), dtype=int)
+        assert np.abs(by_name["jpg"]["texture"].astype(int) - pillows).max() <= 8, "decoded as Pillow decodes it"
+        deadline = time.monotonic() + 5
+        while "leads outside the assets folder" not in relay.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "leads outside the assets folder" in relay.log_text()
+        assert made["outside"].uid not in [e["uid"] for e in snap.by_type(Message.MESHES.value)]
+    finally:
+        relay.process.kill()
+        relay.process.wait()
+
+    bare = start_relay()
+    try:
+        v = RemoteViewer(host="127.0.0.1", port=bare.port, verbose=False)
+        RemoteMeshes(v, QUAD_V, QUAD_F, uv_coords=QUAD_UV, path_to_texture="checker.png")
+        close_quietly(v)
+        snap = wait_for(bare, lambda s: len(s.by_type(Message.MESHES.value)) == 1)
+        assert "texture" not in snap.one(Message.MESHES.value)["kwargs"]
+        deadline = time.monotonic() + 5
+        while "--assets" not in bare.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "mesh accepted without its texture" in bare.log_text()
+    finally:
+        bare.process.kill()
+        bare.process.wait()

@@ -613,3 +613,53 @@ def test_an_unknown_parent_is_an_error_naming_it(relay):
             elsewhere = RemoteNode(w)
             with pytest.raises(ValueError, match="another RemoteViewer"):
                 RemoteSpheres(v, verts(1, 2)[0], parent=elsewhere)
+
+
+def _checker(path, fmt: str) -> np.ndarray:
+    from PIL import Image
+
+    img = np.zeros((4, 8, 3), dtype=np.uint8)
+    img[:2, :4] = (230, 20, 20)
+    img[2:, 4:] = (20, 20, 230)
+    Image.fromarray(img).save(path, format=fmt)
+    return img
+
+
+QUAD_UV = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
+
+
+def test_textures_are_read_on_the_client_and_sent_as_images(relay, tmp_path):
+    import pickle
+
+    png = tmp_path / "checker.png"
+    want = _checker(png, "PNG")
+    np.save(tmp_path / "raw.npy", want)
+    with open(tmp_path / "raw.pkl", "wb") as f:
+        pickle.dump(want, f)
+    with connect(relay) as v:
+        from_png = RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, path_to_texture=str(png))
+        from_npy = RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, path_to_texture=tmp_path / "raw.npy")
+        from_pkl = RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, path_to_texture=str(tmp_path / "raw.pkl"))
+        from_bytes = RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, texture=png.read_bytes())
+        from_floats = RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, texture=want / 255.0)
+        v.flush()
+    snap = relay.snapshot()
+    for m in (from_png, from_npy, from_pkl, from_bytes, from_floats):
+        kw = snap.node(m.uid)["kwargs"]
+        assert kw["texture"].dtype == np.uint8 and kw["texture"].shape == (4, 8, 3)
+        np.testing.assert_array_equal(kw["texture"], want)
+        assert "path_to_texture" not in kw
+
+
+def test_bad_textures_are_refused_with_the_reason(relay, tmp_path):
+    with connect(relay) as v:
+        with pytest.raises(ValueError, match="0..255"):
+            RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, texture=np.full((2, 2, 3), 300))
+        with pytest.raises(FileNotFoundError):
+            RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, path_to_texture=str(tmp_path / "missing.png"))
+        RemoteMeshes(v, verts(1), FACES, uv_coords=QUAD_UV, texture=np.zeros((2, 2, 2), dtype=np.uint8))
+        RemoteMeshes(v, verts(1), FACES, texture=np.zeros((2, 2, 3), dtype=np.uint8))
+        with pytest.raises(RelayError) as e:
+            v.flush()
+        msgs = [x.message for x in e.value.errors]
+        assert any("2 channels" in m for m in msgs) and any("uv_coords" in m for m in msgs), msgs

@@ -27,10 +27,10 @@ pub struct MeshOptions {
     pub vertex_colors: Option<NdArray>,
     /// Per-face RGBA `(F,4)` or `(N,F,4)`; wins over vertex colours.
     pub face_colors: Option<NdArray>,
-    /// Texture coordinates `(V,2)` (with `path_to_texture`).
+    /// Texture coordinates `(V,2)`; `(0, 0)` is the image's bottom-left corner.
     pub uv_coords: Option<NdArray>,
-    /// A texture path on the viewer's machine.
-    pub path_to_texture: Option<String>,
+    /// The texture image, `(H, W, 3|4)` bytes (top row first).
+    pub texture: Option<NdArray>,
     /// Instances of the mesh: `(I,4,4)` or `(N,I,4,4)` transforms.
     pub instance_transforms: Option<NdArray>,
     /// One normal per face (false).
@@ -56,7 +56,7 @@ impl Default for MeshOptions {
             vertex_colors: None,
             face_colors: None,
             uv_coords: None,
-            path_to_texture: None,
+            texture: None,
             instance_transforms: None,
             flat_shading: const { KIND.default_bool("flat_shading") },
             draw_edges: const { KIND.default_bool("draw_edges") },
@@ -112,10 +112,30 @@ impl MeshOptions {
         self
     }
 
-    /// Sets texture coordinates and the texture's path on the viewer's machine.
-    pub fn texture(mut self, uv_coords: impl IntoArray, path: impl Into<String>) -> Self {
+    /// Textures the mesh with the PNG or JPEG file at `path`, read and decoded here (aitviewer's
+    /// `path_to_texture`, which names a file on the viewer's machine; meshcast sends the image).
+    /// `uv_coords` is `(V,2)`, `(0, 0)` being the image's bottom-left corner. A file that cannot
+    /// be read is reported by the constructor.
+    pub fn texture(mut self, uv_coords: impl IntoArray, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        let image = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| meshcast_protocol::image::decode(&bytes).map_err(|e| e.to_string()));
+        match image {
+            Ok(img) => self.texture_image(uv_coords, img),
+            Err(e) => {
+                let msg = format!("texture {}: {e}", path.display());
+                self.node.error.get_or_insert(ClientError::Invalid(msg));
+                self
+            }
+        }
+    }
+
+    /// Textures the mesh with an image already in memory: `(H, W, 3|4)` bytes, top row first
+    /// (decode a file's bytes with [`meshcast_protocol::image::decode`]).
+    pub fn texture_image(mut self, uv_coords: impl IntoArray, image: impl IntoArray) -> Self {
         self.uv_coords = self.array("uv_coords", uv_coords);
-        self.path_to_texture = Some(path.into());
+        self.texture = self.array("texture", image);
         self
     }
 
@@ -132,10 +152,8 @@ impl MeshOptions {
         put_opt(&mut kw, "vertex_colors", &self.vertex_colors);
         put_opt(&mut kw, "face_colors", &self.face_colors);
         put_opt(&mut kw, "uv_coords", &self.uv_coords);
+        put_opt(&mut kw, "texture", &self.texture);
         put_opt(&mut kw, "instance_transforms", &self.instance_transforms);
-        if let Some(p) = &self.path_to_texture {
-            kw.insert("path_to_texture".into(), Value::Str(p.clone()));
-        }
         for (k, v) in [
             ("flat_shading", self.flat_shading),
             ("draw_edges", self.draw_edges),
