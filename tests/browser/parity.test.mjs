@@ -1,13 +1,16 @@
-// Nodes under a parent (the `parent` option), on both backends: a child is drawn where its
-// parent's world matrix puts it and follows the parent's frames; the scene list shows it under
-// its parent; hiding the parent hides it; deleting the parent deletes it.
+// aitviewer parity on both backends.
+// - Nodes under a parent (the `parent` option): a child is drawn where its parent's world matrix
+//   puts it and follows the parent's frames; the scene list shows it under its parent; hiding
+//   the parent hides it; deleting the parent deletes it.
+// - Textured meshes: a quad with a 2×2 image shows each texel's colour in its quarter, with uv
+//   (0, 0) at the image's bottom-left corner.
 //
 // Prerequisites: those of viewer.test.mjs.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { MSG, f32 } from './send.mjs';
+import { MSG, f32, NdArray } from './send.mjs';
 import { withViewer, waitFor, nextFrames, shot, region } from './lib.mjs';
 
 const BACKENDS = (process.env.MESHCAST_BACKENDS ?? 'webgl,webgpu').split(',');
@@ -83,6 +86,38 @@ for (const backend of BACKENDS) {
       await waitFor(page, () => window.__meshcast.nodes().length === 1);
       await nextFrames(page);
       assert.equal(region(await shot(page, `${backend}-hierarchy-parent-deleted`), 'red').n, 0);
+      producer.send(MSG.DELETE, 3);
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 0);
+    });
+
+    it('draws a texture on a mesh, placed by its uv coordinates', async () => {
+      const { page, producer } = s;
+      // A quad facing the camera; the mesh colour is dark grey: the image replaces it.
+      producer.send(MSG.MESHES, 10, {
+        vertices: f32([4, 3], [-0.6, -0.6, 0, 0.6, -0.6, 0, 0.6, 0.6, 0, -0.6, 0.6, 0]),
+        faces: new NdArray('i32', [2, 3], Int32Array.from([0, 1, 2, 0, 2, 3])),
+        uv_coords: f32([4, 2], [0, 0, 1, 0, 1, 1, 0, 1]),
+        // Top row first: red, green / blue, yellow.
+        texture: new NdArray('u8', [2, 2, 3], Uint8Array.from([230, 20, 20, 20, 200, 20, 20, 20, 230, 230, 220, 20])),
+        color: f32([4], [0.1, 0.1, 0.1, 1]),
+        name: 'textured quad',
+      });
+      await producer.flush();
+      await waitFor(page, () => window.__meshcast.nodes().length === 1);
+      await nextFrames(page);
+      const img = await shot(page, `${backend}-texture`);
+      const red = region(img, 'red');
+      const green = region(img, 'green');
+      const blue = region(img, 'blue');
+      const yellow = region(img, 'yellow');
+      for (const [name, r] of Object.entries({ red, green, blue, yellow })) {
+        assert.ok(r.n > 300, `${name} texels drawn (${r.n} pixels)`);
+      }
+      assert.ok(red.cx < 0.5 && red.cy < 0.5, `red top left (${red.cx.toFixed(2)}, ${red.cy.toFixed(2)})`);
+      assert.ok(green.cx > 0.5 && green.cy < 0.5, `green top right (${green.cx.toFixed(2)}, ${green.cy.toFixed(2)})`);
+      assert.ok(blue.cx < 0.5 && blue.cy > 0.5, `blue bottom left (${blue.cx.toFixed(2)}, ${blue.cy.toFixed(2)})`);
+      assert.ok(yellow.cx > 0.5 && yellow.cy > 0.5, `yellow bottom right (${yellow.cx.toFixed(2)}, ${yellow.cy.toFixed(2)})`);
     });
   });
 }
