@@ -5,7 +5,7 @@
 use bytemuck::cast_slice;
 use wgpu::util::DeviceExt;
 
-use super::texture::texture_2d;
+use super::texture::{sampled_bind_group, texture_2d};
 use crate::geometry::draw_data::TextureDraw;
 
 /// Bytes per texture coordinate: `f32×2`.
@@ -85,20 +85,7 @@ impl MeshTexture {
             },
         );
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("mesh texture"),
-            layout: binding.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Sampler(binding.sampler),
-                },
-            ],
-        });
+        let bind_group = sampled_bind_group(device, "mesh texture", binding.layout, &view, binding.sampler);
         let uvs = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("mesh uv coordinates"),
             contents: cast_slice(&tex.uvs),

@@ -3,7 +3,7 @@
 //! outside the mask in aitviewer's outline yellow, on top of everything.
 
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, MASK_FORMAT};
-use super::texture::texture_2d;
+use super::texture::{sampled_bind_group, texture_2d};
 
 /// Builds the full-screen outline pipeline.
 pub(crate) fn pipeline(ctx: &PipelineCtx<'_>) -> wgpu::RenderPipeline {
@@ -44,20 +44,7 @@ impl Mask {
         let usage = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING;
         let tex = texture_2d(device, "outline mask", MASK_FORMAT, (width, height), 1, usage);
         let view = tex.create_view(&Default::default());
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("outline mask"),
-            layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Sampler(sampler),
-                },
-            ],
-        });
+        let bind_group = sampled_bind_group(device, "outline mask", layout, &view, sampler);
         Mask { view, bind_group }
     }
 }

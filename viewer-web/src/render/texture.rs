@@ -24,3 +24,28 @@ pub(crate) fn texture_2d(
         view_formats: &[],
     })
 }
+
+/// A bind group of a texture (binding 0) and its sampler (binding 1): the layout of group 2,
+/// shared by the outline mask and mesh textures.
+pub(crate) fn sampled_bind_group(
+    device: &wgpu::Device,
+    label: &str,
+    layout: &wgpu::BindGroupLayout,
+    view: &wgpu::TextureView,
+    sampler: &wgpu::Sampler,
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::TextureView(view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Sampler(sampler),
+            },
+        ],
+    })
+}
