@@ -9,6 +9,8 @@
 //! - [`playback`] and [`camera`]: the frame clock and the camera, with aitviewer's rules.
 //! - [`view`]: display options ([`body_parts`]: the parts of an SMPL body, hidden one by one); [`edits`]: local edits of a node; [`Aabb`]: bounds.
 //! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
+//! - [`video`]: video export's options, their checks and the frame plan (scene frame and camera
+//!   per video frame), and the WebM and ZIP writers the page packs its frames with.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
 //!
@@ -26,6 +28,7 @@ pub mod playback;
 pub mod recording;
 mod relay;
 mod state;
+pub mod video;
 pub mod view;
 
 #[cfg(test)]
