@@ -5,9 +5,11 @@
 //! machine renders.
 //!
 //! - [`webm`]: a WebM (Matroska) muxer for the page's WebCodecs chunks.
+//! - [`yuv`]: RGBA to I420 (BT.601 studio range), what the page's WebCodecs encoder gets.
 //! - [`zip`]: a stored (uncompressed) ZIP archive for the page's PNG frames.
 
 pub mod webm;
+pub mod yuv;
 pub mod zip;
 
 use super::camera::Camera;

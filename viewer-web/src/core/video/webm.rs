@@ -31,6 +31,35 @@ impl WebmCodec {
     }
 }
 
+/// How the frames' pixels map to colours (Matroska's `Colour` element), as codes of ISO/IEC
+/// 23091-2 (H.273).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebmColour {
+    /// YUV matrix (1: BT.709, 5: BT.470BG, 6: SMPTE 170M, 9: BT.2020, 0: RGB).
+    pub matrix: u8,
+    /// Full range (0–255) rather than studio range (16–235).
+    pub full_range: bool,
+    /// Transfer characteristics (1: BT.709, 13: sRGB, 8: linear, 6: SMPTE 170M).
+    pub transfer: u8,
+    /// Colour primaries (1: BT.709, 5: BT.470BG, 6: SMPTE 170M, 9: BT.2020).
+    pub primaries: u8,
+}
+
+impl WebmColour {
+    fn element(&self) -> Vec<u8> {
+        element(
+            COLOUR,
+            &[
+                element_uint(MATRIX_COEFFICIENTS, u64::from(self.matrix)),
+                element_uint(RANGE, if self.full_range { 2 } else { 1 }),
+                element_uint(TRANSFER_CHARACTERISTICS, u64::from(self.transfer)),
+                element_uint(PRIMARIES, u64::from(self.primaries)),
+            ]
+            .concat(),
+        )
+    }
+}
+
 /// Why a frame was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebmError {
@@ -73,6 +102,11 @@ const DEFAULT_DURATION: u32 = 0x23_E383;
 const VIDEO: u32 = 0xE0;
 const PIXEL_WIDTH: u32 = 0xB0;
 const PIXEL_HEIGHT: u32 = 0xBA;
+const COLOUR: u32 = 0x55B0;
+const MATRIX_COEFFICIENTS: u32 = 0x55B1;
+const RANGE: u32 = 0x55B9;
+const TRANSFER_CHARACTERISTICS: u32 = 0x55BA;
+const PRIMARIES: u32 = 0x55BB;
 const CLUSTER: u32 = 0x1F43_B675;
 const TIMESTAMP: u32 = 0xE7;
 const SIMPLE_BLOCK: u32 = 0xA3;
@@ -93,6 +127,7 @@ pub struct WebmWriter {
     cluster: Option<(u64, Vec<u8>)>,
     last_us: Option<u64>,
     frames: usize,
+    colour: Option<WebmColour>,
 }
 
 impl WebmWriter {
@@ -107,7 +142,14 @@ impl WebmWriter {
             cluster: None,
             last_us: None,
             frames: 0,
+            colour: None,
         }
+    }
+
+    /// Says how the frames' pixels map to colours (without it players guess: usually studio
+    /// range BT.601, which shifts the colours of full-range frames).
+    pub fn set_colour(&mut self, colour: WebmColour) {
+        self.colour = Some(colour);
     }
 
     /// Frames added so far.
@@ -197,6 +239,7 @@ impl WebmWriter {
                     &[
                         element_uint(PIXEL_WIDTH, u64::from(self.width)),
                         element_uint(PIXEL_HEIGHT, u64::from(self.height)),
+                        self.colour.map(|c| c.element()).unwrap_or_default(),
                     ]
                     .concat(),
                 ),
@@ -300,6 +343,34 @@ mod tests {
         assert!(blocks.iter().all(|b| b[0] == 0x81));
         assert_eq!(blocks.iter().map(|b| b[3]).collect::<Vec<_>>(), [0x80, 0, 0]);
         assert_eq!(&blocks[2][4..], &[5u8; 5]);
+    }
+
+    #[test]
+    fn the_colour_element_says_range_and_matrix() {
+        let mut w = WebmWriter::new(WebmCodec::Vp8, 16, 16, 30.0);
+        w.set_colour(WebmColour {
+            matrix: 1,
+            full_range: true,
+            transfer: 13,
+            primaries: 1,
+        });
+        w.push(0, true, &[1]).unwrap();
+        let file = w.finish(33_333);
+        let segment = parse(find(&parse(&file), SEGMENT)[0]);
+        let track = parse(find(&parse(find(&segment, TRACKS)[0]), TRACK_ENTRY)[0]);
+        let video = parse(find(&track, VIDEO)[0]);
+        let colour = parse(find(&video, COLOUR)[0]);
+        assert_eq!(uint(find(&colour, MATRIX_COEFFICIENTS)[0]), 1);
+        assert_eq!(uint(find(&colour, RANGE)[0]), 2);
+        assert_eq!(uint(find(&colour, TRANSFER_CHARACTERISTICS)[0]), 13);
+        assert_eq!(uint(find(&colour, PRIMARIES)[0]), 1);
+        // Without a colour, no element.
+        let mut w = WebmWriter::new(WebmCodec::Vp8, 16, 16, 30.0);
+        w.push(0, true, &[1]).unwrap();
+        let file = w.finish(33_333);
+        let segment = parse(find(&parse(&file), SEGMENT)[0]);
+        let track = parse(find(&parse(find(&segment, TRACKS)[0]), TRACK_ENTRY)[0]);
+        assert!(find(&parse(find(&track, VIDEO)[0]), COLOUR).is_empty());
     }
 
     #[test]
