@@ -14,6 +14,8 @@ use crate::web::dom::{child, input, on, set_attr, set_hidden, set_text};
 use crate::web::emit::Emitter;
 use crate::web::Page;
 
+use super::view_panel::field;
+
 /// The panel's controls.
 #[derive(Clone)]
 pub struct VideoPanel {
@@ -28,12 +30,6 @@ pub struct VideoPanel {
     cancel: HtmlButtonElement,
     progress: Element,
     progress_text: Element,
-}
-
-fn field(doc: &Document, parent: &Element, label: &str) -> Result<Element, JsValue> {
-    let l = child(doc, parent, "label", &[("class", "mc-field")], None)?;
-    child(doc, &l, "span", &[], Some(label))?;
-    Ok(l)
 }
 
 fn number(doc: &Document, parent: &Element, label: &str, id: &str, value: &str) -> Result<HtmlInputElement, JsValue> {
