@@ -84,8 +84,8 @@ step "cargo fmt --check" cargo fmt --all --check
 step "cargo test" cargo test --workspace --locked
 step "trunk build" build_viewer
 step "trunk build (custom viewer example)" trunk build --release --config examples/custom-viewer/Trunk.toml
-step "cargo build (binaries the browser tests run)" cargo build --locked -p meshcast-relay \
-  -p meshcast-client --example two_way -p meshcast-custom-viewer --example custom_client
+step "cargo build (binaries the browser tests run)" cargo build --locked -p meshcast-relay -p meshcast-render \
+  -p meshcast-client --example two_way --example demo -p meshcast-custom-viewer --example custom_client
 step "python client tests" .venv/bin/python -m pytest -q -rs client/python/tests
 step "aitviewer client tests" .venv/bin/python -m pytest -q -rs tests/aitviewer
 step "browser tests" npm --prefix tests/browser test

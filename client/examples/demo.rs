@@ -2,7 +2,9 @@
 //! (meshes, spheres, lines, arrows, rigid bodies, skeletons and a plain node), 240 frames long.
 //!
 //! `cargo run -p meshcast-client --example demo -- [--host H] [--port P] [--loop]`. With `--loop`
-//! it stays connected and sends the scene again whenever the relay restarts.
+//! it stays connected and sends the scene again whenever the relay restarts. With `--record FILE`
+//! it writes the scene to a recording instead, with no relay (`meshcast-render FILE` makes a
+//! video of it, `docs/video.md`).
 
 mod shapes;
 
@@ -32,6 +34,9 @@ struct Args {
     /// Stay running and send the scene again after the relay restarts.
     #[arg(long)]
     r#loop: bool,
+    /// Write the scene to this recording file instead of sending it to a relay.
+    #[arg(long, conflicts_with = "loop")]
+    record: Option<std::path::PathBuf>,
 }
 
 fn phase(f: usize) -> f32 {
@@ -213,6 +218,13 @@ fn send_scene(v: &RemoteViewer) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let args = Args::parse();
+    if let Some(path) = &args.record {
+        let v = RemoteViewer::record(path)?;
+        send_scene(&v)?;
+        v.close()?;
+        println!("demo scene recorded to {}", path.display());
+        return Ok(());
+    }
     let connect = || {
         RemoteViewer::connect_with(
             ConnectOptions::new(&args.host)

@@ -378,6 +378,24 @@ impl Camera {
         true
     }
 
+    /// The camera turned by `angle` radians about the vertical axis through its target (an
+    /// orbit around the scene, as aitviewer's video export does): the target, distance, pitch
+    /// and projection stay; in trackball mode the whole orientation turns about +Y.
+    pub fn orbited(&self, angle: f32) -> Camera {
+        let mut c = *self;
+        if !angle.is_finite() {
+            return c;
+        }
+        match c.mode {
+            CameraMode::Trackball => {
+                c.orientation = (Quat::from_rotation_y(angle) * c.orientation.normalize()).normalize();
+                c.sync_angles();
+            }
+            _ => c.yaw = (c.yaw + angle).rem_euclid(std::f32::consts::TAU),
+        }
+        c
+    }
+
     /// Back to aitviewer's default view (keeps the projection and the control mode).
     pub fn reset(&mut self) {
         *self = Camera {
@@ -460,6 +478,30 @@ mod tests {
 
     fn close(a: Vec3, b: Vec3) -> bool {
         (a - b).length() < 1e-4
+    }
+
+    #[test]
+    fn orbited_turns_the_eye_about_the_target() {
+        for mode in CameraMode::ALL {
+            let mut c = Camera {
+                target: Vec3::new(1.0, 0.5, -2.0),
+                distance: 3.0,
+                yaw: 0.4,
+                pitch: 0.3,
+                ..Camera::default()
+            };
+            c.set_mode(mode);
+            let half = c.orbited(std::f32::consts::PI);
+            assert!(close(half.target, c.target), "{mode:?}");
+            // Half a turn: the eye is on the other side of the target at the same height.
+            let (a, b) = (c.eye() - c.target, half.eye() - c.target);
+            assert!(close(Vec3::new(-a.x, a.y, -a.z), b), "{mode:?}: {a} vs {b}");
+            let turned_up = Quat::from_rotation_y(std::f32::consts::PI) * c.up();
+            assert!(close(half.up(), turned_up), "{mode:?}");
+            // A full turn comes back.
+            assert!(close(c.orbited(std::f32::consts::TAU).eye(), c.eye()), "{mode:?}");
+            assert_eq!(c.orbited(f32::NAN), c);
+        }
     }
 
     #[test]

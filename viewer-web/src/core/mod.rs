@@ -10,6 +10,8 @@
 //! - [`view`]: display options ([`body_parts`]: the parts of an SMPL body, hidden one by one); [`edits`]: local edits of a node; [`Aabb`]: bounds.
 //! - [`scene_tree`]: the scene list's order (children under their `parent`).
 //! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
+//! - [`video`]: video export's options, their checks and the frame plan (scene frame and camera
+//!   per video frame), and the WebM and ZIP writers the page packs its frames with.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
 //!
@@ -28,6 +30,7 @@ pub mod recording;
 mod relay;
 pub mod scene_tree;
 mod state;
+pub mod video;
 pub mod view;
 
 #[cfg(test)]

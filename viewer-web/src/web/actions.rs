@@ -5,7 +5,7 @@
 use crate::core::Action;
 
 use super::command::Command;
-use super::{recording, screenshot, ui, Shared};
+use super::{recording, screenshot, ui, video, Shared};
 
 /// Runs a command. Work that may dispatch DOM events synchronously (focus, downloads) happens
 /// after the app is released.
@@ -39,6 +39,24 @@ pub fn run(app: &Shared, command: Command) {
         Command::SaveScene => {
             drop(a);
             recording::save(app);
+        }
+        Command::ExportVideo => {
+            let (options, png) = a.ui.video.options();
+            drop(a);
+            let format = if png { video::Format::Png } else { video::Format::Webm };
+            video::download(
+                app,
+                video::ExportRequest {
+                    options,
+                    format,
+                    encoder: video::EncoderChoice::Auto,
+                    on_progress: None,
+                },
+            );
+        }
+        Command::CancelExport => {
+            drop(a);
+            video::cancel(app);
         }
         Command::Escape => {
             let overlay_open = a.help_open || !a.ui.overlays.goto_closed();

@@ -2,6 +2,7 @@
 //! bodies). Handlers turn events into [`Action`]s and hand them to
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
+use crate::core::camera::Camera;
 use crate::core::{Action, Changed, ViewOptions, ViewerState};
 use crate::geometry::{inspect, Geometry, Hit, NoDerived, SceneDraw};
 use crate::render::{ReadbackTarget, Renderer};
@@ -50,6 +51,43 @@ pub struct Readback {
     pub bgra: bool,
 }
 
+impl Readback {
+    /// A `width × height` target in the canvas's format.
+    pub fn new(gpu: &Gpu, width: u32, height: u32) -> Readback {
+        let format = gpu.view_format;
+        Readback {
+            target: ReadbackTarget::new(&gpu.device, format, width, height),
+            bgra: matches!(
+                format,
+                wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+            ),
+        }
+    }
+
+    /// The mapped buffer's pixels as RGBA rows, top to bottom (then unmapped).
+    pub fn pixels(&self) -> Result<Vec<u8>, wgpu::MapRangeError> {
+        let mut rgba = self.target.take_pixels()?;
+        if self.bgra {
+            rgba.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
+        }
+        Ok(rgba)
+    }
+}
+
+/// A video export in progress ([`super::video`]): the frame loop leaves the renderer (sized for
+/// the video) alone and only shows the progress.
+#[derive(Debug, Clone)]
+pub struct ExportProgress {
+    /// Frames done.
+    pub done: usize,
+    /// Frames in all.
+    pub total: usize,
+    /// Set to stop the export after the frame being rendered.
+    pub cancel: std::rc::Rc<std::cell::Cell<bool>>,
+    /// The encoder: `webcodecs`, `mediarecorder` or `png`.
+    pub encoder: &'static str,
+}
+
 /// The viewer on the page.
 pub struct App {
     /// The viewer's state and rules.
@@ -70,6 +108,10 @@ pub struct App {
     pub smpl: super::models::Smpl,
     /// What inspect mode found under the cursor last (`None`: nothing there, or no hover yet).
     pub inspected: Option<Hit>,
+    /// The video export running, if one is.
+    pub export: Option<ExportProgress>,
+    /// Videos exported (`data-videos-exported`).
+    pub videos: u64,
 }
 
 impl App {
@@ -90,6 +132,8 @@ impl App {
             screenshots: 0,
             smpl: super::models::Smpl::default(),
             inspected: None,
+            export: None,
+            videos: 0,
             params,
         }
     }
@@ -135,7 +179,7 @@ impl App {
             format: Some(self.gpu.view_format),
             ..Default::default()
         });
-        self.draw_into(&view, None);
+        self.draw_into(&view, None, None);
         self.gpu.queue.present(tex);
         true
     }
@@ -145,24 +189,32 @@ impl App {
     /// "transparent background" screenshot).
     pub fn render_readback(&mut self, transparent: bool) -> Readback {
         self.sync_bodies();
-        let format = self.gpu.view_format;
-        let target = ReadbackTarget::new(&self.gpu.device, format, self.gpu.config.width, self.gpu.config.height);
+        let rb = Readback::new(&self.gpu, self.gpu.config.width, self.gpu.config.height);
         if transparent {
             let mut opts = self.core.view().clone();
             opts.background[3] = 0.0;
             opts.show_floor = false;
-            self.draw_into(&target.view, Some(&opts));
+            self.draw_into(&rb.target.view, None, Some(&opts));
         } else {
-            self.draw_into(&target.view, None);
+            self.draw_into(&rb.target.view, None, None);
         }
-        target.copy(&self.gpu.device, &self.gpu.queue);
-        Readback {
-            target,
-            bgra: matches!(
-                format,
-                wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
-            ),
-        }
+        rb.target.copy(&self.gpu.device, &self.gpu.queue);
+        rb
+    }
+
+    /// Renders scene frame `frame` from `camera` with `opts` into `rb` (the renderer must have
+    /// its size: [`App::resize_renderer`]) and copies it to its buffer to read back.
+    pub fn render_frame_readback(&mut self, rb: &Readback, frame: usize, camera: &Camera, opts: &ViewOptions) {
+        self.sync_bodies();
+        self.draw_into(&rb.target.view, Some((frame, camera)), Some(opts));
+        rb.target.copy(&self.gpu.device, &self.gpu.queue);
+    }
+
+    /// Sizes the renderer's attachments for `width × height` targets (the canvas's size after a
+    /// video export) and asks for a redraw.
+    pub fn resize_renderer(&mut self, width: u32, height: u32) {
+        self.renderer.resize(&self.gpu.device, width, height);
+        self.dirty.redraw = true;
     }
 
     /// Evaluates what changed in the SMPL bodies and applies the automatic camera target.
@@ -178,9 +230,9 @@ impl App {
         self.dirty.note(c);
     }
 
-    /// Uploads what changed and draws the current frame into `target` with the view options
-    /// (or `opts` instead).
-    fn draw_into(&mut self, target: &wgpu::TextureView, opts: Option<&ViewOptions>) {
+    /// Uploads what changed and draws the current frame from the camera into `target` with the
+    /// view options (or `shot`'s frame and camera, and `opts`, instead).
+    fn draw_into(&mut self, target: &wgpu::TextureView, shot: Option<(usize, &Camera)>, opts: Option<&ViewOptions>) {
         let shown = ShownParts {
             bodies: &self.smpl.bodies,
             hidden: &self.core.view().hidden_parts,
@@ -192,8 +244,8 @@ impl App {
             &self.gpu.queue,
             target,
             &draw,
-            self.core.frame(),
-            self.core.camera(),
+            shot.map_or(self.core.frame(), |(f, _)| f),
+            shot.map_or(self.core.camera(), |(_, c)| c),
             opts.unwrap_or(self.core.view()),
         );
     }

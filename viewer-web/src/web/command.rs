@@ -49,6 +49,10 @@ pub enum Command {
     OpenRecording,
     /// Download the scene shown as a recording.
     SaveScene,
+    /// Export a video with the Video panel's options and download it.
+    ExportVideo,
+    /// Stop the video export.
+    CancelExport,
 }
 
 /// The action of a key (`KeyboardEvent.key`), if any.
@@ -100,7 +104,9 @@ impl Command {
             | Command::ToggleHelp
             | Command::Escape
             | Command::OpenRecording
-            | Command::SaveScene => return None,
+            | Command::SaveScene
+            | Command::ExportVideo
+            | Command::CancelExport => return None,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The frame loop (`requestAnimationFrame`): follow the canvas size, advance playback, render
 //! when something changed (every frame while the camera animates), count frames, refresh the page.
+//! While a video export runs, only the page (its progress) is refreshed.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -36,6 +37,16 @@ fn request(cb: &FrameCallback) -> Result<(), JsValue> {
 fn tick(app: &Shared, ts_ms: f64) {
     let Ok(mut a) = app.try_borrow_mut() else { return };
     let t0 = now_ms();
+    if a.export.is_some() {
+        // A video export owns the renderer (sized for the video): the canvas keeps its last
+        // picture and the page shows the progress. Polling completes WebGL2's read-backs.
+        if let Err(e) = a.gpu.device.poll(wgpu::PollType::Poll) {
+            tracing::warn!("polling the device: {e}");
+        }
+        ui::refresh(&mut a, t0);
+        page_state::sync(&a);
+        return;
+    }
     if let (Some(window), Some(canvas)) = (web_sys::window(), ui::canvas(&a)) {
         let (w, h) = ui::sync_canvas_size(&window, &canvas);
         if a.gpu.resize(w, h) {

@@ -17,6 +17,8 @@
 //! - `ui`: the HTML beside the canvas; `dom`: small web-sys helpers.
 //! - `page_state`: the `data-*` attributes on `<body>`, written from the state each frame.
 //! - `screenshot`: PNG download of the canvas.
+//! - `video`: video export (WebM through WebCodecs or MediaRecorder, PNG frames), frame-exact
+//!   over the core's plan (`core::video`).
 //! - `recording`: open a recording (file picker, drop, `?recording=URL`; no relay needed) and
 //!   save the scene shown as one.
 //! - `custom`: customising: Rust message handlers, `window.meshcast`, plugins, user panels,
@@ -39,6 +41,7 @@ mod params;
 mod recording;
 mod screenshot;
 mod ui;
+mod video;
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};

@@ -8,7 +8,8 @@
 //! inspect mode), `data-nodes` (node count),
 //! `data-selected` (`client:uid` or empty), `data-help` (`1` while the help is open),
 //! `data-shadows` (`1` while shadows are drawn),
-//! `data-screenshots` (PNG downloads made), `data-error` (why the viewer could not start),
+//! `data-screenshots` (PNG downloads made), `data-videos` (video exports finished),
+//! `data-export` (`done/total encoder` while a video export runs, empty otherwise), `data-error` (why the viewer could not start),
 //! `data-first-frame-ms` (`performance.now()` of the first frame), `data-plugins` (loaded
 //! plugins, comma-separated), `data-plugin-errors`, `data-smpl-error` (why an SMPL body is not
 //! drawn, empty otherwise).
@@ -44,6 +45,13 @@ pub fn sync(app: &Page) {
     set(doc, "help", flag(app.help_open));
     set(doc, "shadows", flag(core.view().shadows && app.renderer.caps().shadows));
     set(doc, "screenshots", &app.screenshots.to_string());
+    set(doc, "videos", &app.videos.to_string());
+    let export = app
+        .export
+        .as_ref()
+        .map(|e| format!("{}/{} {}", e.done, e.total, e.encoder))
+        .unwrap_or_default();
+    set(doc, "export", &export);
     set(doc, "smplError", app.smpl.message.as_deref().unwrap_or(""));
     set(doc, "plugins", &app.ext.plugins.join(","));
     set(doc, "pluginErrors", &app.ext.plugin_errors.join("; "));

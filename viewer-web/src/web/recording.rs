@@ -115,24 +115,7 @@ pub fn save(app: &Shared) {
     let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
         return;
     };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Ok(link) = doc.create_element("a").and_then(|e| {
-        e.dyn_into::<web_sys::HtmlAnchorElement>()
-            .map_err(|_| JsValue::from_str("not an anchor"))
-    }) {
-        link.set_href(&url);
-        link.set_download(SAVE_NAME);
-        link.click();
-    }
-    // Revoke later: the download reads the URL asynchronously.
-    let revoke = Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000);
-    }
+    super::dom::download(&doc, SAVE_NAME, &blob);
 }
 
 /// "Open recording": opens the file picker.

@@ -9,7 +9,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{Blob, CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData};
 
 use super::app::Readback;
-use super::{ui, Shared};
+use super::{dom, ui, Shared};
 
 /// Renders the current frame and starts the download of `meshcast-frame<N>.png`.
 pub fn download(app: &Shared) {
@@ -81,52 +81,58 @@ pub fn png(app: &Shared, transparent: bool) -> Promise {
     })
 }
 
-/// RGBA rows of a mapped read-back, drawn on a 2D canvas and handed to `resolve` as a PNG blob.
+/// RGBA rows of a mapped read-back, encoded as a PNG blob handed to `resolve`.
 fn encode_png(doc: &Document, rb: &Readback, resolve: &js_sys::Function) -> Result<(), JsValue> {
-    let mut rgba = rb
-        .target
-        .take_pixels()
+    let rgba = rb
+        .pixels()
         .map_err(|e| js_sys::Error::new(&format!("reading the screenshot back: {e}")))?;
-    if rb.bgra {
-        rgba.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
-    }
-    let (width, height) = (rb.target.width, rb.target.height);
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width, height)?;
+    let png = png_blob(doc, &rgba, rb.target.width, rb.target.height)?;
+    let resolve = resolve.clone();
+    let done = Closure::once(move |blob: JsValue| {
+        let _ = resolve.call1(&JsValue::NULL, &blob);
+    });
+    let _ = png.then(&done);
+    done.forget();
+    Ok(())
+}
+
+/// A promise of `rgba` (`width × height`, rows top to bottom) as a PNG `Blob`, encoded by a 2D
+/// canvas.
+pub fn png_blob(doc: &Document, rgba: &[u8], width: u32, height: u32) -> Result<Promise, JsValue> {
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)?;
     let canvas: HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
     canvas.set_width(width);
     canvas.set_height(height);
     let ctx: CanvasRenderingContext2d = canvas
         .get_context("2d")?
-        .ok_or_else(|| js_sys::Error::new("no 2D canvas context for the screenshot"))?
+        .ok_or_else(|| js_sys::Error::new("no 2D canvas context to encode a PNG"))?
         .dyn_into()?;
     ctx.put_image_data(&image, 0.0, 0.0)?;
-    let resolve = resolve.clone();
-    let done = Closure::once_into_js(move |blob: JsValue| {
-        let _ = resolve.call1(&JsValue::NULL, &blob);
+    let mut canvas = Some(canvas);
+    let mut failed = None;
+    let promise = Promise::new(&mut |resolve, reject| {
+        let Some(canvas) = canvas.take() else { return };
+        let done = Closure::once_into_js(move |blob: JsValue| {
+            let _ = if blob.is_null() {
+                reject.call1(&JsValue::NULL, &js_sys::Error::new("the canvas made no PNG").into())
+            } else {
+                resolve.call1(&JsValue::NULL, &blob)
+            };
+        });
+        if let Err(e) = canvas.to_blob_with_type(done.unchecked_ref(), "image/png") {
+            failed = Some(e);
+        }
     });
-    canvas.to_blob_with_type(done.unchecked_ref(), "image/png")
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(promise),
+    }
 }
 
 /// Downloads `blob` as `name` and counts the screenshot.
 fn save(app: &Shared, doc: &Document, name: &str, blob: &Blob) {
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
-        return;
-    };
-    if let Ok(a) = doc.create_element("a") {
-        if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
-            a.set_href(&url);
-            a.set_download(name);
-            a.click();
-        }
-    }
+    dom::download(doc, name, blob);
     if let Ok(mut a) = app.try_borrow_mut() {
         a.screenshots += 1;
-    }
-    // Revoke later: the download reads the URL asynchronously.
-    let revoke = Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000);
     }
 }

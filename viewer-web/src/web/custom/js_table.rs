@@ -81,6 +81,8 @@ pub const API: &[(&str, Scope, Call)] = &[
     ("redraw", Scope::TestHooks, redraw),
     ("screenshot", Scope::TestHooks, screenshot),
     ("screenshotPng", Scope::Public, screenshot_png),
+    ("exportVideo", Scope::Public, export_video),
+    ("cancelExport", Scope::Public, cancel_export),
     ("camera", Scope::TestHooks, camera),
     ("cameraAnimating", Scope::TestHooks, camera_animating),
     ("smplVertices", Scope::TestHooks, smpl_vertices),
@@ -435,6 +437,20 @@ fn screenshot_png(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
     let transparent = opts.is_object() && Reflect::get(&opts, &"transparent".into()).is_ok_and(|v| v.is_truthy());
     drop(read(app)?);
     Ok(crate::web::screenshot::png(app, transparent).into())
+}
+
+/// `exportVideo(options)`: a promise of the video (`video/webm`) or the PNG frames
+/// (`application/zip`) as a `Blob`, rendered frame by frame (`web::video`, `docs/video.md`).
+fn export_video(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
+    let req = crate::web::video::request_from_js(&args.get(0))?;
+    drop(read(app)?);
+    Ok(crate::web::video::export(app, req).into())
+}
+
+/// `cancelExport()`: stops the running video export (its promise rejects with an `AbortError`);
+/// returns whether one was running.
+fn cancel_export(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
+    Ok(JsValue::from_bool(crate::web::video::cancel(app)))
 }
 
 fn camera(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {

@@ -1,5 +1,5 @@
-//! The HTML beside the canvas: top bar (connection, FPS, tools), scene list, properties, server
-//! panel, playback bar, help overlay, the go-to-frame box and the inspect readout.
+//! The HTML beside the canvas: top bar (connection, FPS, tools), scene list, properties, view,
+//! camera and video panels, server panel, playback bar, help overlay, the go-to-frame box and the inspect readout.
 //!
 //! [`Ui::build`] creates the elements once; [`wire`] attaches the handlers; [`refresh`] runs every
 //! animation frame and touches the DOM only where something changed.
@@ -12,6 +12,7 @@ mod playback_bar;
 mod scene_list;
 mod server;
 mod topbar;
+mod video_panel;
 mod view_panel;
 
 use wasm_bindgen::prelude::*;
@@ -42,6 +43,8 @@ pub struct Ui {
     pub view: view_panel::ViewPanel,
     /// Field of view, camera position, target and up.
     pub camera: camera_panel::CameraPanel,
+    /// Video export.
+    pub video: video_panel::VideoPanel,
     /// Connected clients.
     pub server: server::Server,
     /// Playback controls.
@@ -69,6 +72,7 @@ impl Ui {
         let details = details::Details::build(doc, &side)?;
         let view_controls = view_panel::ViewPanel::build(doc, &side)?;
         let camera = camera_panel::CameraPanel::build(doc, &side)?;
+        let video = video_panel::VideoPanel::build(doc, &side)?;
         let server = server::Server::build(doc, &side)?;
         let view = child(doc, root, "div", &[("class", "mc-view")], None)?;
         let canvas = child(
@@ -96,6 +100,7 @@ impl Ui {
             details,
             view: view_controls,
             camera,
+            video,
             server,
             playback,
             overlays,
@@ -116,6 +121,7 @@ pub fn wire(app: &Shared, run: fn(&Shared, Command)) -> Result<(), JsValue> {
             a.ui.overlays.clone(),
             a.ui.view.clone(),
             a.ui.camera.clone(),
+            a.ui.video.clone(),
         )
     };
     let emit = Emitter::new(app, run);
@@ -127,6 +133,7 @@ pub fn wire(app: &Shared, run: fn(&Shared, Command)) -> Result<(), JsValue> {
     ui_parts.4.wire(app)?;
     ui_parts.5.wire(&emit)?;
     ui_parts.6.wire(&emit)?;
+    ui_parts.7.wire(&emit)?;
     Ok(())
 }
 
@@ -141,6 +148,7 @@ pub fn refresh(app: &mut Page, now_ms: f64) {
     playback_bar::refresh(app);
     view_panel::refresh(app);
     camera_panel::refresh(app);
+    video_panel::refresh(app);
     inspect::refresh(app);
     if dirty.scene_list {
         scene_list::refresh(app);

@@ -42,7 +42,8 @@ fn mode_name(m: LightMode) -> &'static str {
     }
 }
 
-fn field(doc: &Document, parent: &Element, label: &str) -> Result<Element, JsValue> {
+/// A labelled field (`<label class="mc-field"><span>label</span>…</label>`) inside `parent`.
+pub(super) fn field(doc: &Document, parent: &Element, label: &str) -> Result<Element, JsValue> {
     let l = child(doc, parent, "label", &[("class", "mc-field")], None)?;
     child(doc, &l, "span", &[], Some(label))?;
     Ok(l)
