@@ -64,9 +64,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Headless Chromium for the browser tests; Mesa's software Vulkan/GL for native offscreen rendering.
+# Headless Chromium for the browser tests; Mesa's software Vulkan/GL for native offscreen rendering;
+# nats-server (JetStream) for the relays federated over NATS (relay/tests/nats.rs).
 setup_system() {
-  apt_install chromium mesa-vulkan-drivers libvulkan1 libegl1 libgl1 python3-venv openssl curl
+  apt_install chromium mesa-vulkan-drivers libvulkan1 libegl1 libgl1 python3-venv openssl curl nats-server
 }
 
 setup_python() {

@@ -26,9 +26,15 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
+use crate::federation::consumer::StreamItem;
+use crate::federation::Restart;
 use crate::log_writer::LogWriter;
 use crate::scene_log::Snapshot as LogSnapshot;
 use crate::wire::WireFormat;
+
+mod federated;
+
+pub use federated::{Federated, FederatedParts};
 
 /// Id the relay gives a viewer connection.
 pub type ViewerId = u64;
@@ -172,22 +178,41 @@ pub enum HubMsg {
         /// The value.
         payload: Value,
     },
+    /// The next record of the scene's NATS stream (`--nats`), in the stream's order.
+    Stream(Box<StreamItem>),
+    /// This relay fell behind a compaction of the stream (`--nats`): the scene of the latest
+    /// snapshot replaces its own.
+    StreamReset(Box<Restart>),
+    /// A viewer on another relay sends a value to one of this relay's clients, or to all
+    /// (`--nats`).
+    FromRelay {
+        /// The sending viewer.
+        viewer: ViewerId,
+        /// The target, `None` for all.
+        client: Option<ClientId>,
+        /// The value.
+        payload: Value,
+    },
 }
 
 /// Handle used by connections to reach the hub.
 pub type HubHandle = mpsc::Sender<HubMsg>;
 
 /// Starts the hub on its own thread with the scene and log it starts from
-/// ([`crate::scene_log::start`]). It stops when every [`HubHandle`] is dropped.
+/// ([`crate::scene_log::start`]), federated over NATS when `fed` is given. It stops when every
+/// [`HubHandle`] is dropped.
 pub fn spawn(
     config: Arc<Config>,
     scene: Scene,
     log: Option<LogWriter>,
+    fed: Option<Federated>,
 ) -> std::io::Result<(HubHandle, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(config.hub_queue.max(1));
-    let thread = std::thread::Builder::new()
-        .name("meshcast-hub".into())
-        .spawn(move || Hub::with_scene(config, scene, log).run(rx))?;
+    let thread = std::thread::Builder::new().name("meshcast-hub".into()).spawn(move || {
+        let mut hub = Hub::with_scene(config, scene, log);
+        hub.fed = fed;
+        hub.run(rx)
+    })?;
     Ok((tx, thread))
 }
 
@@ -214,6 +239,8 @@ pub struct Hub {
     /// The log every applied message is appended to (`--record`, `--data-dir`), written by
     /// its own thread.
     log: Option<LogWriter>,
+    /// Set under `--nats`: the scene is the fold of the scene's stream ([`federated`]).
+    fed: Option<Federated>,
 }
 
 impl Hub {
@@ -232,6 +259,7 @@ impl Hub {
             clients: BTreeMap::new(),
             viewers: BTreeMap::new(),
             log,
+            fed: None,
         }
     }
 
@@ -245,6 +273,13 @@ impl Hub {
 
     /// Handles one message.
     pub fn handle(&mut self, msg: HubMsg) {
+        let msg = match self.fed {
+            Some(_) => match self.handle_federated(msg) {
+                Some(msg) => msg,
+                None => return,
+            },
+            None => msg,
+        };
         match msg {
             HubMsg::ClientConnected { info, replies } => {
                 self.broadcast(&RelayToViewer::ClientConnected(info.clone()));
@@ -285,8 +320,63 @@ impl Hub {
                 viewer,
                 client,
                 payload,
-            } => self.send_to_clients(viewer, client, payload),
+            } => self.deliver_to_clients(viewer, client, payload),
+            HubMsg::Stream(item) => self.apply_stream(*item),
+            HubMsg::StreamReset(restart) => self.reset_from(*restart),
+            HubMsg::FromRelay {
+                viewer,
+                client,
+                payload,
+            } => {
+                if client.is_none_or(|c| self.clients.contains_key(&c)) {
+                    self.deliver_to_clients(viewer, client, payload);
+                }
+            }
         }
+    }
+
+    /// Handles what differs in federated mode; returns the messages handled as without it.
+    fn handle_federated(&mut self, msg: HubMsg) -> Option<HubMsg> {
+        match msg {
+            HubMsg::ClientConnected { info, replies } => {
+                self.clients.insert(
+                    info.id,
+                    ClientReg {
+                        info: info.clone(),
+                        replies,
+                    },
+                );
+                self.fed_client_connected(info);
+            }
+            HubMsg::ClientFormat { client, format } => {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.info.format = format.name().to_owned();
+                    let info = c.info.clone();
+                    self.fed_client_connected(info);
+                }
+            }
+            HubMsg::Command { client, seq, cmd } => self.fed_command(client, seq, cmd),
+            HubMsg::Rejected {
+                client,
+                seq,
+                msg_type,
+                uid,
+                message,
+                log,
+            } => self.fed_reject(client, seq, msg_type, uid, message, log),
+            HubMsg::ClientGone { client } => {
+                if self.clients.remove(&client).is_some() {
+                    self.fed_client_gone(client);
+                }
+            }
+            HubMsg::ToClients {
+                viewer,
+                client,
+                payload,
+            } => self.fed_to_clients(viewer, client, payload),
+            other => return Some(other),
+        }
+        None
     }
 
     fn command(&mut self, client: ClientId, seq: u64, cmd: Command) {
@@ -320,19 +410,8 @@ impl Hub {
         }
         let msg_type = command_type(&cmd);
         let uid = cmd.uid();
-        match crate::models::check(self.config.smpl_models.as_deref(), &cmd) {
-            crate::models::ModelCheck::Ok => {}
-            crate::models::ModelCheck::NoFolder { file } => {
-                warn!(
-                    client,
-                    uid,
-                    file,
-                    "SMPL body accepted, but the relay serves no models (--smpl-models): viewers cannot draw it"
-                )
-            }
-            crate::models::ModelCheck::Missing(message) => {
-                return self.reject(client, seq, Some(msg_type), uid, message, true);
-            }
+        if let Err(message) = self.check_models(client, &cmd) {
+            return self.reject(client, seq, Some(msg_type), uid, message, true);
         }
         match self.apply_within_limit(client, cmd) {
             Ok(applied) => {
@@ -354,6 +433,23 @@ impl Hub {
                 }
             }
             Err(message) => self.reject(client, seq, Some(msg_type), uid, message, true),
+        }
+    }
+
+    /// Checks an SMPL body's model file (`--smpl-models`); `Err` is the message for the client.
+    fn check_models(&self, client: ClientId, cmd: &Command) -> Result<(), String> {
+        match crate::models::check(self.config.smpl_models.as_deref(), cmd) {
+            crate::models::ModelCheck::Ok => Ok(()),
+            crate::models::ModelCheck::NoFolder { file } => {
+                warn!(
+                    client,
+                    uid = cmd.uid(),
+                    file,
+                    "SMPL body accepted, but the relay serves no models (--smpl-models): viewers cannot draw it"
+                );
+                Ok(())
+            }
+            crate::models::ModelCheck::Missing(message) => Err(message),
         }
     }
 
@@ -478,7 +574,10 @@ impl Hub {
         Box::new(Snapshot {
             hello,
             scene: self.scene.clone(),
-            clients: self.clients.values().map(|c| c.info.clone()).collect(),
+            clients: match &self.fed {
+                Some(fed) => fed.clients(),
+                None => self.clients.values().map(|c| c.info.clone()).collect(),
+            },
         })
     }
 
@@ -540,7 +639,8 @@ impl Hub {
         }
     }
 
-    fn send_to_clients(&mut self, viewer: ViewerId, client: Option<ClientId>, payload: Value) {
+    /// Hands a viewer's value to one of this relay's clients, or to all of them.
+    fn deliver_to_clients(&mut self, viewer: ViewerId, client: Option<ClientId>, payload: Value) {
         let targets: Vec<ClientId> = match client {
             Some(c) if self.clients.contains_key(&c) => vec![c],
             Some(c) => {
