@@ -15,29 +15,18 @@
 //! `cargo run -p meshcast-relay --release --example nats_bench [-- --quick]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use meshcast_protocol::{encode_envelope, Envelope, NdArray, RelayToClient, RelayToViewer, Value};
+use meshcast_protocol::{encode_envelope, Envelope, RelayToClient, RelayToViewer};
 use meshcast_relay::federation::NatsConfig;
 use meshcast_testkit::nats::NatsServer;
-use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-const VERTICES: usize = 6_890;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn connect(url: &str) -> Ws {
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(1 << 30))
-        .max_frame_size(Some(1 << 30));
-    tokio_tungstenite::connect_async_with_config(url, Some(config), true)
-        .await
-        .expect("connect")
-        .0
-}
+use bench_common::{connect, join_viewer, median, runtime, smpl_frame_messages, start_relay, Ws};
 
 /// Next message a viewer gets (skipping pings).
 async fn viewer_next(ws: &mut Ws) -> RelayToViewer {
@@ -48,13 +37,6 @@ async fn viewer_next(ws: &mut Ws) -> RelayToViewer {
             other => panic!("viewer closed: {other:?}"),
         }
     }
-}
-
-/// Joins as a viewer and reads up to the end of the first snapshot.
-async fn join_viewer(port: u16) -> Ws {
-    let mut ws = connect(&format!("ws://127.0.0.1:{port}/viewer")).await;
-    while !matches!(viewer_next(&mut ws).await, RelayToViewer::SnapshotEnd { .. }) {}
-    ws
 }
 
 /// Reads viewer messages until `n` client messages arrived.
@@ -138,61 +120,29 @@ async fn latency(from: u16, to: u16, setup: &[Envelope], frame: &bytes::Bytes, s
     (median(seen), median(acked))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Starts a relay with `config` on `rt`; returns its port and what stops it.
-fn start_relay(
-    rt: &tokio::runtime::Runtime,
-    config: meshcast_relay::Config,
-) -> (u16, tokio::sync::oneshot::Sender<()>) {
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    rt.spawn(meshcast_relay::run(config, listener, async move {
-        let _ = stop_rx.await;
-    }));
-    (port, stop_tx)
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let runs = if quick { 3 } else { 5 };
     let nats = NatsServer::start();
-    let relay_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("relay")
-        .build()
-        .unwrap();
+    let relay_rt = runtime("relay");
     let federated = || meshcast_relay::Config {
         nats: Some(NatsConfig::new(nats.url(), "bench")),
         ..meshcast_relay::Config::default()
     };
-    let (single, stop_single) = start_relay(&relay_rt, meshcast_relay::Config::default());
-    let (a, stop_a) = start_relay(&relay_rt, federated());
-    let (b, stop_b) = start_relay(&relay_rt, federated());
+    let relays = [
+        start_relay(&relay_rt, meshcast_relay::Config::default()),
+        start_relay(&relay_rt, federated()),
+        start_relay(&relay_rt, federated()),
+    ];
+    let [single, a, b] = [relays[0].port, relays[1].port, relays[2].port];
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("bench")
-        .build()
-        .unwrap();
+    let rt = runtime("bench");
     rt.block_on(async {
         // The federated relays connect to NATS before they serve: wait until both answer.
         for port in [a, b] {
             drop(join_viewer(port).await);
         }
-        let verts: Vec<f32> = (0..VERTICES * 3).map(|i| (i as f32 * 0.001).sin()).collect();
-        let mesh = Envelope::new(2, Some(1))
-            .with_kwarg("vertices", NdArray::from_f32(&[1, VERTICES, 3], &verts).unwrap())
-            .with_kwarg("faces", NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap());
-        let update = Envelope::new(102, Some(1))
-            .with_kwarg("vertices", NdArray::from_f32(&[1, VERTICES, 3], &verts).unwrap())
-            .with_kwarg("frames", Value::List(vec![Value::Int(0)]));
+        let (mesh, update) = smpl_frame_messages();
         let large = bytes::Bytes::from(encode_envelope(&update));
         let small = bytes::Bytes::from(encode_envelope(
             &Envelope::new(10_001, Some(7)).with_kwarg("note", "x".repeat(70)),
@@ -242,8 +192,8 @@ fn main() {
             );
         }
     });
-    let _ = stop_single.send(());
-    let _ = stop_a.send(());
-    let _ = stop_b.send(());
+    for r in relays {
+        let _ = r.stop.send(());
+    }
     relay_rt.shutdown_timeout(Duration::from_secs(5));
 }

@@ -14,11 +14,11 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::Ordering;
 
-use meshcast_protocol::{ClientId, ClientInfo, Command, RelayToClient, RelayToViewer, Uid, Value};
+use meshcast_protocol::{ClientId, ClientInfo, Command, RelayToClient, RelayToViewer, Value};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
-use super::{command_type, encode_message, Hub, ViewerId, ViewerOut};
+use super::{command_type, encode_message, Hub, Rejection, ViewerId, ViewerOut};
 use crate::federation::consumer::{StreamItem, StreamMsg};
 use crate::federation::publisher::Outbound;
 use crate::federation::{snapshots, Restart};
@@ -63,14 +63,7 @@ enum Gated {
     /// Acknowledge a FLUSH.
     Ack { client: ClientId, seq: u64 },
     /// Answer a rejected message.
-    Reject {
-        client: ClientId,
-        seq: u64,
-        msg_type: Option<i64>,
-        uid: Option<Uid>,
-        message: String,
-        log: bool,
-    },
+    Reject(Rejection),
 }
 
 /// What the hub needs to run federated.
@@ -185,7 +178,7 @@ impl Hub {
         let msg_type = command_type(&cmd);
         let uid = cmd.uid();
         if let Err(message) = self.check_models(client, &cmd) {
-            return self.fed_reject(client, seq, Some(msg_type), uid, message, true);
+            return self.fed_reject(Rejection::of(client, seq, Some(msg_type), uid, message));
         }
         let record = meshcast_protocol::encode(&RelayToViewer::Message {
             client,
@@ -196,28 +189,13 @@ impl Hub {
             None => return,
         };
         if let Err(message) = published {
-            self.fed_reject(client, seq, Some(msg_type), uid, message, true);
+            self.fed_reject(Rejection::of(client, seq, Some(msg_type), uid, message));
         }
     }
 
     /// Answers a rejected message once this relay's earlier records are applied.
-    pub(super) fn fed_reject(
-        &mut self,
-        client: ClientId,
-        seq: u64,
-        msg_type: Option<i64>,
-        uid: Option<Uid>,
-        message: String,
-        log: bool,
-    ) {
-        self.gate(Gated::Reject {
-            client,
-            seq,
-            msg_type,
-            uid,
-            message,
-            log,
-        });
+    pub(super) fn fed_reject(&mut self, r: Rejection) {
+        self.gate(Gated::Reject(r));
     }
 
     fn gate(&mut self, gated: Gated) {
@@ -232,14 +210,7 @@ impl Hub {
     fn release(&mut self, gated: Gated) {
         match gated {
             Gated::Ack { client, seq } => self.reply(client, RelayToClient::Ack { seq }),
-            Gated::Reject {
-                client,
-                seq,
-                msg_type,
-                uid,
-                message,
-                log,
-            } => self.reject(client, seq, msg_type, uid, message, log),
+            Gated::Reject(r) => self.reject(r),
         }
     }
 
@@ -275,7 +246,7 @@ impl Hub {
                         }
                     }
                     Err(message) => match own.and_then(|o| o.client_seq) {
-                        Some(seq) => self.reject(client, seq, Some(msg_type), uid, message, true),
+                        Some(seq) => self.reject(Rejection::of(client, seq, Some(msg_type), uid, message)),
                         None => {
                             debug!(client, msg_type, uid, error = %message, "a message from another relay's producer was rejected")
                         }
@@ -559,14 +530,13 @@ mod tests {
         assert_eq!(r.hub.scene.len(), 1);
 
         r.command(3, add_frames(9)); // no node 9: the scene rejects it when it comes back
-        r.hub.handle(HubMsg::Rejected {
+        r.hub.handle(HubMsg::Rejected(Rejection::of(
             client,
-            seq: 4,
-            msg_type: None,
-            uid: None,
-            message: "bad frame".into(),
-            log: false,
-        });
+            4,
+            None,
+            None,
+            "bad frame".into(),
+        )));
         r.command(5, Command::Flush);
         assert!(r.replies().is_empty());
         let (publish, client_seq, _) = r.published();

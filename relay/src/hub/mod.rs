@@ -128,21 +128,8 @@ pub enum HubMsg {
         /// The message.
         cmd: Command,
     },
-    /// Message number `seq` could not be decoded or validated (0: a text frame, not counted).
-    Rejected {
-        /// The client.
-        client: ClientId,
-        /// Its sequence number.
-        seq: u64,
-        /// Its type number, when it could be read.
-        msg_type: Option<i64>,
-        /// Its uid, when it could be read.
-        uid: Option<Uid>,
-        /// What was wrong.
-        message: String,
-        /// Log it (rate-limit rejections are logged once per connection instead).
-        log: bool,
-    },
+    /// A message could not be decoded or validated.
+    Rejected(Rejection),
     /// A producer disconnected; everything it sent was sent before this.
     ClientGone {
         /// The client.
@@ -193,6 +180,38 @@ pub enum HubMsg {
         /// The value.
         payload: Value,
     },
+}
+
+/// Message number `seq` of a client was rejected (0: a text frame, not counted): what its error
+/// reply says.
+#[derive(Debug)]
+pub struct Rejection {
+    /// The client.
+    pub client: ClientId,
+    /// Its sequence number.
+    pub seq: u64,
+    /// Its type number, when it could be read.
+    pub msg_type: Option<i64>,
+    /// Its uid, when it could be read.
+    pub uid: Option<Uid>,
+    /// What was wrong.
+    pub message: String,
+    /// Log it (rate-limit rejections are logged once per connection instead).
+    pub log: bool,
+}
+
+impl Rejection {
+    /// A rejection of message `seq` of type `msg_type` about node `uid`, logged.
+    pub fn of(client: ClientId, seq: u64, msg_type: Option<i64>, uid: Option<Uid>, message: String) -> Self {
+        Self {
+            client,
+            seq,
+            msg_type,
+            uid,
+            message,
+            log: true,
+        }
+    }
 }
 
 /// Handle used by connections to reach the hub.
@@ -293,14 +312,7 @@ impl Hub {
                 }
             }
             HubMsg::Command { client, seq, cmd } => self.command(client, seq, cmd),
-            HubMsg::Rejected {
-                client,
-                seq,
-                msg_type,
-                uid,
-                message,
-                log,
-            } => self.reject(client, seq, msg_type, uid, message, log),
+            HubMsg::Rejected(r) => self.reject(r),
             HubMsg::ClientGone { client } => {
                 if self.clients.remove(&client).is_some() {
                     self.broadcast(&RelayToViewer::ClientDisconnected { client });
@@ -356,14 +368,7 @@ impl Hub {
                 }
             }
             HubMsg::Command { client, seq, cmd } => self.fed_command(client, seq, cmd),
-            HubMsg::Rejected {
-                client,
-                seq,
-                msg_type,
-                uid,
-                message,
-                log,
-            } => self.fed_reject(client, seq, msg_type, uid, message, log),
+            HubMsg::Rejected(r) => self.fed_reject(r),
             HubMsg::ClientGone { client } => {
                 if self.clients.remove(&client).is_some() {
                     self.fed_client_gone(client);
@@ -411,7 +416,7 @@ impl Hub {
         let msg_type = command_type(&cmd);
         let uid = cmd.uid();
         if let Err(message) = self.check_models(client, &cmd) {
-            return self.reject(client, seq, Some(msg_type), uid, message, true);
+            return self.reject(Rejection::of(client, seq, Some(msg_type), uid, message));
         }
         match self.apply_within_limit(client, cmd) {
             Ok(applied) => {
@@ -432,7 +437,7 @@ impl Hub {
                     }
                 }
             }
-            Err(message) => self.reject(client, seq, Some(msg_type), uid, message, true),
+            Err(message) => self.reject(Rejection::of(client, seq, Some(msg_type), uid, message)),
         }
     }
 
@@ -480,16 +485,16 @@ impl Hub {
         Ok(applied)
     }
 
-    /// Answers a rejected message with an error, and logs it unless `log` is false.
-    fn reject(
-        &mut self,
-        client: ClientId,
-        seq: u64,
-        msg_type: Option<i64>,
-        uid: Option<Uid>,
-        message: String,
-        log: bool,
-    ) {
+    /// Answers a rejected message with an error, and logs it unless `r.log` is false.
+    fn reject(&mut self, r: Rejection) {
+        let Rejection {
+            client,
+            seq,
+            msg_type,
+            uid,
+            message,
+            log,
+        } = r;
         if log {
             let peer = self
                 .clients
