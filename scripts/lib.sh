@@ -65,9 +65,10 @@ apt_install() {
 }
 
 # Headless Chromium for the browser tests; Mesa's software Vulkan/GL for native offscreen rendering;
-# ffmpeg for meshcast-render's videos and for decoding the videos the tests make (ffprobe).
+# ffmpeg for meshcast-render's videos and for decoding the videos the tests make (ffprobe);
+# nats-server (JetStream) for the relays federated over NATS (relay/tests/nats.rs).
 setup_system() {
-  apt_install chromium mesa-vulkan-drivers libvulkan1 libegl1 libgl1 python3-venv openssl curl ffmpeg
+  apt_install chromium mesa-vulkan-drivers libvulkan1 libegl1 libgl1 python3-venv openssl curl ffmpeg nats-server
 }
 
 setup_python() {

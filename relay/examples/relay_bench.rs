@@ -19,16 +19,18 @@
 //! `cargo run -p meshcast-relay --release --example relay_bench [-- --quick]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use meshcast_protocol::{encode_envelope, Envelope, NdArray, RelayToViewer, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-const VERTICES: usize = 6_890;
+use bench_common::{connect, join_viewer, median, runtime, smpl_frame_messages, start_relay, BenchRelay, VERTICES};
 
 struct Result {
     /// Producer bytes delivered to each viewer (the same bytes for relay and raw runs).
@@ -45,34 +47,6 @@ impl Result {
     fn msg_s(&self) -> f64 {
         self.messages as f64 / self.secs
     }
-}
-
-fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .max_message_size(Some(1 << 30))
-        .max_frame_size(Some(1 << 30))
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn connect(url: &str) -> Ws {
-    tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true)
-        .await
-        .expect("connect")
-        .0
-}
-
-/// Joins as a viewer and reads up to the end of the first snapshot.
-async fn join_viewer(port: u16) -> Ws {
-    let mut ws = connect(&format!("ws://127.0.0.1:{port}/viewer")).await;
-    while let Some(Ok(msg)) = ws.next().await {
-        if let Message::Binary(b) = msg {
-            if let Ok(RelayToViewer::SnapshotEnd { .. }) = meshcast_protocol::decode::<RelayToViewer>(&b) {
-                return ws;
-            }
-        }
-    }
-    panic!("viewer got no snapshot");
 }
 
 /// One producer, `viewers` viewers, `frames` (already encoded) sent in order.
@@ -339,42 +313,22 @@ fn stage_costs(frame: &[u8], setup: &Envelope) {
     );
 }
 
-/// Starts a relay with `config` on `rt`; returns its port and what stops it.
-fn start_relay(
-    rt: &tokio::runtime::Runtime,
-    config: meshcast_relay::Config,
-) -> (
-    u16,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<std::result::Result<(), meshcast_relay::RelayError>>,
-) {
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let relay = rt.spawn(meshcast_relay::run(config, listener, async move {
-        let _ = stop_rx.await;
-    }));
-    (port, stop_tx, relay)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let relay_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("relay")
-        .build()
-        .unwrap();
-    let (port, stop_tx, relay) = start_relay(&relay_rt, meshcast_relay::Config::default());
+    let relay_rt = runtime("relay");
+    let BenchRelay {
+        port,
+        stop: stop_tx,
+        task: relay,
+    } = start_relay(&relay_rt, meshcast_relay::Config::default());
     let record_dir = std::env::temp_dir().join(format!("meshcast-relay-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&record_dir);
     std::fs::create_dir_all(&record_dir).unwrap();
-    let (rec_port, rec_stop, rec_relay) = start_relay(
+    let BenchRelay {
+        port: rec_port,
+        stop: rec_stop,
+        task: rec_relay,
+    } = start_relay(
         &relay_rt,
         meshcast_relay::Config {
             record: Some(record_dir.join("bench.mcrec")),
@@ -382,22 +336,11 @@ fn main() {
         },
     );
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("bench")
-        .build()
-        .unwrap();
+    let rt = runtime("bench");
     rt.block_on(async {
         // Large: UPDATE_FRAMES of one SMPL mesh frame onto a mesh node (the scene stays one frame).
         let n_large = if quick { 300 } else { 2_000 };
-        let verts: Vec<f32> = (0..VERTICES * 3).map(|i| (i as f32 * 0.001).sin()).collect();
-        let mesh = Envelope::new(2, Some(1))
-            .with_kwarg("vertices", NdArray::from_f32(&[1, VERTICES, 3], &verts).unwrap())
-            .with_kwarg("faces", NdArray::from_i32(&[1, 3], &[0, 1, 2]).unwrap());
-        let update = Envelope::new(102, Some(1))
-            .with_kwarg("vertices", NdArray::from_f32(&[1, VERTICES, 3], &verts).unwrap())
-            .with_kwarg("frames", Value::List(vec![Value::Int(0)]));
+        let (mesh, update) = smpl_frame_messages();
         let large = vec![encode_envelope(&update); n_large];
         println!(
             "large frame: {} bytes on the wire ({} bytes of float32 vertices); {} messages per run",

@@ -10,6 +10,7 @@ use crate::config::{
     Config, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGES_PER_SECOND, DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_SCENE_BYTES, DEFAULT_VIEWER_QUEUE, DEFAULT_VIEWER_QUEUE_BYTES,
 };
+use crate::federation::NatsConfig;
 use crate::scene_log::FsyncPolicy;
 use crate::tls::{self, TlsError};
 
@@ -163,6 +164,73 @@ pub struct Cli {
     #[arg(long)]
     pub record_zstd: bool,
 
+    /// Serve one scene together with other relays through this NATS server (JetStream on):
+    /// nats://HOST:4222, tls://HOST:4222, or several comma-separated. Every relay of the scene
+    /// publishes its producers' messages to the scene's stream and applies the stream in its
+    /// order, so all viewers of all relays see the same scene; a relay that starts rebuilds the
+    /// scene from the latest snapshot and the stream. Needs --scene (see docs/deployment.md).
+    #[arg(long, value_name = "URL", requires = "scene", conflicts_with_all = ["record", "data_dir", "replay"])]
+    pub nats: Option<String>,
+
+    /// The scene's name with --nats (letters, digits, - and _): relays with the same --nats
+    /// server and --scene serve the same scene.
+    #[arg(long, value_name = "NAME", requires = "nats")]
+    pub scene: Option<String>,
+
+    /// NATS credentials file (JWT and NKey seed) for --nats.
+    #[arg(long, value_name = "FILE", requires = "nats")]
+    pub nats_creds: Option<PathBuf>,
+
+    /// NATS user name for --nats (with --nats-password).
+    #[arg(long, value_name = "USER", requires_all = ["nats", "nats_password"])]
+    pub nats_user: Option<String>,
+
+    /// NATS password for --nats-user.
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "MESHCAST_NATS_PASSWORD",
+        hide_env_values = true,
+        requires = "nats_user"
+    )]
+    pub nats_password: Option<String>,
+
+    /// NATS authentication token for --nats.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MESHCAST_NATS_TOKEN",
+        hide_env_values = true,
+        requires = "nats"
+    )]
+    pub nats_token: Option<String>,
+
+    /// CA certificates (PEM) that sign the NATS server's TLS certificate.
+    #[arg(long, value_name = "FILE", requires = "nats")]
+    pub nats_tls_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) for NATS servers that ask for one (with --nats-tls-key).
+    #[arg(long, value_name = "FILE", requires_all = ["nats", "nats_tls_key"])]
+    pub nats_tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --nats-tls-cert.
+    #[arg(long, value_name = "FILE", requires = "nats_tls_cert")]
+    pub nats_tls_key: Option<PathBuf>,
+
+    /// Refuse to talk to the NATS server without TLS.
+    #[arg(long, requires = "nats")]
+    pub nats_require_tls: bool,
+
+    /// Replicas of the scene's stream and buckets when this relay creates them (3 in a NATS
+    /// cluster of 3 or more servers).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one)]
+    pub nats_replicas: usize,
+
+    /// Bytes the scene's stream may grow by before a relay writes a snapshot of the scene and
+    /// purges the stream before it (and at least twice the scene's size; default 64 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::federation::DEFAULT_SNAPSHOT_BYTES)]
+    pub nats_snapshot_bytes: u64,
+
     /// Log filter (tracing-subscriber EnvFilter syntax), for example `info`,
     /// `meshcast_relay=debug` or `warn`. Taken from RUST_LOG when not given; default `info`.
     #[arg(long, value_name = "FILTER", env = "RUST_LOG", default_value = "info")]
@@ -224,7 +292,28 @@ impl Cli {
             replay: self.replay.clone(),
             fsync: self.fsync,
             record_zstd: self.record_zstd,
+            nats: self.nats_config(),
             ..Config::default()
+        })
+    }
+}
+
+impl Cli {
+    /// The `--nats` settings, when `--nats` is given.
+    pub fn nats_config(&self) -> Option<NatsConfig> {
+        let (url, scene) = (self.nats.as_ref()?, self.scene.as_ref()?);
+        Some(NatsConfig {
+            creds: self.nats_creds.clone(),
+            user: self.nats_user.clone(),
+            password: self.nats_password.clone(),
+            token: self.nats_token.clone(),
+            tls_ca: self.nats_tls_ca.clone(),
+            tls_cert: self.nats_tls_cert.clone(),
+            tls_key: self.nats_tls_key.clone(),
+            require_tls: self.nats_require_tls,
+            replicas: self.nats_replicas,
+            snapshot_bytes: self.nats_snapshot_bytes,
+            ..NatsConfig::new(url.clone(), scene.clone())
         })
     }
 }
@@ -418,6 +507,45 @@ mod tests {
     }
 
     #[test]
+    fn nats_flags_make_the_federation_settings() {
+        let cli = Cli::try_parse_from([
+            "meshcast-relay",
+            "--nats",
+            "nats://127.0.0.1:4222",
+            "--scene",
+            "lab",
+            "--nats-user",
+            "u",
+            "--nats-password",
+            "p",
+            "--nats-replicas",
+            "3",
+            "--nats-snapshot-bytes",
+            "1000",
+        ])
+        .unwrap();
+        let n = cli.config().unwrap().nats.unwrap();
+        assert_eq!((n.url.as_str(), n.scene.as_str()), ("nats://127.0.0.1:4222", "lab"));
+        assert_eq!((n.user.as_deref(), n.password.as_deref()), (Some("u"), Some("p")));
+        assert_eq!((n.replicas, n.snapshot_bytes), (3, 1000));
+        assert!(Cli::try_parse_from(["meshcast-relay"])
+            .unwrap()
+            .config()
+            .unwrap()
+            .nats
+            .is_none());
+        // --nats needs --scene, and the scene lives on the stream, not in a local file.
+        assert!(Cli::try_parse_from(["meshcast-relay", "--nats", "nats://h:4222"]).is_err());
+        assert!(Cli::try_parse_from(["meshcast-relay", "--scene", "lab"]).is_err());
+        for other in [["--data-dir", "d"], ["--record", "r"], ["--replay", "r"]] {
+            let mut args = vec!["meshcast-relay", "--nats", "nats://h:4222", "--scene", "lab"];
+            args.extend(other);
+            assert!(Cli::try_parse_from(args).is_err(), "{other:?}");
+        }
+        assert!(Cli::try_parse_from(["meshcast-relay", "--nats-user", "u", "--nats", "n", "--scene", "s"]).is_err());
+    }
+
+    #[test]
     fn help_explains_every_flag() {
         Cli::command().debug_assert();
         let help = Cli::command().render_long_help().to_string();
@@ -444,6 +572,18 @@ mod tests {
             "--replay",
             "--fsync",
             "--record-zstd",
+            "--nats",
+            "--scene",
+            "--nats-creds",
+            "--nats-user",
+            "--nats-password",
+            "--nats-token",
+            "--nats-tls-ca",
+            "--nats-tls-cert",
+            "--nats-tls-key",
+            "--nats-require-tls",
+            "--nats-replicas",
+            "--nats-snapshot-bytes",
             "MESHCAST_TOKEN",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");

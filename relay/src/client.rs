@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
 
 use crate::config::Config;
-use crate::hub::{ClientOut, HubHandle, HubMsg};
+use crate::hub::{self, ClientOut, HubHandle, HubMsg};
 use crate::limits::{RateLimiter, Slot};
 use crate::wire::WireFormat;
 
@@ -382,14 +382,7 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
                     "text frame of {len} bytes rejected: send each message as one binary frame \
                      (MessagePack or pickle); text frames are not counted in sequence numbers"
                 );
-                let rejected = HubMsg::Rejected {
-                    client: d.id,
-                    seq: 0,
-                    msg_type: None,
-                    uid: None,
-                    message,
-                    log: true,
-                };
+                let rejected = HubMsg::Rejected(hub::Rejection::of(d.id, 0, None, None, message));
                 if d.hub.send(rejected).await.is_err() {
                     break;
                 }
@@ -477,14 +470,7 @@ async fn decode_frames(mut d: Decoder, mut frames: mpsc::Receiver<Frame>) {
             }
             Err(r) => {
                 // Through the hub, so that errors and acks reach the client in sequence order.
-                let rejected = HubMsg::Rejected {
-                    client: d.id,
-                    seq,
-                    msg_type: r.msg_type,
-                    uid: r.uid,
-                    message: r.message,
-                    log: true,
-                };
+                let rejected = HubMsg::Rejected(hub::Rejection::of(d.id, seq, r.msg_type, r.uid, r.message));
                 if !d.room_for_replies().await || d.hub.send(rejected).await.is_err() {
                     break;
                 }

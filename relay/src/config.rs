@@ -77,8 +77,10 @@ pub struct Config {
     pub replay: Option<PathBuf>,
     /// When the log is forced to disk (`--fsync`).
     pub fsync: FsyncPolicy,
-    /// Compress log records with zstd (`--record-zstd`).
+    /// Compress log records with zstd (`--record-zstd`), on the NATS stream too.
     pub record_zstd: bool,
+    /// `--nats URL --scene NAME`: serve one scene with other relays over NATS JetStream.
+    pub nats: Option<crate::federation::NatsConfig>,
 }
 
 impl Default for Config {
@@ -99,6 +101,7 @@ impl Default for Config {
             replay: None,
             fsync: FsyncPolicy::default(),
             record_zstd: false,
+            nats: None,
             tls: None,
             max_scene_bytes: DEFAULT_MAX_SCENE_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,

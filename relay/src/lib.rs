@@ -10,8 +10,9 @@
 //! `client` (one producer connection: read, decode, reply); `viewer` (one viewer connection:
 //! snapshot and live messages, lagging); `hub` (the task that owns the scene);
 //! [`wire`] (MessagePack or pickle per connection); [`scene_log`] (`--record`, `--data-dir`,
-//! `--replay`: the scene as a fold over a log with a file behind it). See `docs/relay.md` and
-//! `docs/security.md`.
+//! `--replay`: the scene as a fold over a log with a file behind it); [`federation`] (`--nats`:
+//! several relays serving one scene, the log a NATS JetStream stream). See `docs/relay.md`,
+//! `docs/security.md` and `docs/deployment.md`.
 
 pub mod access;
 pub mod assets;
@@ -19,6 +20,7 @@ pub mod cli;
 mod client;
 pub mod config;
 mod cors;
+pub mod federation;
 mod http;
 mod hub;
 pub mod limits;
@@ -51,6 +53,9 @@ pub enum RelayError {
     /// The scene log (`--record`, `--data-dir`, `--replay`) could not be opened.
     #[error(transparent)]
     Log(#[from] scene_log::LogError),
+    /// Federation over NATS (`--nats`) could not start.
+    #[error(transparent)]
+    Federation(#[from] federation::FederationError),
 }
 
 /// How long shutdown waits for open connections to close.
@@ -82,16 +87,54 @@ pub async fn run(
         config.fsync,
         config.record_zstd,
     )?;
+    let federated = match &config.nats {
+        Some(nats) => Some(federation::start(nats).await?),
+        None => None,
+    };
     let config = Arc::new(config);
     let log = start.log.map(log_writer::LogWriter::spawn).transpose()?;
-    let (hub, hub_thread) = hub::spawn(Arc::clone(&config), start.scene, log)?;
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let mut next_client = start.next_client;
+    let mut next_viewer = 1;
+    let mut scene = start.scene;
+    let mut publisher = None;
+    let mut stream_start = None;
+    let fed = match federated {
+        Some(mut started) => {
+            let relay = started.relay;
+            scene = std::mem::take(&mut started.restart.scene);
+            next_client = federation::first_id(relay);
+            next_viewer = federation::first_id(relay);
+            let (outbound, outbound_rx) = tokio::sync::mpsc::channel(federation::publisher::QUEUE);
+            publisher = Some(federation::publisher::spawn(started.link.clone(), relay, outbound_rx));
+            let parts = hub::FederatedParts {
+                relay,
+                outbound,
+                snapshots: federation::snapshots::spawn_writer(started.link.clone(), relay),
+                max_payload: started.link.client.server_info().max_payload,
+                zstd: config.record_zstd,
+                snapshot_bytes: config
+                    .nats
+                    .as_ref()
+                    .map_or(federation::DEFAULT_SNAPSHOT_BYTES, |n| n.snapshot_bytes),
+            };
+            let fed = hub::Federated::new(parts, &started.restart);
+            stream_start = Some((started.link, relay, started.restart.seq));
+            Some(fed)
+        }
+        None => None,
+    };
+    let (hub, hub_thread) = hub::spawn(Arc::clone(&config), scene, log, fed)?;
+    if let Some((link, relay, after)) = stream_start {
+        federation::to_clients::subscribe(link.clone(), relay, hub.clone(), cancel.clone()).await?;
+        tokio::spawn(federation::consumer::run(link, hub.clone(), after, cancel.clone()));
+    }
     let state = http::AppState {
         hub,
         config: Arc::clone(&config),
-        next_client: Arc::new(AtomicU64::new(start.next_client)),
-        next_viewer: Arc::new(AtomicU64::new(1)),
+        next_client: Arc::new(AtomicU64::new(next_client)),
+        next_viewer: Arc::new(AtomicU64::new(next_viewer)),
         slots: limits::ConnectionSlots::new(config.max_connections),
         shutdown: cancel.clone(),
         tasks: tasks.clone(),
@@ -114,6 +157,8 @@ pub async fn run(
         record = ?config.record,
         data_dir = ?config.data_dir,
         replay = ?config.replay,
+        nats = ?config.nats.as_ref().map(|n| &n.url),
+        scene = ?config.nats.as_ref().map(|n| &n.scene),
         "meshcast relay listening"
     );
     let listener = tls::RelayListener::new(listener, config.tls.clone());
@@ -133,6 +178,12 @@ pub async fn run(
     } else {
         // Every hub handle is gone now: the hub thread ends.
         let _ = tokio::task::spawn_blocking(move || hub_thread.join()).await;
+        // The hub is gone: the publisher sends what it was given (disconnects included).
+        if let Some(publisher) = publisher {
+            if tokio::time::timeout(SHUTDOWN_GRACE, publisher).await.is_err() {
+                warn!("records still unacknowledged by JetStream after {SHUTDOWN_GRACE:?}; stopping anyway");
+            }
+        }
     }
     info!("relay stopped");
     served.map_err(RelayError::from)

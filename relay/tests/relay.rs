@@ -95,7 +95,7 @@ async fn late_joiner_gets_the_scene_after_1000_messages() {
                     spheres(uid, 1, 4, i)
                 }
             }
-            (true, 0) if i % 4 == 0 => delete(uid),
+            (true, 0) if i.is_multiple_of(4) => delete(uid),
             (true, 1) => set_frame(i64::from(i % 7)),
             (true, 2 | 5) => update_frames(uid, name, &[0, -1], count, i),
             (true, 3) => {

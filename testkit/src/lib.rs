@@ -4,6 +4,7 @@
 //! The binary is `$MESHCAST_RELAY` when set, else `target/<profile>/meshcast-relay` of this
 //! workspace (built with `cargo build -p meshcast-relay` when missing).
 
+pub mod nats;
 pub mod python;
 
 use std::io::{BufRead, BufReader};

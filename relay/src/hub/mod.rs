@@ -26,9 +26,15 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
+use crate::federation::consumer::StreamItem;
+use crate::federation::Restart;
 use crate::log_writer::LogWriter;
 use crate::scene_log::Snapshot as LogSnapshot;
 use crate::wire::WireFormat;
+
+mod federated;
+
+pub use federated::{Federated, FederatedParts};
 
 /// Id the relay gives a viewer connection.
 pub type ViewerId = u64;
@@ -122,21 +128,8 @@ pub enum HubMsg {
         /// The message.
         cmd: Command,
     },
-    /// Message number `seq` could not be decoded or validated (0: a text frame, not counted).
-    Rejected {
-        /// The client.
-        client: ClientId,
-        /// Its sequence number.
-        seq: u64,
-        /// Its type number, when it could be read.
-        msg_type: Option<i64>,
-        /// Its uid, when it could be read.
-        uid: Option<Uid>,
-        /// What was wrong.
-        message: String,
-        /// Log it (rate-limit rejections are logged once per connection instead).
-        log: bool,
-    },
+    /// A message could not be decoded or validated.
+    Rejected(Rejection),
     /// A producer disconnected; everything it sent was sent before this.
     ClientGone {
         /// The client.
@@ -172,22 +165,73 @@ pub enum HubMsg {
         /// The value.
         payload: Value,
     },
+    /// The next record of the scene's NATS stream (`--nats`), in the stream's order.
+    Stream(Box<StreamItem>),
+    /// This relay fell behind a compaction of the stream (`--nats`): the scene of the latest
+    /// snapshot replaces its own.
+    StreamReset(Box<Restart>),
+    /// A viewer on another relay sends a value to one of this relay's clients, or to all
+    /// (`--nats`).
+    FromRelay {
+        /// The sending viewer.
+        viewer: ViewerId,
+        /// The target, `None` for all.
+        client: Option<ClientId>,
+        /// The value.
+        payload: Value,
+    },
+}
+
+/// Message number `seq` of a client was rejected (0: a text frame, not counted): what its error
+/// reply says.
+#[derive(Debug)]
+pub struct Rejection {
+    /// The client.
+    pub client: ClientId,
+    /// Its sequence number.
+    pub seq: u64,
+    /// Its type number, when it could be read.
+    pub msg_type: Option<i64>,
+    /// Its uid, when it could be read.
+    pub uid: Option<Uid>,
+    /// What was wrong.
+    pub message: String,
+    /// Log it (rate-limit rejections are logged once per connection instead).
+    pub log: bool,
+}
+
+impl Rejection {
+    /// A rejection of message `seq` of type `msg_type` about node `uid`, logged.
+    pub fn of(client: ClientId, seq: u64, msg_type: Option<i64>, uid: Option<Uid>, message: String) -> Self {
+        Self {
+            client,
+            seq,
+            msg_type,
+            uid,
+            message,
+            log: true,
+        }
+    }
 }
 
 /// Handle used by connections to reach the hub.
 pub type HubHandle = mpsc::Sender<HubMsg>;
 
 /// Starts the hub on its own thread with the scene and log it starts from
-/// ([`crate::scene_log::start`]). It stops when every [`HubHandle`] is dropped.
+/// ([`crate::scene_log::start`]), federated over NATS when `fed` is given. It stops when every
+/// [`HubHandle`] is dropped.
 pub fn spawn(
     config: Arc<Config>,
     scene: Scene,
     log: Option<LogWriter>,
+    fed: Option<Federated>,
 ) -> std::io::Result<(HubHandle, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(config.hub_queue.max(1));
-    let thread = std::thread::Builder::new()
-        .name("meshcast-hub".into())
-        .spawn(move || Hub::with_scene(config, scene, log).run(rx))?;
+    let thread = std::thread::Builder::new().name("meshcast-hub".into()).spawn(move || {
+        let mut hub = Hub::with_scene(config, scene, log);
+        hub.fed = fed;
+        hub.run(rx)
+    })?;
     Ok((tx, thread))
 }
 
@@ -214,6 +258,8 @@ pub struct Hub {
     /// The log every applied message is appended to (`--record`, `--data-dir`), written by
     /// its own thread.
     log: Option<LogWriter>,
+    /// Set under `--nats`: the scene is the fold of the scene's stream ([`federated`]).
+    fed: Option<Federated>,
 }
 
 impl Hub {
@@ -232,6 +278,7 @@ impl Hub {
             clients: BTreeMap::new(),
             viewers: BTreeMap::new(),
             log,
+            fed: None,
         }
     }
 
@@ -245,6 +292,13 @@ impl Hub {
 
     /// Handles one message.
     pub fn handle(&mut self, msg: HubMsg) {
+        let msg = match self.fed {
+            Some(_) => match self.handle_federated(msg) {
+                Some(msg) => msg,
+                None => return,
+            },
+            None => msg,
+        };
         match msg {
             HubMsg::ClientConnected { info, replies } => {
                 self.broadcast(&RelayToViewer::ClientConnected(info.clone()));
@@ -258,14 +312,7 @@ impl Hub {
                 }
             }
             HubMsg::Command { client, seq, cmd } => self.command(client, seq, cmd),
-            HubMsg::Rejected {
-                client,
-                seq,
-                msg_type,
-                uid,
-                message,
-                log,
-            } => self.reject(client, seq, msg_type, uid, message, log),
+            HubMsg::Rejected(r) => self.reject(r),
             HubMsg::ClientGone { client } => {
                 if self.clients.remove(&client).is_some() {
                     self.broadcast(&RelayToViewer::ClientDisconnected { client });
@@ -285,8 +332,56 @@ impl Hub {
                 viewer,
                 client,
                 payload,
-            } => self.send_to_clients(viewer, client, payload),
+            } => self.deliver_to_clients(viewer, client, payload),
+            HubMsg::Stream(item) => self.apply_stream(*item),
+            HubMsg::StreamReset(restart) => self.reset_from(*restart),
+            HubMsg::FromRelay {
+                viewer,
+                client,
+                payload,
+            } => {
+                if client.is_none_or(|c| self.clients.contains_key(&c)) {
+                    self.deliver_to_clients(viewer, client, payload);
+                }
+            }
         }
+    }
+
+    /// Handles what differs in federated mode; returns the messages handled as without it.
+    fn handle_federated(&mut self, msg: HubMsg) -> Option<HubMsg> {
+        match msg {
+            HubMsg::ClientConnected { info, replies } => {
+                self.clients.insert(
+                    info.id,
+                    ClientReg {
+                        info: info.clone(),
+                        replies,
+                    },
+                );
+                self.fed_client_connected(info);
+            }
+            HubMsg::ClientFormat { client, format } => {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.info.format = format.name().to_owned();
+                    let info = c.info.clone();
+                    self.fed_client_connected(info);
+                }
+            }
+            HubMsg::Command { client, seq, cmd } => self.fed_command(client, seq, cmd),
+            HubMsg::Rejected(r) => self.fed_reject(r),
+            HubMsg::ClientGone { client } => {
+                if self.clients.remove(&client).is_some() {
+                    self.fed_client_gone(client);
+                }
+            }
+            HubMsg::ToClients {
+                viewer,
+                client,
+                payload,
+            } => self.fed_to_clients(viewer, client, payload),
+            other => return Some(other),
+        }
+        None
     }
 
     fn command(&mut self, client: ClientId, seq: u64, cmd: Command) {
@@ -320,34 +415,12 @@ impl Hub {
         }
         let msg_type = command_type(&cmd);
         let uid = cmd.uid();
-        match crate::models::check(self.config.smpl_models.as_deref(), &cmd) {
-            crate::models::ModelCheck::Ok => {}
-            crate::models::ModelCheck::NoFolder { file } => {
-                warn!(
-                    client,
-                    uid,
-                    file,
-                    "SMPL body accepted, but the relay serves no models (--smpl-models): viewers cannot draw it"
-                )
-            }
-            crate::models::ModelCheck::Missing(message) => {
-                return self.reject(client, seq, Some(msg_type), uid, message, true);
-            }
+        if let Err(message) = self.check_models(client, &cmd) {
+            return self.reject(Rejection::of(client, seq, Some(msg_type), uid, message));
         }
-        let cmd = match crate::assets::resolve(self.config.assets.as_deref(), cmd) {
-            crate::assets::Resolved::Ok(cmd) => cmd,
-            crate::assets::Resolved::NoFolder(cmd, path) => {
-                warn!(
-                    client,
-                    uid,
-                    path,
-                    "mesh accepted without its texture: the relay reads path_to_texture files only from --assets DIR"
-                );
-                cmd
-            }
-            crate::assets::Resolved::Refused(message) => {
-                return self.reject(client, seq, Some(msg_type), uid, message, true);
-            }
+        let cmd = match self.resolve_assets(client, cmd) {
+            Ok(cmd) => cmd,
+            Err(message) => return self.reject(Rejection::of(client, seq, Some(msg_type), uid, message)),
         };
         match self.apply_within_limit(client, cmd) {
             Ok(applied) => {
@@ -368,7 +441,43 @@ impl Hub {
                     }
                 }
             }
-            Err(message) => self.reject(client, seq, Some(msg_type), uid, message, true),
+            Err(message) => self.reject(Rejection::of(client, seq, Some(msg_type), uid, message)),
+        }
+    }
+
+    /// Reads the texture file an aitviewer mesh names from `--assets` into its creation
+    /// ([`crate::assets`]); `Err` is the message for the client.
+    fn resolve_assets(&self, client: ClientId, cmd: Command) -> Result<Command, String> {
+        let uid = cmd.uid();
+        match crate::assets::resolve(self.config.assets.as_deref(), cmd) {
+            crate::assets::Resolved::Ok(cmd) => Ok(cmd),
+            crate::assets::Resolved::NoFolder(cmd, path) => {
+                warn!(
+                    client,
+                    uid,
+                    path,
+                    "mesh accepted without its texture: the relay reads path_to_texture files only from --assets DIR"
+                );
+                Ok(cmd)
+            }
+            crate::assets::Resolved::Refused(message) => Err(message),
+        }
+    }
+
+    /// Checks an SMPL body's model file (`--smpl-models`); `Err` is the message for the client.
+    fn check_models(&self, client: ClientId, cmd: &Command) -> Result<(), String> {
+        match crate::models::check(self.config.smpl_models.as_deref(), cmd) {
+            crate::models::ModelCheck::Ok => Ok(()),
+            crate::models::ModelCheck::NoFolder { file } => {
+                warn!(
+                    client,
+                    uid = cmd.uid(),
+                    file,
+                    "SMPL body accepted, but the relay serves no models (--smpl-models): viewers cannot draw it"
+                );
+                Ok(())
+            }
+            crate::models::ModelCheck::Missing(message) => Err(message),
         }
     }
 
@@ -399,16 +508,16 @@ impl Hub {
         Ok(applied)
     }
 
-    /// Answers a rejected message with an error, and logs it unless `log` is false.
-    fn reject(
-        &mut self,
-        client: ClientId,
-        seq: u64,
-        msg_type: Option<i64>,
-        uid: Option<Uid>,
-        message: String,
-        log: bool,
-    ) {
+    /// Answers a rejected message with an error, and logs it unless `r.log` is false.
+    fn reject(&mut self, r: Rejection) {
+        let Rejection {
+            client,
+            seq,
+            msg_type,
+            uid,
+            message,
+            log,
+        } = r;
         if log {
             let peer = self
                 .clients
@@ -493,7 +602,10 @@ impl Hub {
         Box::new(Snapshot {
             hello,
             scene: self.scene.clone(),
-            clients: self.clients.values().map(|c| c.info.clone()).collect(),
+            clients: match &self.fed {
+                Some(fed) => fed.clients(),
+                None => self.clients.values().map(|c| c.info.clone()).collect(),
+            },
         })
     }
 
@@ -555,7 +667,8 @@ impl Hub {
         }
     }
 
-    fn send_to_clients(&mut self, viewer: ViewerId, client: Option<ClientId>, payload: Value) {
+    /// Hands a viewer's value to one of this relay's clients, or to all of them.
+    fn deliver_to_clients(&mut self, viewer: ViewerId, client: Option<ClientId>, payload: Value) {
         let targets: Vec<ClientId> = match client {
             Some(c) if self.clients.contains_key(&c) => vec![c],
             Some(c) => {
