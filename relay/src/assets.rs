@@ -9,7 +9,7 @@
 //! warning in the log; with it, a file that is missing, outside the folder or not an image
 //! rejects the mesh with an error that names the file and the folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use meshcast_protocol::{Command, CreateNode, NdArray, NodeKind, Value};
 
@@ -25,19 +25,6 @@ pub enum Resolved {
     NoFolder(Command, String),
     /// The texture could not be read: the message for the client.
     Refused(String),
-}
-
-/// The folder as the relay uses it: canonical (symlinks resolved), or `None` with a warning
-/// when it cannot be opened.
-pub fn canonical_folder(dir: Option<PathBuf>) -> Option<PathBuf> {
-    let dir = dir?;
-    match dir.canonicalize() {
-        Ok(real) if real.is_dir() => Some(real),
-        Ok(_) | Err(_) => {
-            tracing::warn!(dir = %dir.display(), "--assets is not a readable folder; textures named by path will not be read");
-            None
-        }
-    }
 }
 
 /// Reads the texture a mesh creation names by `path_to_texture` from `folder` (canonical),

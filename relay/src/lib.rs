@@ -78,8 +78,12 @@ pub async fn run(
             None
         }
     });
-    config.smpl_models = models::canonical_folder(config.smpl_models.take());
-    config.assets = assets::canonical_folder(config.assets.take());
+    config.smpl_models = models::canonical_folder(config.smpl_models.take(), "--smpl-models", "serving no SMPL models");
+    config.assets = models::canonical_folder(
+        config.assets.take(),
+        "--assets",
+        "textures named by path will not be read",
+    );
     let start = scene_log::start(
         config.record.as_deref(),
         config.data_dir.as_deref(),

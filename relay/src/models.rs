@@ -77,14 +77,15 @@ pub fn check(folder: Option<&Path>, cmd: &Command) -> ModelCheck {
     }
 }
 
-/// The folder as the relay uses it: canonical (symlinks resolved), or `None` with a warning
+/// A folder flag's folder as the relay uses it (`--smpl-models`, `--assets`): canonical
+/// (symlinks resolved), or `None` with a warning naming `flag` and what is lost (`without`)
 /// when it cannot be opened.
-pub fn canonical_folder(dir: Option<PathBuf>) -> Option<PathBuf> {
+pub fn canonical_folder(dir: Option<PathBuf>, flag: &str, without: &str) -> Option<PathBuf> {
     let dir = dir?;
     match dir.canonicalize() {
         Ok(real) if real.is_dir() => Some(real),
         Ok(_) | Err(_) => {
-            tracing::warn!(dir = %dir.display(), "--smpl-models is not a readable folder; serving no SMPL models");
+            tracing::warn!(dir = %dir.display(), "{flag} is not a readable folder; {without}");
             None
         }
     }

@@ -154,7 +154,7 @@ impl Scene {
         let mut i = 0;
         while i < out.len() {
             let k = out[i];
-            out.extend(self.nodes.values().filter(|n| n.parent() == Some(k)).map(Node::key));
+            out.extend(self.children(&k).into_iter().map(Node::key));
             i += 1;
         }
         out

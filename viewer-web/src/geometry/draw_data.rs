@@ -198,10 +198,13 @@ impl<'a> NodeDraw<'a> {
     /// not drawn there, because the user hid it or a node above it, or a node above it shows
     /// nothing at that frame.
     pub fn placement(&self, frame: usize, opts: &crate::core::ViewOptions) -> Option<Mat4> {
-        if !opts.is_shown(self.scene, &self.node.key()) {
+        // One walk up the tree serves the visibility check and the matrix (per node and frame).
+        let above = self.scene.ancestors(&self.node.key());
+        let hidden = |n: &Node| opts.is_hidden(&n.key());
+        if hidden(self.node) || above.iter().any(|a| hidden(a)) {
             return None;
         }
-        super::hierarchy::parent_matrix(self.scene, self.node, frame)
+        super::hierarchy::matrix_of(&above, frame)
     }
 
     /// What tells this state of the drawn data from another.

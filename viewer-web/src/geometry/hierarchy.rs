@@ -11,9 +11,15 @@ use super::node_data::model_matrix;
 /// the top); `None` when one of them shows nothing at that frame (`enabled_frames`), which hides
 /// the child as aitviewer hides a disabled node's children.
 pub fn parent_matrix(scene: &Scene, node: &Node, frame: usize) -> Option<Mat4> {
+    matrix_of(&scene.ancestors(&node.key()), frame)
+}
+
+/// The world matrix of `above` (a node's ancestors, nearest first, from
+/// [`Scene::ancestors`]) at scene frame `frame`; `None` as in [`parent_matrix`].
+pub fn matrix_of(above: &[&Node], frame: usize) -> Option<Mat4> {
     let mut m = Mat4::IDENTITY;
-    for above in scene.ancestors(&node.key()) {
-        m = model_matrix(above, above.data_frame(frame)?) * m;
+    for a in above {
+        m = model_matrix(a, a.data_frame(frame)?) * m;
     }
     Some(m)
 }
