@@ -8,7 +8,7 @@ pub mod nats;
 pub mod python;
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -50,6 +50,10 @@ pub fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
+/// What the relay logs once it serves: its port is bound and, with `--nats`, it has joined its
+/// scene. Tests start the relay with `RUST_LOG` at `info` (or what the environment sets).
+pub const READY_LINE: &str = "meshcast relay listening";
+
 /// A running relay process; killed on drop.
 pub struct RelayProcess {
     child: Child,
@@ -60,7 +64,7 @@ pub struct RelayProcess {
 
 impl RelayProcess {
     /// Starts the relay on a free loopback port with extra command-line arguments and waits until
-    /// it accepts TCP connections (at most 20 s).
+    /// it serves (at most 30 s).
     pub fn start(extra_args: &[&str]) -> RelayProcess {
         let port = free_port();
         let mut args: Vec<String> = vec!["--bind".into(), "127.0.0.1".into(), "--port".into(), port.to_string()];
@@ -104,19 +108,7 @@ impl RelayProcess {
             });
         }
         let mut relay = RelayProcess { child, port, log };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if let Ok(Some(status)) = relay.child.try_wait() {
-                panic!("meshcast-relay exited early with {status}; log:\n{}", relay.log_text());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "meshcast-relay did not listen on {addr} within 20 s; log:\n{}",
-                relay.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        relay.wait_ready(Duration::from_secs(30));
         relay
     }
 
@@ -133,6 +125,27 @@ impl RelayProcess {
     /// Everything the relay logged so far.
     pub fn log_text(&self) -> String {
         self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+
+    /// Waits until the relay logs [`READY_LINE`] (it has bound its port and, with `--nats`,
+    /// joined its scene) and panics with the log when it exits first or `timeout` passes.
+    ///
+    /// The log line, not an open port, is the signal: a connection to a port nothing listens on
+    /// yet can reach itself (TCP simultaneous open when the kernel picks the same port as the
+    /// source), and a relay bound but still starting can exit.
+    fn wait_ready(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.log_text().contains(READY_LINE) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("meshcast-relay exited early with {status}; log:\n{}", self.log_text());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "meshcast-relay did not log {READY_LINE:?} within {timeout:?}; log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Waits up to `timeout` for a log line containing `needle`.

@@ -2,12 +2,16 @@
 //! temporary store folder; stopped (and the folder removed) on drop. Installed by
 //! `scripts/lib.sh` (`setup_system`).
 
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use crate::free_port;
+
+/// What `nats-server` logs once it accepts clients.
+const READY_LINE: &str = "Server is ready";
 
 /// A running `nats-server -js`.
 pub struct NatsServer {
@@ -41,32 +45,41 @@ impl NatsServer {
     }
 
     fn launch(&mut self) {
-        let child = Command::new("nats-server")
+        let mut child = Command::new("nats-server")
             .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
             .arg(&self.store)
             .args(&self.extra)
             .stdout(Stdio::null())
-            .stderr(if std::env::var_os("MESHCAST_TEST_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
                     "cannot run nats-server ({e}): install it with `apt-get install nats-server` (scripts/lib.sh does)"
                 )
             });
-        self.child = Some(child);
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server did not listen on {addr} within 20 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        // Its log, not an open port, says it serves: a connection to a port nothing listens on
+        // yet can reach itself (TCP simultaneous open).
+        let (ready_tx, ready_rx) = mpsc::channel();
+        if let Some(stderr) = child.stderr.take() {
+            std::thread::spawn(move || {
+                let show = std::env::var_os("MESHCAST_TEST_LOG").is_some();
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if show {
+                        eprintln!("[nats-server] {line}");
+                    }
+                    if line.contains(READY_LINE) {
+                        let _ = ready_tx.send(());
+                    }
+                }
+            });
         }
+        let ready = ready_rx.recv_timeout(Duration::from_secs(20));
+        self.child = Some(child);
+        assert!(
+            ready.is_ok(),
+            "nats-server on port {} did not log {READY_LINE:?} within 20 s",
+            self.port
+        );
     }
 
     /// `nats://127.0.0.1:PORT`.

@@ -73,15 +73,13 @@ def start_relay(*args: str) -> Relay:
     )
     r = Relay(port, proc)
     threading.Thread(target=lambda: r.log.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert proc.poll() is None, f"relay exited: {r.log_text()}"
-            assert time.monotonic() < deadline, "relay did not start"
-            time.sleep(0.05)
+    # The relay's log line, not an open port, says it serves: a connection to a port nothing
+    # listens on yet can reach itself (TCP simultaneous open), and a bound relay can still exit.
+    deadline = time.monotonic() + 30
+    while "meshcast relay listening" not in r.log_text():
+        assert proc.poll() is None, f"relay exited: {r.log_text()}"
+        assert time.monotonic() < deadline, f"relay did not start: {r.log_text()}"
+        time.sleep(0.05)
     return r
 
 

@@ -80,18 +80,11 @@ export function freePort() {
   });
 }
 
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const c = net.connect({ port, host: '127.0.0.1' }, () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
+/** What the relay logs once it serves (its port bound, its scene ready). */
+export const READY_LINE = 'meshcast relay listening';
 
 /** Starts the relay on `port` serving `dist` (plus extra command-line `args`); resolves once it
- * accepts connections. */
+ * serves (it logged READY_LINE). */
 export async function startRelay({ port, dist = DIST, args = [] } = {}) {
   port = port ?? (await freePort());
   if (!fs.existsSync(RELAY_BIN)) {
@@ -106,12 +99,14 @@ export async function startRelay({ port, dist = DIST, args = [] } = {}) {
   proc.stderr.on('data', (d) => (log += d));
   let exited = null;
   proc.once('exit', (code, sig) => (exited = { code, sig }));
-  const deadline = Date.now() + 20000;
-  while (!(await portOpen(port))) {
-    if (exited) throw new Error(`relay exited (${JSON.stringify(exited)}) before listening:\n${log}`);
+  // The relay's log line, not an open port, says it serves: a connection to a port nothing
+  // listens on yet can reach itself (TCP simultaneous open), and a bound relay can still exit.
+  const deadline = Date.now() + 30000;
+  while (!log.includes(READY_LINE)) {
+    if (exited) throw new Error(`relay exited (${JSON.stringify(exited)}) before serving:\n${log}`);
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`relay did not listen on ${port} within 20 s:\n${log}`);
+      throw new Error(`relay did not log "${READY_LINE}" within 30 s:\n${log}`);
     }
     await sleep(50);
   }

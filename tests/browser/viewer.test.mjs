@@ -613,32 +613,42 @@ for (const backend of BACKENDS) {
         await freshWithKinds();
         const client = await page.evaluate(() => window.__meshcast.nodes()[0].client);
         await page.evaluate((c) => window.__meshcast.select(c, 1), client);
-        // Sampling a 300 ms move needs frames well under that: shadows double a frame's cost
-        // on SwiftShader, and this test is about the camera.
-        await page.evaluate(() => window.__meshcast.setShadows(false));
-        await waitFor(page, () => document.body.dataset.shadows === '0');
-        // Frames with the outline's pipelines compiled: the first use of one costs more than the move.
-        await nextFrames(page, 3);
-        // The button: sample the camera every animation frame until the move ends.
+        // The move is sampled on a controlled clock: the page's `performance.now()` (the
+        // viewer's only clock) is held, and stepped 50 ms per drawn frame, so the samples do not
+        // depend on how long a frame takes on this machine.
         const run = await page.evaluate(async () => {
           const m = window.__meshcast;
-          document.getElementById('mc-center').click();
-          const first = { animating: m.cameraAnimating(), target: m.camera().target };
-          const xs = [];
-          const t0 = performance.now();
-          while (m.cameraAnimating() && performance.now() - t0 < 5000) {
-            await new Promise((r) => requestAnimationFrame(r));
-            xs.push(m.camera().target[0]);
+          const real = performance.now.bind(performance);
+          let held = real();
+          performance.now = () => held;
+          const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          try {
+            await frame();
+            document.getElementById('mc-center').click();
+            const first = { animating: m.cameraAnimating(), target: m.camera().target };
+            const samples = [];
+            for (let ms = 50; ms <= 400; ms += 50) {
+              held += 50;
+              await frame();
+              samples.push({ ms, x: m.camera().target[0], animating: m.cameraAnimating() });
+            }
+            return { first, samples, end: m.camera() };
+          } finally {
+            // Back to the real clock, never going backwards.
+            const lead = Math.max(0, held - real());
+            performance.now = () => real() + lead;
           }
-          return { first, xs, ms: performance.now() - t0, animating: m.cameraAnimating(), end: m.camera() };
         });
+        const xs = run.samples.map((s) => s.x);
         assert.equal(run.first.animating, true, 'animating right after the click');
         assert.ok(Math.abs(run.first.target[0]) < 0.2, `starts near the old target: ${run.first.target}`);
-        assert.equal(run.animating, false, 'the animation ended');
-        assert.ok(run.ms >= 250 && run.ms < 3000, `took about 300 ms: ${run.ms}`);
-        const between = run.xs.filter((v) => v < -0.05 && v > -0.75);
-        assert.ok(between.length >= 1, `intermediate targets seen: ${run.xs.map((v) => v.toFixed(3))}`);
-        for (let i = 1; i < run.xs.length; i++) assert.ok(run.xs[i] <= run.xs[i - 1] + 1e-6, 'moves steadily');
+        const moving = run.samples.filter((s) => s.animating).map((s) => s.ms);
+        assert.deepEqual(moving, [50, 100, 150, 200, 250], `animating until 300 ms, then not: ${JSON.stringify(run.samples)}`);
+        const between = xs.filter((v) => v < -0.05 && v > -0.75);
+        assert.ok(between.length >= 3, `intermediate targets seen: ${xs.map((v) => v.toFixed(3))}`);
+        for (let i = 1; i < xs.length; i++) assert.ok(xs[i] <= xs[i - 1] + 1e-6, `moves steadily: ${xs}`);
+        // Smoothstep: halfway at 150 ms (from about 0 to -0.8).
+        near(xs[2], (run.first.target[0] + -0.8) / 2, 0.02, 'halfway at half the time');
         // The red box: 0.2 wide scaled x2 at (-0.8, 0.3, 0).
         assert.deepEqual(run.end.target.map(r3), [-0.8, 0.3, 0], 'ends at the box centre');
         const endDistance = run.end.distance;

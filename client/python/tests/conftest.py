@@ -89,6 +89,27 @@ def wait_listening(port: int, process: "subprocess.Popen", seconds: float = 20) 
             time.sleep(0.02)
 
 
+#: What the relay logs once it serves (its port bound, its scene ready).
+READY_LINE = "meshcast relay listening"
+
+
+def wait_ready(process: "subprocess.Popen", log_text, seconds: float = 30) -> None:
+    """Waits until the relay's log (``log_text()``) has :data:`READY_LINE`.
+
+    The log line, not an open port, is the signal: a connection to a port nothing listens on yet
+    can reach itself (TCP simultaneous open), and a bound relay can still exit.
+
+    :raises RuntimeError: ``process`` exited first, or the line did not come within ``seconds``.
+    """
+    deadline = time.monotonic() + seconds
+    while READY_LINE not in log_text():
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode} before serving")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the relay did not log {READY_LINE!r} within {seconds} s")
+        time.sleep(0.02)
+
+
 def stop_process(process: "subprocess.Popen") -> None:
     """Terminates ``process`` (kills it if it has not exited 10 s later) and waits for it."""
     if process.poll() is None:
@@ -115,7 +136,7 @@ class Relay:
         args = [str(relay_binary()), "--bind", "127.0.0.1", "--port", str(self.port), *(extra_args or [])]
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            wait_listening(self.port, self.process)
+            wait_ready(self.process, self.log_text)
         except RuntimeError as e:
             self.stop()
             raise RuntimeError(f"{e}:\n{self.log_text()}") from None
