@@ -57,6 +57,12 @@ async fn flush_within(p: &mut Producer, within: Duration) -> Vec<RelayToClient> 
     }
 }
 
+/// Sends `env` and keeps it in `sent`.
+async fn send_kept(p: &mut Producer, sent: &mut Vec<meshcast_protocol::Envelope>, env: meshcast_protocol::Envelope) {
+    p.send(&env).await;
+    sent.push(env);
+}
+
 /// Receives until `n` Messages arrived, returning them and the clients that connected.
 async fn collect(v: &mut Viewer, n: usize) -> (Vec<(ClientId, meshcast_protocol::Envelope)>, Vec<ClientId>) {
     let mut out = Vec::new();
@@ -232,35 +238,59 @@ async fn a_restarted_nats_server_loses_nothing_acknowledged() {
     let a = relay(&nats, "restart", &[]);
     let b = relay(&nats, "restart", &[]);
     let mut p = Producer::connect(&a.client_url()).await;
-    p.send(&spheres(1, 1, 100, 1)).await;
+    // What the producer sent, applied in its order: what every relay must end with.
+    let mut sent = Vec::new();
+    send_kept(&mut p, &mut sent, spheres(1, 1, 100, 1)).await;
     for i in 0..10 {
-        p.send(&add_frames(1, "positions", 1, 100, 10 + i)).await;
+        send_kept(&mut p, &mut sent, add_frames(1, "positions", 1, 100, 10 + i)).await;
     }
     assert!(flush_within(&mut p, RECONNECT).await.is_empty());
     nats.restart();
     for i in 0..10 {
-        p.send(&add_frames(1, "positions", 1, 100, 100 + i)).await;
+        send_kept(&mut p, &mut sent, add_frames(1, "positions", 1, 100, 100 + i)).await;
     }
     assert!(flush_within(&mut p, RECONNECT).await.is_empty());
     nats.kill();
     for i in 0..5 {
-        p.send(&add_frames(1, "positions", 1, 100, 200 + i)).await;
+        send_kept(&mut p, &mut sent, add_frames(1, "positions", 1, 100, 200 + i)).await;
     }
     nats.restart();
     assert!(flush_within(&mut p, RECONNECT).await.is_empty());
+    // Records still in flight when the server goes: some are lost with the connection while
+    // later ones, queued by the client during the reconnect, are stored first.
+    for i in 0..200 {
+        send_kept(&mut p, &mut sent, add_frames(1, "positions", 1, 100, 300 + i)).await;
+        if i == 100 {
+            nats.restart();
+        }
+    }
+    assert!(flush_within(&mut p, RECONNECT).await.is_empty());
+    let n = sent.len(); // the creation has one frame, each ADD_FRAMES one more
+    let mut expected = Scene::new();
+    for env in sent {
+        let cmd = meshcast_protocol::Command::from_envelope(env).unwrap();
+        expected.apply(1, cmd).unwrap();
+    }
+    let want = expected.nodes()[0].series("positions").cloned();
     for r in [&a, &b] {
         let deadline = tokio::time::Instant::now() + RECONNECT;
         loop {
             let (_, snap) = Viewer::join(&r.viewer_url()).await;
             let scene = snap.scene();
             let frames = scene.nodes().first().map_or(0, |n| n.n_frames());
-            if frames == 26 {
+            if frames == n {
+                let got = scene.nodes()[0].series("positions").cloned();
+                assert!(
+                    got == want,
+                    "relay on port {}: the frames are not in the order sent",
+                    r.port
+                );
                 break;
             }
-            assert!(frames <= 26, "a message applied twice: {frames} frames");
+            assert!(frames <= n, "a message applied twice: {frames} frames");
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "relay on port {} has {frames} of 26 frames:\n{}",
+                "relay on port {} has {frames} of {n} frames:\n{}",
                 r.port,
                 r.log_text()
             );

@@ -33,6 +33,9 @@ pub struct Link {
     pub lock: kv::Store,
     /// Object store of snapshots.
     pub objects: object_store::ObjectStore,
+    /// Counts the connection's (re)connects: a stream reader starts over on a change, since a
+    /// restarted server has lost its consumer.
+    pub connects: tokio::sync::watch::Receiver<u64>,
 }
 
 impl std::fmt::Debug for Link {
@@ -42,7 +45,11 @@ impl std::fmt::Debug for Link {
 }
 
 /// The connect options `config` asks for.
-async fn options(config: &NatsConfig) -> Result<async_nats::ConnectOptions, FederationError> {
+async fn options(
+    config: &NatsConfig,
+    connects: tokio::sync::watch::Sender<u64>,
+) -> Result<async_nats::ConnectOptions, FederationError> {
+    let connects = std::sync::Arc::new(connects);
     let mut o = match &config.creds {
         Some(file) => async_nats::ConnectOptions::with_credentials_file(file)
             .await
@@ -67,11 +74,17 @@ async fn options(config: &NatsConfig) -> Result<async_nats::ConnectOptions, Fede
     Ok(o.require_tls(config.require_tls)
         .name(format!("meshcast-relay scene {}", config.scene))
         .connection_timeout(Duration::from_secs(5))
-        .event_callback(|event| async move {
-            match event {
-                async_nats::Event::Connected => info!("NATS connected"),
-                async_nats::Event::Disconnected => tracing::warn!("NATS disconnected; reconnecting"),
-                other => tracing::debug!(event = %other, "NATS event"),
+        .event_callback(move |event| {
+            let connects = connects.clone();
+            async move {
+                match event {
+                    async_nats::Event::Connected => {
+                        info!("NATS connected");
+                        connects.send_modify(|n| *n += 1);
+                    }
+                    async_nats::Event::Disconnected => tracing::warn!("NATS disconnected; reconnecting"),
+                    other => tracing::debug!(event = %other, "NATS event"),
+                }
             }
         }))
 }
@@ -79,15 +92,15 @@ async fn options(config: &NatsConfig) -> Result<async_nats::ConnectOptions, Fede
 impl Link {
     /// Connects to `config.url` and opens (or creates) the scene's stream and buckets.
     pub async fn open(config: &NatsConfig, names: Names) -> Result<Link, FederationError> {
-        let client =
-            options(config)
-                .await?
-                .connect(config.url.as_str())
-                .await
-                .map_err(|e| FederationError::Connect {
-                    url: config.url.clone(),
-                    message: e.to_string(),
-                })?;
+        let (connects_tx, connects) = tokio::sync::watch::channel(0);
+        let client = options(config, connects_tx)
+            .await?
+            .connect(config.url.as_str())
+            .await
+            .map_err(|e| FederationError::Connect {
+                url: config.url.clone(),
+                message: e.to_string(),
+            })?;
         let js = jetstream::new(client.clone());
         let replicas = config.replicas.max(1);
         js.get_or_create_stream(stream::Config {
@@ -124,6 +137,7 @@ impl Link {
             kv,
             lock,
             objects,
+            connects,
         })
     }
 

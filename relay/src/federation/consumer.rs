@@ -28,6 +28,9 @@ pub struct StreamItem {
     pub origin: Option<Origin>,
     /// Its size on the stream.
     pub bytes: usize,
+    /// When JetStream stored it (Unix milliseconds, the server's clock): the same for every
+    /// relay, so rules that look at the stream's time decide alike everywhere.
+    pub published_ms: i64,
     /// What it says, or why it could not be read.
     pub msg: Result<StreamMsg, String>,
 }
@@ -101,6 +104,9 @@ async fn read(link: &Link, hub: &HubHandle, after: &mut u64) -> bool {
             .await
             .map_err(|e| e.to_string())
     };
+    // A reconnect from here on starts the reading over (the server may have lost the consumer).
+    let mut connects = link.connects.clone();
+    connects.borrow_and_update();
     let mut messages = match consumer.await {
         Ok(m) => m,
         Err(e) => {
@@ -108,7 +114,17 @@ async fn read(link: &Link, hub: &HubHandle, after: &mut u64) -> bool {
             return false;
         }
     };
-    while let Some(next) = messages.next().await {
+    loop {
+        let next = tokio::select! {
+            next = messages.next() => next,
+            changed = connects.changed() => {
+                if changed.is_ok() {
+                    info!(after = *after, "NATS reconnected: reading the scene's stream again");
+                }
+                return false;
+            }
+        };
+        let Some(next) = next else { break };
         let msg = match next {
             Ok(m) => m,
             Err(e) => {
@@ -116,8 +132,11 @@ async fn read(link: &Link, hub: &HubHandle, after: &mut u64) -> bool {
                 return false;
             }
         };
-        let seq = match msg.info() {
-            Ok(info) => info.stream_sequence,
+        let (seq, published_ms) = match msg.info() {
+            Ok(info) => (
+                info.stream_sequence,
+                i64::try_from(info.published.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+            ),
             Err(e) => {
                 warn!(error = %e, "a stream message without its sequence; skipped");
                 continue;
@@ -149,6 +168,7 @@ async fn read(link: &Link, hub: &HubHandle, after: &mut u64) -> bool {
             seq,
             origin: Origin::from_headers(msg.headers.as_ref()),
             bytes,
+            published_ms,
             msg: decoded,
         };
         if hub.send(HubMsg::Stream(Box::new(item))).await.is_err() {

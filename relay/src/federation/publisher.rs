@@ -132,22 +132,42 @@ async fn send(link: &Link, relay: u64, item: &InFlight) -> Option<PublishAckFutu
     }
 }
 
-/// Waits for the oldest publish's acknowledgement, sending it again until it comes.
+/// Waits for the oldest publish's acknowledgement. When it fails (a lost connection, a
+/// restarted server), everything in flight is sent again, in order: the acknowledgements of
+/// the others would fail the same way one after another, each after JetStream's timeout.
+/// JetStream's duplicate window drops the copies of what it had stored; the stream readers put
+/// a record stored after later ones of this relay back in its place (`hub::federated`).
 async fn settle_front(link: &Link, relay: u64, inflight: &mut VecDeque<InFlight>) {
-    let Some(mut item) = inflight.pop_front() else { return };
     let mut delay = RETRY_DELAY;
     loop {
-        if let Some(ack) = item.ack.take() {
-            match ack.await {
-                Ok(_) => return,
-                Err(e) => warn!(publish = item.publish, error = %e, "no acknowledgement from JetStream; sending again"),
+        let in_flight = inflight.len();
+        let Some(front) = inflight.front_mut() else { return };
+        let failed = match front.ack.take() {
+            Some(ack) => match ack.await {
+                Ok(_) => {
+                    inflight.pop_front();
+                    return;
+                }
+                Err(e) => {
+                    warn!(
+                        publish = front.publish,
+                        in_flight,
+                        error = %e,
+                        "no acknowledgement from JetStream; sending everything in flight again"
+                    );
+                    true
+                }
+            },
+            None => false,
+        };
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_RETRY_DELAY);
+        if failed {
+            for item in inflight.iter_mut() {
+                item.ack = send(link, relay, item).await;
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(MAX_RETRY_DELAY);
-        } else {
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(MAX_RETRY_DELAY);
+        } else if let Some(front) = inflight.front_mut() {
+            front.ack = send(link, relay, front).await;
         }
-        item.ack = send(link, relay, &item).await;
     }
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use meshcast_protocol::{ClientId, ClientInfo, Command, RelayToClient, RelayToViewer, Value};
 use tokio::sync::mpsc::{self, error::TrySendError};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::{command_type, encode_message, Hub, Rejection, ViewerId, ViewerOut};
 use crate::federation::consumer::{StreamItem, StreamMsg};
@@ -53,8 +53,11 @@ pub struct Federated {
     since_snapshot: u64,
     /// Producer clients of every relay (from the stream), as viewers are told.
     listed: BTreeMap<ClientId, ClientInfo>,
-    /// For each relay, the last of its publishes applied.
+    /// For each relay, the last of its publishes applied: all of `1..=last` are.
     publishes: BTreeMap<u64, u64>,
+    /// Records that came ahead of an earlier record of their relay, held until it comes,
+    /// by (relay, publish).
+    held: BTreeMap<(u64, u64), StreamItem>,
 }
 
 /// A reply held back until this relay's earlier records are applied.
@@ -83,6 +86,11 @@ pub struct FederatedParts {
     pub snapshot_bytes: u64,
 }
 
+/// How long (in the stream's own time, from its timestamps) a gap in a relay's publishes may
+/// stay open before the records held behind it are applied without the missing ones: twice
+/// JetStream's duplicate window, far longer than a live relay takes to send a lost record again.
+pub const GAP_TIMEOUT_MS: i64 = 240_000;
+
 /// Bytes kept free under `max_payload` for a record's headers.
 const HEADER_ROOM: usize = 1024;
 
@@ -104,7 +112,16 @@ impl Federated {
             since_snapshot: 0,
             listed: restart.clients.iter().map(|c| (c.id, c.clone())).collect(),
             publishes: restart.publishes.iter().copied().collect(),
+            held: BTreeMap::new(),
         }
+    }
+
+    /// The last stream sequence a snapshot of the scene covers: what is applied, less any
+    /// record still held (a restart reading after it must read those again; what it reads
+    /// again that the scene has is known by its publish number and skipped).
+    fn covered(&self) -> u64 {
+        let first_held = self.held.values().map(|i| i.seq).min();
+        first_held.map_or(self.applied, |seq| self.applied.min(seq - 1))
     }
 
     /// Producer clients of every relay.
@@ -231,8 +248,101 @@ impl Hub {
         }
     }
 
-    /// Applies the stream's next record.
+    /// Takes the stream's next record: applied when it is the next of its relay's publishes
+    /// (then those of its relay held behind it), skipped when it was applied already (a copy
+    /// stored again after JetStream's duplicate window, or read again after a snapshot), held
+    /// when an earlier publish of its relay has not come yet.
+    ///
+    /// A relay whose connection to NATS breaks can see a record lost with the connection while
+    /// later ones, queued during the reconnect, are stored first; it sends the lost one again,
+    /// and this puts it back in its place. The stream's order and this rule are the same for
+    /// every relay, so every relay applies the same records in the same order. A gap that stays
+    /// open for [`GAP_TIMEOUT_MS`] of the stream's own time (its relay died before sending the
+    /// record again; nothing after it was acknowledged to its producer) is given up, with an
+    /// error in the log.
     pub(super) fn apply_stream(&mut self, item: StreamItem) {
+        let Some(fed) = self.fed.as_mut() else { return };
+        fed.applied = fed.applied.max(item.seq);
+        fed.since_snapshot += item.bytes as u64;
+        let now_ms = item.published_ms;
+        match item.origin {
+            None => self.apply_record(item),
+            Some(o) => {
+                let next = fed.publishes.get(&o.relay).copied().unwrap_or(0) + 1;
+                if o.publish < next {
+                    debug!(
+                        seq = item.seq,
+                        relay = o.relay,
+                        publish = o.publish,
+                        "a record applied before; skipped"
+                    );
+                } else if o.publish > next {
+                    debug!(
+                        seq = item.seq,
+                        relay = o.relay,
+                        publish = o.publish,
+                        next,
+                        "a record ahead of its relay's order; held"
+                    );
+                    fed.held.insert((o.relay, o.publish), item);
+                } else {
+                    self.apply_record(item);
+                    self.apply_held(o.relay);
+                }
+            }
+        }
+        self.give_up_old_gaps(now_ms);
+        self.release_due();
+        self.maybe_snapshot();
+    }
+
+    /// Applies the records of `relay` held behind the one just applied, in order.
+    fn apply_held(&mut self, relay: u64) {
+        loop {
+            let Some(fed) = self.fed.as_mut() else { return };
+            let next = fed.publishes.get(&relay).copied().unwrap_or(0) + 1;
+            let Some(item) = fed.held.remove(&(relay, next)) else {
+                return;
+            };
+            self.apply_record(item);
+        }
+    }
+
+    /// Gives up gaps whose first held record is older than [`GAP_TIMEOUT_MS`] at `now_ms`
+    /// (stream time): the missing publishes are counted as lost and the held ones applied.
+    fn give_up_old_gaps(&mut self, now_ms: i64) {
+        loop {
+            let Some(fed) = self.fed.as_mut() else { return };
+            let stale = fed
+                .held
+                .iter()
+                .find(|(_, i)| now_ms.saturating_sub(i.published_ms) > GAP_TIMEOUT_MS)
+                .map(|(&(relay, publish), _)| (relay, publish));
+            let Some((relay, first)) = stale else { return };
+            // The first held record of that relay (the map is ordered by relay, then publish).
+            let first = fed
+                .held
+                .range((relay, 0)..=(relay, first))
+                .next()
+                .map_or(first, |(&(_, p), _)| p);
+            let last = fed.publishes.entry(relay).or_insert(0);
+            error!(
+                relay,
+                missing = %format!("{}..={}", *last + 1, first - 1),
+                "records of a relay never came to the scene's stream (the relay stopped before sending them again); going on without them"
+            );
+            *last = first - 1;
+            if relay == fed.relay {
+                while fed.seen < first - 1 {
+                    fed.saw(fed.seen + 1);
+                }
+            }
+            self.apply_held(relay);
+        }
+    }
+
+    /// Applies one record of the stream, in its relay's order.
+    fn apply_record(&mut self, item: StreamItem) {
         let own = item
             .origin
             .filter(|o| self.fed.as_ref().is_some_and(|f| f.relay == o.relay));
@@ -272,8 +382,6 @@ impl Hub {
             Err(e) => warn!(seq = item.seq, error = %e, "a record of the scene's stream cannot be read; skipped"),
         }
         let Some(fed) = self.fed.as_mut() else { return };
-        fed.applied = item.seq;
-        fed.since_snapshot += item.bytes as u64;
         if let Some(o) = item.origin {
             let last = fed.publishes.entry(o.relay).or_insert(0);
             *last = (*last).max(o.publish);
@@ -281,8 +389,6 @@ impl Hub {
         if let Some(o) = own {
             fed.saw(o.publish);
         }
-        self.release_due();
-        self.maybe_snapshot();
     }
 
     /// Hands a snapshot to the writer when one is due and none is being written.
@@ -298,7 +404,7 @@ impl Hub {
             Err(e) => return warn!(error = %e, "cannot encode a snapshot of the scene"),
         };
         let job = snapshots::Job {
-            seq: fed.applied,
+            seq: fed.covered(),
             snapshot,
             clients: fed.clients(),
             publishes: fed.publishes.iter().map(|(r, p)| (*r, *p)).collect(),
@@ -322,9 +428,10 @@ impl Hub {
             fed.applied = restart.seq;
             fed.since_snapshot = 0;
             fed.listed = restart.clients.iter().map(|c| (c.id, c.clone())).collect();
+            // The stream is read again after the snapshot: what was held comes again.
+            fed.held.clear();
+            fed.publishes = restart.publishes.iter().copied().collect();
             for (relay, publish) in &restart.publishes {
-                let last = fed.publishes.entry(*relay).or_insert(0);
-                *last = (*last).max(*publish);
                 if *relay == fed.relay {
                     // This relay's records up to there are in the snapshot.
                     while fed.seen < *publish {
@@ -454,6 +561,19 @@ mod tests {
 
         /// The stream hands back record `seq`, published as `publish` by `relay`.
         fn streamed(&mut self, seq: u64, relay: u64, publish: u64, client_seq: Option<u64>, msg: StreamMsg) {
+            self.streamed_at(0, seq, relay, publish, client_seq, msg);
+        }
+
+        /// [`Rig::streamed`], stored by JetStream at `published_ms`.
+        fn streamed_at(
+            &mut self,
+            published_ms: i64,
+            seq: u64,
+            relay: u64,
+            publish: u64,
+            client_seq: Option<u64>,
+            msg: StreamMsg,
+        ) {
             let item = StreamItem {
                 seq,
                 origin: Some(Origin {
@@ -462,6 +582,7 @@ mod tests {
                     client_seq,
                 }),
                 bytes: 100,
+                published_ms,
                 msg: Ok(msg),
             };
             self.hub.handle(HubMsg::Stream(Box::new(item)));
@@ -611,5 +732,110 @@ mod tests {
         assert_eq!(r.hub.scene.len(), 2);
         assert_eq!(r.replies(), [RelayToClient::Ack { seq: 2 }]);
         assert_eq!(r.hub.fed.as_ref().unwrap().applied, 40);
+    }
+
+    fn command_of(relay: u64, cmd: Command) -> StreamMsg {
+        StreamMsg::Command {
+            client: first_id(relay),
+            cmd,
+        }
+    }
+
+    fn frames_of(hub: &Hub, uid: u64) -> usize {
+        hub.scene
+            .nodes()
+            .iter()
+            .find(|n| n.key().uid == uid)
+            .map_or(0, |n| n.n_frames())
+    }
+
+    /// A relay's records stored out of their order (one lost with a connection and sent again
+    /// after later ones) are applied in the relay's order; a second copy of one is skipped; a
+    /// snapshot does not cover a record still held.
+    #[test]
+    fn records_are_applied_in_their_relay_order_once() {
+        let mut r = rig();
+        let _ = r.published();
+        // Relay 7's publish 2 (frames for node 5) comes before its publish 1 (creating node 5).
+        r.streamed(10, 7, 2, Some(2), command_of(7, add_frames(5)));
+        assert_eq!(frames_of(&r.hub, 5), 0, "held, not rejected");
+        // Another relay's record meanwhile is applied at once.
+        r.streamed(11, 8, 1, Some(1), command_of(8, spheres(6)));
+        assert_eq!(frames_of(&r.hub, 6), 1);
+        let fed = r.hub.fed.as_ref().unwrap();
+        assert_eq!(
+            (fed.applied, fed.covered()),
+            (11, 9),
+            "a snapshot now must not cover the held record"
+        );
+        r.streamed(12, 7, 1, Some(1), command_of(7, spheres(5)));
+        assert_eq!(frames_of(&r.hub, 5), 2, "created, then the held frames");
+        assert_eq!(r.hub.fed.as_ref().unwrap().covered(), 12);
+        // A copy of publish 1 (stored again): skipped, the frames stay.
+        r.streamed(13, 7, 1, Some(1), command_of(7, spheres(5)));
+        assert_eq!(frames_of(&r.hub, 5), 2);
+        r.streamed(14, 7, 3, Some(3), command_of(7, add_frames(5)));
+        assert_eq!(frames_of(&r.hub, 5), 3);
+    }
+
+    /// This relay's own FLUSH waits while its earlier record is held behind a gap, and is
+    /// acknowledged once the gap is filled.
+    #[test]
+    fn a_flush_waits_for_its_relays_records_in_order() {
+        let mut r = rig();
+        let client = r.client;
+        let _ = r.published();
+        r.command(1, spheres(1));
+        r.command(2, add_frames(1));
+        r.command(3, Command::Flush);
+        let info = r.hub.clients[&client].info.clone();
+        r.streamed(1, RELAY, 1, None, StreamMsg::ClientConnected(info));
+        r.streamed(
+            2,
+            RELAY,
+            3,
+            Some(2),
+            StreamMsg::Command {
+                client,
+                cmd: add_frames(1),
+            },
+        );
+        assert!(r.replies().is_empty(), "publish 2 has not come");
+        r.streamed(
+            3,
+            RELAY,
+            2,
+            Some(1),
+            StreamMsg::Command {
+                client,
+                cmd: spheres(1),
+            },
+        );
+        assert_eq!(
+            r.replies(),
+            [RelayToClient::Ack { seq: 3 }],
+            "both applied, in order, no error"
+        );
+        assert_eq!(frames_of(&r.hub, 1), 2);
+    }
+
+    /// A gap its relay never fills (it stopped) is given up after [`GAP_TIMEOUT_MS`] of stream
+    /// time: the held records are applied without the missing one.
+    #[test]
+    fn a_gap_never_filled_is_given_up_after_the_timeout() {
+        let mut r = rig();
+        let _ = r.published();
+        r.streamed_at(1_000, 1, 7, 1, Some(1), command_of(7, spheres(5)));
+        // Publish 2 is lost; 3 (frames) is held.
+        r.streamed_at(2_000, 2, 7, 3, Some(3), command_of(7, add_frames(5)));
+        r.streamed_at(2_000 + GAP_TIMEOUT_MS, 3, 8, 1, Some(1), command_of(8, spheres(6)));
+        assert_eq!(frames_of(&r.hub, 5), 1, "still held at exactly the timeout");
+        r.streamed_at(2_001 + GAP_TIMEOUT_MS, 4, 8, 2, Some(2), command_of(8, add_frames(6)));
+        assert_eq!(frames_of(&r.hub, 5), 2, "given up: publish 3 applied");
+        assert_eq!(r.hub.fed.as_ref().unwrap().publishes[&7], 3);
+        // Publish 2 coming now is too late: skipped.
+        r.streamed_at(2_002 + GAP_TIMEOUT_MS, 5, 7, 2, Some(2), command_of(7, add_frames(5)));
+        assert_eq!(frames_of(&r.hub, 5), 2);
+        assert_eq!(r.hub.fed.as_ref().unwrap().covered(), 5);
     }
 }
