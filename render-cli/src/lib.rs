@@ -7,9 +7,11 @@
 //! frame index (`meshcast_viewer::core::video`).
 //!
 //! - [`source`]: the scene from a recording or a relay.
+//! - [`smpl`]: SMPL bodies, evaluated with local model files.
 //! - [`render`]: the camera, the loop, PNG files.
 //! - [`encoder`]: ffmpeg, found at run time.
 
 pub mod encoder;
 pub mod render;
+pub mod smpl;
 pub mod source;

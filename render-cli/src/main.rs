@@ -8,7 +8,7 @@ use clap::Parser;
 use glam::Vec3;
 use meshcast_render::encoder::{find_ffmpeg, Encoder, Quality};
 use meshcast_render::render::{self, CameraSpec, Outputs};
-use meshcast_render::source;
+use meshcast_render::{smpl, source};
 use meshcast_viewer::core::video::{VideoCamera, VideoOptions};
 use meshcast_viewer::core::ViewOptions;
 use tracing_subscriber::EnvFilter;
@@ -27,6 +27,10 @@ struct Cli {
     /// How long to wait for the relay's scene, in seconds.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Folder of SMPL model files for the scene's SMPL bodies, laid out as for
+    /// `meshcast-relay --smpl-models` (smpl/SMPL_NEUTRAL.npz, ...).
+    #[arg(long, value_name = "DIR")]
+    smpl_models: Option<PathBuf>,
     /// The video file to write: .webm (VP9) or .mp4 (H.264), encoded by ffmpeg.
     #[arg(short, long, required_unless_present = "png_dir")]
     output: Option<PathBuf>,
@@ -118,6 +122,7 @@ fn main() -> anyhow::Result<()> {
         (None, Some(relay)) => source::relay(&source::viewer_url(relay), Duration::from_secs(cli.timeout))?,
         (None, None) => anyhow::bail!("give a recording file or --relay HOST:PORT"),
     };
+    let bodies = smpl::bodies(&scene, cli.smpl_models.as_deref())?;
     let view = ViewOptions {
         show_floor: !cli.no_floor,
         shadows: !cli.no_shadows,
@@ -146,7 +151,7 @@ fn main() -> anyhow::Result<()> {
         distance: cli.distance,
         orthographic: cli.orthographic,
     };
-    let plan = options.plan(n_frames, spec.camera(&scene, &view, cli.first, last_frame))?;
+    let plan = options.plan(n_frames, spec.camera(&scene, &bodies, &view, cli.first, last_frame))?;
 
     // Find ffmpeg and check the output before spending time on rendering.
     let video = match &cli.output {
@@ -170,6 +175,7 @@ fn main() -> anyhow::Result<()> {
     let report = render::render(
         &mut r,
         &scene,
+        &bodies,
         &plan,
         &view,
         Outputs {

@@ -10,7 +10,7 @@ use meshcast_scene::Scene;
 use meshcast_viewer::core::camera::Camera;
 use meshcast_viewer::core::video::VideoPlan;
 use meshcast_viewer::core::ViewOptions;
-use meshcast_viewer::geometry::{scene_bounds, NoDerived};
+use meshcast_viewer::geometry::{scene_bounds, DerivedNodes};
 use meshcast_viewer::offscreen::{OffscreenError, OffscreenRenderer};
 
 use crate::encoder::{EncodeError, Encoder};
@@ -61,8 +61,16 @@ pub struct CameraSpec {
 
 impl CameraSpec {
     /// The camera: `target` and `distance` as given; what is not given comes from fitting the
-    /// camera, from the given direction, to the bounds of what frames `first..=last` show.
-    pub fn camera(&self, scene: &Scene, view: &ViewOptions, first: usize, last: usize) -> Camera {
+    /// camera, from the given direction, to the bounds of what frames `first..=last` show
+    /// (`derived`: the SMPL bodies' meshes).
+    pub fn camera(
+        &self,
+        scene: &Scene,
+        derived: &dyn DerivedNodes,
+        view: &ViewOptions,
+        first: usize,
+        last: usize,
+    ) -> Camera {
         let mut c = Camera {
             yaw: self.yaw_deg.to_radians(),
             pitch: self.pitch_deg.to_radians(),
@@ -77,7 +85,7 @@ impl CameraSpec {
             let steps = span.min(FIT_SAMPLES);
             let bounds = (0..=steps)
                 .map(|k| first + (span * k).checked_div(steps).unwrap_or(0))
-                .filter_map(|f| scene_bounds(scene, &NoDerived, f, view))
+                .filter_map(|f| scene_bounds(scene, derived, f, view))
                 .reduce(|a, b| a.union(b));
             if let Some(b) = bounds {
                 c.fit(&b);
@@ -134,9 +142,12 @@ pub fn renderer(plan: &VideoPlan) -> Result<OffscreenRenderer, RenderError> {
 }
 
 /// Renders every frame of `plan` once, in order, into `out`; `progress(done, total)` after each.
+/// `derived` gives the meshes of nodes drawn from others (the SMPL bodies).
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     r: &mut OffscreenRenderer,
     scene: &Scene,
+    derived: &dyn DerivedNodes,
     plan: &VideoPlan,
     view: &ViewOptions,
     mut out: Outputs,
@@ -154,7 +165,7 @@ pub fn render(
     let mut render_s = Vec::with_capacity(plan.len());
     for f in plan.frames() {
         let t = Instant::now();
-        let rgba = r.render(scene, &NoDerived, f.scene_frame, &f.camera, view)?;
+        let rgba = r.render(scene, derived, f.scene_frame, &f.camera, view)?;
         render_s.push(t.elapsed().as_secs_f64());
         if let Some(dir) = &out.png_dir {
             write_png(&dir.join(plan.png_name(f.index)), w, h, &rgba)?;

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use meshcast_client::{ConnectOptions, RemoteSpheres, RemoteViewer, SpheresOptions};
+use meshcast_client::{ConnectOptions, RemoteSmplSequence, RemoteSpheres, RemoteViewer, SmplOptions, SpheresOptions};
 use meshcast_testkit::RelayProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_meshcast-render");
@@ -363,4 +363,73 @@ fn errors_name_what_is_wrong() {
         dir.join("f").to_str().unwrap(),
     ]));
     assert!(e.contains("cannot connect to the relay"), "{e}");
+}
+
+/// An SMPL body (a synthetic model with SMPL's dimensions, `smpl/tools/make_synthetic_model.py`)
+/// walking to the right over 6 frames, rendered with `--smpl-models`: the red body is drawn in
+/// every frame and moves right. Without the folder, the error says what to pass.
+#[test]
+fn renders_smpl_bodies_with_local_model_files() {
+    let dir = TempDir::new("smpl");
+    let models = dir.join("models");
+    let model = models.join("smpl").join("SMPL_NEUTRAL.npz");
+    std::fs::create_dir_all(model.parent().unwrap()).unwrap();
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../smpl/tools");
+    meshcast_testkit::python::run(&[
+        tools.join("make_synthetic_model.py").to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--model-type",
+        "smpl",
+    ]);
+    let rec = dir.join("smpl.mcrec");
+    let v = RemoteViewer::record(&rec).unwrap();
+    let n = 6;
+    let trans: Vec<[f32; 3]> = (0..n).map(|f| [-0.6 + 0.24 * f as f32, 0.0, 0.0]).collect();
+    RemoteSmplSequence::new(
+        &v,
+        vec![[0.0f32; 69]; n],
+        SmplOptions::default().trans(trans).color([0.9, 0.1, 0.1, 1.0]),
+    )
+    .unwrap();
+    v.close().unwrap();
+
+    let frames = dir.join("frames");
+    let rec = rec.to_str().unwrap();
+    let stdout = ok(&render(&[
+        rec,
+        "--smpl-models",
+        models.to_str().unwrap(),
+        "--width",
+        "200",
+        "--height",
+        "150",
+        "--no-floor",
+        "--png-dir",
+        frames.to_str().unwrap(),
+    ]));
+    assert!(stdout.contains(&format!("{n} frames, 200x150")), "{stdout}");
+    let xs: Vec<f64> = (0..n)
+        .map(|i| {
+            let (w, _, px) = read_png(&frames.join(format!("frame{i:05}.png")));
+            let (x, count) = centroid(w, &px, 0);
+            assert!(count > 200, "frame {i}: the body is missing ({count} red pixels)");
+            x
+        })
+        .collect();
+    assert!(xs.windows(2).all(|p| p[1] > p[0] + 0.01), "body x per frame: {xs:?}");
+
+    let e = err(&render(&[rec, "--png-dir", dir.join("none").to_str().unwrap()]));
+    assert!(
+        e.contains("smpl/SMPL_NEUTRAL.npz") && e.contains("pass --smpl-models DIR"),
+        "{e}"
+    );
+    let e = err(&render(&[
+        rec,
+        "--smpl-models",
+        dir.join("empty").to_str().unwrap(),
+        "--png-dir",
+        dir.join("none").to_str().unwrap(),
+    ]));
+    assert!(e.contains("SMPL model") && e.contains("SMPL_NEUTRAL.npz"), "{e}");
 }
