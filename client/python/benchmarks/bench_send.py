@@ -44,7 +44,7 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 import msgpack
 import numpy as np
@@ -217,8 +217,8 @@ def bench_aitviewer(mesh: Dict[str, np.ndarray], compression: bool, batch: bool)
 class ViewerCounter:
     """A viewer on the relay (``/viewer``) that counts the frame messages it receives."""
 
-    def __init__(self, port: int, expected: int) -> None:
-        self.ws = ws_connect(f"ws://127.0.0.1:{port}/viewer", max_size=None, compression=None)
+    def __init__(self, ws: Any, expected: int) -> None:
+        self.ws = ws
         while "SnapshotEnd" not in self._next():
             pass
         self.expected = expected
@@ -237,9 +237,6 @@ class ViewerCounter:
                 n += 1
         self.done.set()
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 def bench_aitviewer_relay(relay: Path, mesh: Dict[str, np.ndarray], batch: bool) -> float:
     """The real aitviewer client into meshcast-relay; a viewer on the relay stops the clock."""
@@ -251,13 +248,12 @@ def bench_aitviewer_relay(relay: Path, mesh: Dict[str, np.ndarray], batch: bool)
         assert v.connected, "aitviewer's client did not connect"
         try:
             m = create_aitviewer_mesh(v, mesh)
-            counter = ViewerCounter(port, 1 if batch else len(verts))
-            t0 = time.perf_counter()
-            add_frames_aitviewer(m, verts, batch)
-            assert counter.done.wait(600), "the viewer did not receive every frame"
-            dt = time.perf_counter() - t0
-            counter.close()
-            return dt
+            with ws_connect(f"ws://127.0.0.1:{port}/viewer", max_size=None, compression=None) as ws:
+                counter = ViewerCounter(ws, 1 if batch else len(verts))
+                t0 = time.perf_counter()
+                add_frames_aitviewer(m, verts, batch)
+                assert counter.done.wait(600), "the viewer did not receive every frame"
+                return time.perf_counter() - t0
         finally:
             close_aitviewer(v)
     finally:
