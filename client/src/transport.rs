@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use meshcast_protocol::{decode, encode_envelope, Envelope, MessageType, RelayToClient};
+use meshcast_protocol::{decode, encode_envelope_bytes, Envelope, MessageType, RelayToClient};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -293,7 +293,7 @@ impl Core {
 
     /// Encodes and queues an envelope.
     pub(crate) async fn send(&self, env: &Envelope) -> Result<(), ClientError> {
-        self.send_bytes(Bytes::from(encode_envelope(env))).await
+        self.send_bytes(encode_envelope_bytes(env)).await
     }
 
     /// Waits until the relay has handled everything sent so far; returns what it rejected.
@@ -381,7 +381,7 @@ async fn open_link(opts: &ConnectOptions) -> Result<Link, ClientError> {
 
 /// The FLUSH message.
 fn flush_frame() -> Bytes {
-    Bytes::from(encode_envelope(&Envelope::new(MessageType::Flush.code(), None)))
+    encode_envelope_bytes(&Envelope::new(MessageType::Flush.code(), None))
 }
 
 /// `url` without its query (which may hold the access token).

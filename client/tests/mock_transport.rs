@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::mock::{MockRelay, ECHO_TYPE, HANG_UP_TYPE, REJECTED_TYPE};
 use glam::{Mat3, Vec3};
 use meshcast_client::*;
-use meshcast_protocol::{Envelope, RangeValue};
+use meshcast_protocol::{DType, Envelope, NdArray, RangeValue};
 
 /// A background runtime for the mock, and a blocking viewer connected to it.
 fn blocking_mock() -> (tokio::runtime::Runtime, MockRelay, RemoteViewer) {
@@ -26,8 +26,13 @@ fn blocking_mock() -> (tokio::runtime::Runtime, MockRelay, RemoteViewer) {
 }
 
 fn kw_shape(env: &Envelope, key: &str) -> Vec<usize> {
+    kw_array(env, key).shape().to_vec()
+}
+
+/// The array argument `key` of `env`.
+fn kw_array(env: &Envelope, key: &str) -> NdArray {
     match env.kwargs.get(key) {
-        Some(Value::Array(a)) => a.shape().to_vec(),
+        Some(Value::Array(a)) => a.clone(),
         other => panic!("{key}: {other:?}"),
     }
 }
@@ -64,7 +69,8 @@ fn every_call_is_aitviewers_envelope() {
     let create = &envs[0];
     assert_eq!(create.uid, Some(m.uid()));
     assert!(create.args.is_empty());
-    assert_eq!(kw_shape(create, "vertices"), vec![3, 3]);
+    // Sent as validated: per-frame data in batch form.
+    assert_eq!(kw_shape(create, "vertices"), vec![1, 3, 3]);
     assert_eq!(kw_shape(create, "faces"), vec![1, 3]);
     assert_eq!(create.kwargs.get("name"), Some(&Value::from("tri")));
     assert_eq!(create.kwargs.get("flat_shading"), Some(&Value::Bool(true)));
@@ -87,13 +93,62 @@ fn every_call_is_aitviewers_envelope() {
     );
     assert_eq!((envs[4].uid, envs[4].kwargs.len()), (Some(m.uid()), 0));
     assert_eq!(envs[5].kwargs.get("radius"), Some(&Value::Float(0.5)));
-    assert_eq!(kw_shape(&envs[6], "rb_ori"), vec![1, 3, 3]);
+    // One frame of one body's orientation, in batch form.
+    assert_eq!(kw_shape(&envs[6], "rb_ori"), vec![1, 1, 3, 3]);
     assert_eq!((envs[7].uid, envs[7].args.clone()), (None, vec![Value::Int(4)]));
     assert_eq!(envs[10].uid, Some(s.uid()));
     assert_eq!(envs[10].args, vec![Value::from("a")]);
     assert_eq!(envs[10].kwargs.get("index"), Some(&Value::Int(3)));
     assert_eq!((envs[11].uid, envs[11].args.len()), (None, 0));
     assert!(rb.uid() > s.uid() && s.uid() > m.uid());
+}
+
+#[test]
+fn the_validated_f32_data_goes_on_the_wire_not_the_f64_given() {
+    let (_rt, mock, v) = blocking_mock();
+    let tri = [[0.0f64, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.25]];
+    let m = RemoteMeshes::new(
+        &v,
+        tri,
+        [[0i64, 1, 2]],
+        MeshOptions::default().color([1.0, 0.5, 0.0, 1.0]),
+    )
+    .unwrap();
+    m.add_frames(tri).unwrap();
+    m.update_frames(vec![tri; 2], [0, 1]).unwrap();
+    let s = RemoteSpheres::new(&v, vec![[0.5f64, 0.5, 0.5]; 4], SpheresOptions::default()).unwrap();
+    s.add_frames(vec![vec![[1.0f64, 1.0, 1.0]; 4]; 3]).unwrap();
+    v.flush().unwrap();
+    let envs = mock.envelopes();
+    let flat: Vec<f32> = tri.iter().flatten().map(|&x| x as f32).collect();
+    for (env, key, shape) in [
+        (&envs[0], "vertices", vec![1, 3, 3]),
+        (&envs[1], "vertices", vec![1, 3, 3]),
+        (&envs[2], "vertices", vec![2, 3, 3]),
+        (&envs[3], "positions", vec![1, 4, 3]),
+        (&envs[4], "positions", vec![3, 4, 3]),
+    ] {
+        let a = kw_array(env, key);
+        assert_eq!(
+            (a.dtype(), a.shape()),
+            (DType::F32, &shape[..]),
+            "type {}",
+            env.msg_type
+        );
+        // Four bytes an element on the wire, not eight.
+        assert_eq!(a.nbytes(), 4 * a.len());
+    }
+    assert_eq!(kw_array(&envs[0], "vertices").to_f32_vec(), flat);
+    assert_eq!(
+        kw_array(&envs[2], "vertices").to_f32_vec(),
+        [flat.clone(), flat].concat()
+    );
+    assert_eq!(kw_array(&envs[0], "faces").dtype(), DType::I32);
+    assert_eq!(kw_array(&envs[0], "color").to_f32_vec(), vec![1.0, 0.5, 0.0, 1.0]);
+    assert_eq!(
+        envs[2].kwargs.get("frames"),
+        Some(&Value::List(vec![Value::Int(0), Value::Int(1)]))
+    );
 }
 
 #[test]

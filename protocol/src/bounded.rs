@@ -14,6 +14,8 @@
 //!   holds per item while it moves to a larger buffer), strings, binaries and array data their
 //!   length. `protocol/tests/decode_memory.rs` measures the peak with a counting allocator.
 //!
+//! [`from_bytes`] decodes the same way from a reference-counted buffer, sharing it with the
+//! arrays it holds instead of copying their data.
 //! [`from_slice_within`] takes other [`Limits`] (tests aim at each limit with small ones).
 //! A message over any of these is refused with [`ProtocolError::TooComplex`], which names the
 //! limit, before the rest of it is decoded. Numeric data sent as arrays (the n-d array
@@ -21,6 +23,7 @@
 
 use std::cell::Cell;
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::ProtocolError;
@@ -117,6 +120,18 @@ thread_local! {
 /// Decodes one MessagePack message of `bytes` within the default [`Limits`].
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
     from_slice_within(bytes, Limits::default())
+}
+
+/// Decodes one MessagePack message of `bytes` within the default [`Limits`]; arrays and binary
+/// values in it are slices of `bytes`, not copies.
+pub fn from_bytes<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ProtocolError> {
+    from_bytes_within(bytes, Limits::default())
+}
+
+/// Decodes one MessagePack message of `bytes` within `limits`, sharing its arrays' data with
+/// `bytes`.
+pub fn from_bytes_within<T: DeserializeOwned>(bytes: &Bytes, limits: Limits) -> Result<T, ProtocolError> {
+    crate::shared::with_source(bytes, || from_slice_within(bytes, limits))
 }
 
 /// Decodes one MessagePack message of `bytes` within `limits`.

@@ -371,6 +371,33 @@ fn check_option(kind: NodeKind, name: &str, t: OptionType, v: &Value) -> Result<
 impl CreateNode {
     /// Validates a creation envelope of the given kind.
     pub fn parse(kind: NodeKind, env: &Envelope) -> Result<CreateNode, ProtocolError> {
+        Self::parse_fields(kind, env).map(|(node, _)| node)
+    }
+
+    /// Validates a creation envelope of the given kind, and returns it in normal form beside
+    /// the node: every array as validated (`f32`, `i32` or bytes, per-frame data in batch form,
+    /// the colour as an `f32` array, positional arguments named), the other arguments as given.
+    /// It is what a client sends: the relay reads the same node from it, and the data it
+    /// forwards to viewers is already in its final form. Companion data given for one frame
+    /// stays one frame (the relay repeats it, as it does for any client).
+    pub fn parse_normalised(kind: NodeKind, env: &Envelope) -> Result<(CreateNode, Envelope), ProtocolError> {
+        let (node, mut fields) = Self::parse_fields(kind, env)?;
+        for derived in ["color", "enabled_frames"] {
+            if let Some(a) = node.fields.get(derived) {
+                fields.insert(derived.to_owned(), a.clone());
+            }
+        }
+        let mut normal = Envelope::new(kind.message_type().code(), Some(node.uid));
+        normal.kwargs = node.options.clone();
+        normal
+            .kwargs
+            .extend(fields.into_iter().map(|(k, a)| (k, Value::Array(a))));
+        Ok((node, normal))
+    }
+
+    /// Validates a creation envelope; also returns its array arguments as normalised, before
+    /// companion data is repeated for every frame.
+    fn parse_fields(kind: NodeKind, env: &Envelope) -> Result<(CreateNode, BTreeMap<String, NdArray>), ProtocolError> {
         let kname = kind.name();
         let uid = env.uid.ok_or(ProtocolError::NoUid(kname))?;
         let mut kwargs = env.kwargs.clone();
@@ -431,6 +458,7 @@ impl CreateNode {
                 });
             }
         }
+        let given = fields.clone();
         let mut node = CreateNode {
             kind,
             uid,
@@ -445,7 +473,7 @@ impl CreateNode {
         if let Some(e) = enabled {
             node.set_enabled_frames(e)?;
         }
-        Ok(node)
+        Ok((node, given))
     }
 
     /// Number of frames of the node as created.
@@ -1059,6 +1087,48 @@ mod tests {
             panic!()
         };
         assert_eq!(c.fields["poses_root"].shape(), &[3, 3]);
+    }
+
+    #[test]
+    fn normal_form_is_what_was_validated_and_parses_to_the_same_node() {
+        // f64 vertices of one frame, i64 faces, a colour as a list, positional-free.
+        let v64 = NdArray::from_f64(&[3, 3], &[0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0]).unwrap();
+        let col = Value::List(vec![Value::Float(1.0), Value::Int(0), Value::Float(0.5), Value::Int(1)]);
+        let env = Envelope::new(2, Some(4))
+            .with_kwarg("vertices", v64)
+            .with_kwarg("faces", NdArray::from_i64(&[1, 3], &[0, 1, 2]).unwrap())
+            .with_kwarg("color", col)
+            .with_kwarg("name", "tri");
+        let (node, normal) = CreateNode::parse_normalised(NodeKind::Meshes, &env).unwrap();
+        let array = |k: &str| match normal.kwargs.get(k) {
+            Some(Value::Array(a)) => a.clone(),
+            other => panic!("{k}: {other:?}"),
+        };
+        assert_eq!(
+            (array("vertices").dtype(), array("vertices").shape()),
+            (DType::F32, &[1, 3, 3][..])
+        );
+        assert_eq!(array("faces").dtype(), DType::I32);
+        assert_eq!(array("color").to_f32_vec(), vec![1.0, 0.0, 0.5, 1.0]);
+        assert_eq!(normal.kwargs.get("name"), Some(&Value::from("tri")));
+        assert_eq!(CreateNode::parse(NodeKind::Meshes, &normal).unwrap(), node);
+        assert_eq!(CreateNode::parse(NodeKind::Meshes, &env).unwrap(), node);
+    }
+
+    #[test]
+    fn normal_form_keeps_a_single_companion_frame() {
+        let body = NdArray::from_f32(&[3, 69], &[0.0; 207]).unwrap();
+        let root = NdArray::from_f64(&[3], &[0.1, 0.2, 0.3]).unwrap();
+        let env = Envelope::new(10, Some(1))
+            .with_kwarg("poses_body", body)
+            .with_kwarg("poses_root", root);
+        let (node, normal) = CreateNode::parse_normalised(NodeKind::Smpl, &env).unwrap();
+        let Some(Value::Array(sent)) = normal.kwargs.get("poses_root") else {
+            panic!()
+        };
+        assert_eq!((sent.dtype(), sent.shape()), (DType::F32, &[1, 3][..]));
+        assert_eq!(node.fields["poses_root"].shape(), &[3, 3]);
+        assert_eq!(CreateNode::parse(NodeKind::Smpl, &normal).unwrap(), node);
     }
 
     #[test]

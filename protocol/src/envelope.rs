@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::{ProtocolError, Uid, Value};
@@ -52,6 +53,12 @@ impl Envelope {
 
 /// Encodes an envelope as one MessagePack map (the payload of one WebSocket binary frame).
 pub fn encode_envelope(env: &Envelope) -> Vec<u8> {
+    crate::buffers::encode_named(env).into()
+}
+
+/// Encodes an envelope as [`encode_envelope`] does, into a reference-counted buffer without a
+/// final copy (each array's data is copied once, into the message).
+pub fn encode_envelope_bytes(env: &Envelope) -> Bytes {
     crate::buffers::encode_named(env)
 }
 
@@ -62,6 +69,12 @@ pub fn decode_envelope(bytes: &[u8]) -> Result<Envelope, ProtocolError> {
         ProtocolError::Malformed(m) => ProtocolError::malformed(format!("not a message envelope: {m}")),
         other => other,
     })
+}
+
+/// Decodes one envelope as [`decode_envelope`] does, from a reference-counted buffer: the data
+/// of its arrays (and binary values) are slices of `bytes`, not copies.
+pub fn decode_envelope_bytes(bytes: &Bytes) -> Result<Envelope, ProtocolError> {
+    crate::shared::with_source(bytes, || decode_envelope(bytes))
 }
 
 #[cfg(test)]
@@ -77,6 +90,40 @@ mod tests {
             .with_kwarg("name", "cube");
         let bytes = encode_envelope(&env);
         assert_eq!(decode_envelope(&bytes).unwrap(), env);
+    }
+
+    #[test]
+    fn arrays_decoded_from_bytes_are_slices_of_the_message() {
+        let v = NdArray::from_f32(&[1, 4, 3], &[0.5; 12]).unwrap();
+        let texture = Value::Bin(bytes::Bytes::from_static(&[1, 2, 3, 4]));
+        let env = Envelope::new(2, Some(1))
+            .with_kwarg("vertices", v)
+            .with_kwarg("raw", texture);
+        let bytes = encode_envelope_bytes(&env);
+        let within = |p: *const u8| {
+            let start = bytes.as_ptr() as usize;
+            (start..start + bytes.len()).contains(&(p as usize))
+        };
+        let shared = decode_envelope_bytes(&bytes).unwrap();
+        assert_eq!(shared, env);
+        let Some(Value::Array(a)) = shared.kwargs.get("vertices") else {
+            panic!("no vertices")
+        };
+        assert!(within(a.data().as_ptr()), "array data was copied out of the message");
+        // Its payload is the one in the message: re-encoding copies nothing else first.
+        assert!(a.ext_payload().is_some_and(|p| within(p.as_ptr())));
+        let Some(Value::Bin(b)) = shared.kwargs.get("raw") else {
+            panic!("no raw bytes")
+        };
+        assert!(within(b.as_ptr()), "binary value was copied out of the message");
+        // Decoding from a plain slice copies.
+        let copied = decode_envelope(&bytes).unwrap();
+        let Some(Value::Array(c)) = copied.kwargs.get("vertices") else {
+            panic!("no vertices")
+        };
+        assert!(!within(c.data().as_ptr()));
+        // Re-encoding a decoded envelope gives the same bytes.
+        assert_eq!(encode_envelope_bytes(&shared), bytes);
     }
 
     #[test]

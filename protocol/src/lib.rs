@@ -22,12 +22,13 @@ mod kinds;
 mod message_type;
 mod ndarray;
 pub mod recording;
+mod shared;
 mod value;
 mod wire;
 
 pub use command::{Command, CreateNode, FrameData, MAX_TEXTURE_SIDE};
 pub use dtype::DType;
-pub use envelope::{decode_envelope, encode_envelope, Envelope, Kwargs};
+pub use envelope::{decode_envelope, decode_envelope_bytes, encode_envelope, encode_envelope_bytes, Envelope, Kwargs};
 pub use error::ProtocolError;
 pub use frames::FrameSelection;
 pub use kinds::{
@@ -37,7 +38,9 @@ pub use kinds::{
 pub use message_type::{MessageType, USER_MESSAGE};
 pub use ndarray::NdArray;
 pub use value::{RangeValue, Value};
-pub use wire::{decode, encode, ClientId, ClientInfo, RelayToClient, RelayToViewer, ViewerToRelay};
+pub use wire::{
+    decode, decode_bytes, encode, encode_bytes, ClientId, ClientInfo, RelayToClient, RelayToViewer, ViewerToRelay,
+};
 
 /// The TCP port the relay listens on by default, as aitviewer's `server_port`.
 pub const DEFAULT_PORT: u16 = 8417;

@@ -11,12 +11,27 @@ pub const MAX_NDIM: usize = 8;
 /// C (row-major) order.
 ///
 /// The bytes are reference-counted ([`Bytes`]): slicing off a frame, storing an array in the
-/// scene and forwarding it to viewers share one buffer.
-#[derive(Clone, PartialEq)]
+/// scene and forwarding it to viewers share one buffer. An array decoded from a [`Bytes`]
+/// message ([`crate::decode_envelope_bytes`]) is a slice of that message, at whatever alignment
+/// it arrived: its elements are read bytewise, never cast in place.
+///
+/// An array that was decoded, or built by `from_f32` and the like, also keeps its whole wire
+/// payload (header and data, contiguous), so encoding it again copies its data once, straight
+/// into the message.
+#[derive(Clone)]
 pub struct NdArray {
     dtype: DType,
     shape: Vec<usize>,
     data: Bytes,
+    /// The extension payload (header, then `data` itself: the same memory), when this array's
+    /// data follows its own header in one buffer.
+    ext: Option<Bytes>,
+}
+
+impl PartialEq for NdArray {
+    fn eq(&self, other: &Self) -> bool {
+        self.dtype == other.dtype && self.shape == other.shape && self.data == other.data
+    }
 }
 
 impl std::fmt::Debug for NdArray {
@@ -36,17 +51,33 @@ pub fn element_count(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
 }
 
+/// Bytes of the extension header of an array with `ndim` axes: dtype id, ndim, each dim as u32.
+fn header_len(ndim: usize) -> usize {
+    2 + 4 * ndim
+}
+
 macro_rules! from_slice_fn {
     ($name:ident, $t:ty, $dtype:expr) => {
         #[doc = concat!("An array of `", stringify!($t), "` with the given shape. Fails when `values.len()` does not match the shape.")]
         pub fn $name(shape: &[usize], values: &[$t]) -> Result<Self, ProtocolError> {
-            let mut buf = BytesMut::with_capacity(std::mem::size_of_val(values));
+            // Header and data in one buffer: the array encodes without a second copy.
+            let mut buf = BytesMut::with_capacity(header_len(shape.len()) + std::mem::size_of_val(values));
+            write_header(&mut buf, $dtype, shape);
             for v in values {
                 buf.put_slice(&v.to_le_bytes());
             }
-            Self::new($dtype, shape.to_vec(), buf.freeze())
+            Self::from_ext_bytes(buf.freeze())
         }
     };
+}
+
+/// Writes the extension header: dtype id, ndim, each dim as u32 LE.
+fn write_header(out: &mut impl BufMut, dtype: DType, shape: &[usize]) {
+    out.put_u8(dtype.id());
+    out.put_u8(shape.len() as u8);
+    for &d in shape {
+        out.put_u32_le(d as u32);
+    }
 }
 
 impl NdArray {
@@ -68,7 +99,12 @@ impl NdArray {
                 data.len()
             )));
         }
-        Ok(Self { dtype, shape, data })
+        Ok(Self {
+            dtype,
+            shape,
+            data,
+            ext: None,
+        })
     }
 
     from_slice_fn!(from_f32, f32, DType::F32);
@@ -176,6 +212,7 @@ impl NdArray {
             dtype: self.dtype,
             shape,
             data: self.data.clone(),
+            ext: None,
         }
     }
 
@@ -195,6 +232,7 @@ impl NdArray {
             dtype: self.dtype,
             shape: self.shape[1..].to_vec(),
             data: self.data.slice(i * stride..(i + 1) * stride),
+            ext: None,
         })
     }
 
@@ -238,6 +276,7 @@ impl NdArray {
             dtype,
             shape: self.shape.clone(),
             data: buf.freeze(),
+            ext: None,
         }
     }
 
@@ -365,17 +404,26 @@ impl NdArray {
     /// Writes the payload of the array extension into `out` (cleared first).
     pub fn write_ext_payload(&self, out: &mut Vec<u8>) {
         out.clear();
-        out.reserve(2 + 4 * self.shape.len() + self.data.len());
-        out.push(self.dtype.id());
-        out.push(self.shape.len() as u8);
-        for &d in &self.shape {
-            out.extend_from_slice(&(d as u32).to_le_bytes());
-        }
+        out.reserve(header_len(self.shape.len()) + self.data.len());
+        write_header(out, self.dtype, &self.shape);
         out.extend_from_slice(&self.data);
     }
 
-    /// Decodes the payload of the array extension (copies the data once).
+    /// The payload of the array extension when it is already in memory, header and data in one
+    /// buffer (arrays decoded from a message or built by `from_f32` and the like; not arrays
+    /// reshaped, sliced or converted since): encoding then copies the data only once.
+    pub fn ext_payload(&self) -> Option<&Bytes> {
+        self.ext.as_ref()
+    }
+
+    /// Decodes the payload of the array extension (copies it once).
     pub fn from_ext_payload(payload: &[u8]) -> Result<Self, ProtocolError> {
+        Self::from_ext_bytes(Bytes::copy_from_slice(payload))
+    }
+
+    /// Decodes the payload of the array extension without copying: the array's data is a slice
+    /// of `payload`.
+    pub fn from_ext_bytes(payload: Bytes) -> Result<Self, ProtocolError> {
         let (&id, rest) = payload
             .split_first()
             .ok_or_else(|| ProtocolError::BadArray("empty array extension".into()))?;
@@ -392,12 +440,14 @@ impl NdArray {
         if rest.len() < 4 * ndim {
             return Err(ProtocolError::BadArray("array extension ends inside its shape".into()));
         }
-        let (dims, data) = rest.split_at(4 * ndim);
-        let shape = dims
+        let shape = rest[..4 * ndim]
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
             .collect();
-        Self::new(dtype, shape, Bytes::copy_from_slice(data))
+        let data = payload.slice(header_len(ndim)..);
+        let mut arr = Self::new(dtype, shape, data)?;
+        arr.ext = Some(payload);
+        Ok(arr)
     }
 }
 
@@ -474,6 +524,53 @@ mod tests {
         let b = NdArray::from_ext_payload(&a.to_ext_payload()).unwrap();
         assert_eq!(a, b);
         assert_eq!(b.to_f32_vec(), vec![1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn ext_bytes_decode_without_copying() {
+        let a = NdArray::from_f32(&[2, 2], &[1.0, 2.0, 3.0, 4.0]).unwrap();
+        let payload = Bytes::from(a.to_ext_payload());
+        let b = NdArray::from_ext_bytes(payload.clone()).unwrap();
+        assert_eq!(b, a);
+        // The data is the payload's own memory, after the 2 + 4 * 2 header bytes.
+        assert_eq!(b.data().as_ptr(), payload[10..].as_ptr());
+        assert_eq!(b.ext_payload().map(|p| p.as_ptr()), Some(payload.as_ptr()));
+    }
+
+    #[test]
+    fn unaligned_data_reads_correctly() {
+        // A 1-d f32 array's data starts 6 bytes into the payload; put the payload at an odd
+        // offset too: the data is then at no 4-byte boundary, and reads bytewise all the same.
+        let a = NdArray::from_f32(&[3], &[1.5, -2.0, 3.25]).unwrap();
+        let mut buf = vec![0u8];
+        buf.extend_from_slice(&a.to_ext_payload());
+        let whole = Bytes::from(buf);
+        let b = NdArray::from_ext_bytes(whole.slice(1..)).unwrap();
+        assert_eq!(b.data().as_ptr(), whole[7..].as_ptr());
+        assert_eq!(b.to_f32_vec(), vec![1.5, -2.0, 3.25]);
+        assert_eq!(b.to_f64_vec(), vec![1.5, -2.0, 3.25]);
+        assert!(b.first_non_finite().is_none());
+    }
+
+    #[test]
+    fn built_arrays_keep_their_payload_and_derived_ones_drop_it() {
+        let a = NdArray::from_f32(&[2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        let payload = a
+            .ext_payload()
+            .expect("from_f32 keeps header and data together")
+            .clone();
+        assert_eq!(&payload[..], &a.to_ext_payload()[..]);
+        assert_eq!(a.data().as_ptr(), payload[10..].as_ptr());
+        // Same shape and data: still valid.
+        assert!(a.clone().ext_payload().is_some());
+        assert!(a.astype(DType::F32).ext_payload().is_some());
+        // Another shape or another buffer: the header no longer matches.
+        assert!(a.with_leading_axis().ext_payload().is_none());
+        assert!(a.reshape(vec![3, 2]).unwrap().ext_payload().is_none());
+        assert!(a.frame(0).unwrap().ext_payload().is_none());
+        assert!(a.astype(DType::F64).ext_payload().is_none());
+        // Equality looks at dtype, shape and data only.
+        assert_eq!(a, NdArray::new(DType::F32, vec![2, 3], a.data().clone()).unwrap());
     }
 
     #[test]

@@ -294,10 +294,14 @@ impl Serialize for Value {
                 }
                 map.end()
             }
-            Value::Array(a) => crate::buffers::with_scratch(|buf| {
-                a.write_ext_payload(buf);
-                Ext(EXT_NDARRAY, buf).serialize(s)
-            }),
+            Value::Array(a) => match a.ext_payload() {
+                // Header and data already in one buffer: written straight into the message.
+                Some(payload) => Ext(EXT_NDARRAY, payload).serialize(s),
+                None => crate::buffers::with_scratch(|buf| {
+                    a.write_ext_payload(buf);
+                    Ext(EXT_NDARRAY, buf).serialize(s)
+                }),
+            },
             Value::Range(r) => {
                 let mut payload = [0u8; 24];
                 payload[..8].copy_from_slice(&r.start.to_le_bytes());
@@ -368,6 +372,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Bin(Bytes::copy_from_slice(v)))
     }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Value, E> {
+        bounded::charge_bytes(v.len()).map_err(E::custom)?;
+        Ok(Value::Bin(crate::shared::share(v)))
+    }
     fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Value, E> {
         bounded::charge_bytes(v.len()).map_err(E::custom)?;
         Ok(Value::Bin(Bytes::from(v)))
@@ -431,6 +439,19 @@ impl<'de> Visitor<'de> for ExtBody {
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("extension bytes")
+    }
+
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Value, E> {
+        match self.0 {
+            // A slice of the message when it is being decoded from a `Bytes` (no copy).
+            EXT_NDARRAY => {
+                bounded::charge_bytes(v.len()).map_err(E::custom)?;
+                NdArray::from_ext_bytes(crate::shared::share(v))
+                    .map(Value::Array)
+                    .map_err(E::custom)
+            }
+            _ => self.visit_bytes(v),
+        }
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {

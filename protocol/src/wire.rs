@@ -4,6 +4,7 @@
 //! key, the variant's name, whose value is a map of the variant's fields (a unit variant is just
 //! its name as a string). See `docs/protocol.md`.
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -101,12 +102,24 @@ pub enum RelayToClient {
 
 /// Encodes any wire message.
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    crate::buffers::encode_named(msg).into()
+}
+
+/// Encodes any wire message into a reference-counted buffer without a final copy: what the
+/// relay sends to every viewer, encoded once.
+pub fn encode_bytes<T: Serialize>(msg: &T) -> Bytes {
     crate::buffers::encode_named(msg)
 }
 
 /// Decodes any wire message, within the limits of [`crate::bounded`].
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
     crate::bounded::from_slice(bytes)
+}
+
+/// Decodes any wire message as [`decode`] does, sharing `bytes` with the arrays it holds
+/// instead of copying their data.
+pub fn decode_bytes<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ProtocolError> {
+    crate::bounded::from_bytes(bytes)
 }
 
 #[cfg(test)]

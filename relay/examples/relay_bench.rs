@@ -7,6 +7,13 @@
 //! The baseline is the same bytes over plain loopback TCP: a copy task that reads the producer's
 //! stream in 256 KiB chunks and writes each chunk to every consumer socket.
 //!
+//! Both sides are measured alike: the producers write in batches (the relay's through the
+//! WebSocket's write buffer, flushed once at the end; the raw one through a 128 KiB `BufWriter`,
+//! the size of that write buffer), the relay writes to each viewer in batches and the copy task
+//! in 256 KiB chunks, every socket has Nagle off, the messages are in memory before the clock
+//! starts, and each figure is the median of 5 runs taken alternately (relay, raw, relay, ...)
+//! after one warm-up run of each. The machine's load average is printed before and after.
+//!
 //! The small messages are also sent sustained: far more than the default
 //! `--max-messages-per-second` (100,000, bursts of one second's worth) lets through in its
 //! burst, back to back, so the figure is the rate a producer keeps at default settings; what the
@@ -24,8 +31,9 @@ mod bench_common;
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use meshcast_protocol::{encode_envelope, Envelope, NdArray, RelayToViewer, Value};
+use meshcast_protocol::{encode_envelope, encode_envelope_bytes, Envelope, NdArray, RelayToViewer, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -36,7 +44,6 @@ struct Result {
     /// Producer bytes delivered to each viewer (the same bytes for relay and raw runs).
     bytes_per_viewer: u64,
     messages: u64,
-    viewers: usize,
     secs: f64,
 }
 
@@ -50,7 +57,7 @@ impl Result {
 }
 
 /// One producer, `viewers` viewers, `frames` (already encoded) sent in order.
-async fn relay_run(port: u16, frames: &[Vec<u8>], setup: &[Envelope], viewers: usize) -> Result {
+async fn relay_run(port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usize) -> Result {
     let mut producer = connect(&format!("ws://127.0.0.1:{port}/?format=msgpack")).await;
     for env in setup {
         producer
@@ -83,8 +90,9 @@ async fn relay_run(port: u16, frames: &[Vec<u8>], setup: &[Envelope], viewers: u
             bytes
         }));
     }
+    // Handles to the messages (no copy), made before the clock starts.
+    let frames_owned: Vec<Bytes> = frames.to_vec();
     let start = Instant::now();
-    let frames_owned: Vec<bytes::Bytes> = frames.iter().map(|f| bytes::Bytes::copy_from_slice(f)).collect();
     let sender = tokio::spawn(async move {
         for f in frames_owned {
             producer.feed(Message::Binary(f)).await.unwrap();
@@ -100,7 +108,6 @@ async fn relay_run(port: u16, frames: &[Vec<u8>], setup: &[Envelope], viewers: u
     Result {
         bytes_per_viewer: frames.iter().map(|f| f.len() as u64).sum(),
         messages: frames.len() as u64,
-        viewers,
         secs,
     }
 }
@@ -122,7 +129,7 @@ struct Sustained {
 /// replies (acknowledgement, rate-limit errors) meanwhile; one viewer counts the forwarded
 /// messages. After the acknowledgement and a pause for the limiter to refill, a marker message
 /// ends the viewer's count.
-async fn sustained_run(port: u16, frame: &[u8], seconds: f64) -> Sustained {
+async fn sustained_run(port: u16, frame: &Bytes, seconds: f64) -> Sustained {
     const MARKER: i64 = 10_999;
     let mut producer = connect(&format!("ws://127.0.0.1:{port}/?format=msgpack")).await;
     producer
@@ -148,7 +155,7 @@ async fn sustained_run(port: u16, frame: &[u8], seconds: f64) -> Sustained {
         (count, lagged, last)
     });
     let (mut sink, mut replies) = producer.split();
-    let frame = bytes::Bytes::copy_from_slice(frame);
+    let frame = frame.clone();
     let start = Instant::now();
     let sender = tokio::spawn(async move {
         let mut n = 0u64;
@@ -191,17 +198,21 @@ async fn sustained_run(port: u16, frame: &[u8], seconds: f64) -> Sustained {
 
 /// The same bytes over plain loopback TCP through a copy task: it reads the producer's byte
 /// stream in 256 KiB chunks and writes each chunk to every consumer (no framing, no parsing:
-/// the most a relay hop can do).
-async fn raw_run(frames: &[Vec<u8>], consumers: usize) -> Result {
+/// the most a relay hop can do). The producer writes through a 128 KiB buffer, as the
+/// WebSocket client's write buffer batches the relay's producer.
+async fn raw_run(frames: &[Bytes], consumers: usize) -> Result {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let n = frames.len();
     let total: u64 = frames.iter().map(|f| f.len() as u64).sum();
     let copier = tokio::spawn(async move {
         let (mut input, _) = listener.accept().await.unwrap();
+        input.set_nodelay(true).unwrap();
         let mut outs = Vec::new();
         for _ in 0..consumers {
-            outs.push(listener.accept().await.unwrap().0);
+            let out = listener.accept().await.unwrap().0;
+            out.set_nodelay(true).unwrap();
+            outs.push(out);
         }
         let mut buf = vec![0u8; 256 * 1024];
         loop {
@@ -214,10 +225,13 @@ async fn raw_run(frames: &[Vec<u8>], consumers: usize) -> Result {
             }
         }
     });
-    let mut producer = TcpStream::connect(addr).await.unwrap();
+    let producer = TcpStream::connect(addr).await.unwrap();
+    producer.set_nodelay(true).unwrap();
+    let mut producer = tokio::io::BufWriter::with_capacity(128 * 1024, producer);
     let mut readers = Vec::new();
     for _ in 0..consumers {
         let mut s = TcpStream::connect(addr).await.unwrap();
+        s.set_nodelay(true).unwrap();
         readers.push(tokio::spawn(async move {
             let mut bytes = 0u64;
             let mut buf = vec![0u8; 256 * 1024];
@@ -230,12 +244,13 @@ async fn raw_run(frames: &[Vec<u8>], consumers: usize) -> Result {
         }));
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
+    let owned: Vec<Bytes> = frames.to_vec();
     let start = Instant::now();
-    let owned: Vec<Vec<u8>> = frames.to_vec();
     let sender = tokio::spawn(async move {
         for f in owned {
             producer.write_all(&f).await.unwrap();
         }
+        producer.flush().await.unwrap();
         producer.shutdown().await.unwrap();
     });
     let mut bytes = 0;
@@ -248,21 +263,65 @@ async fn raw_run(frames: &[Vec<u8>], consumers: usize) -> Result {
     Result {
         bytes_per_viewer: bytes,
         messages: n as u64,
-        viewers: consumers,
         secs,
     }
 }
 
-fn print(label: &str, relay: &Result, raw: &Result) {
+/// Runs in each comparison, after the warm-up.
+const RUNS: usize = 5;
+
+/// Median throughput of one side of a comparison.
+struct Median {
+    mb_s: f64,
+    msg_s: f64,
+    /// Slowest and fastest run, MB/s.
+    range: (f64, f64),
+}
+
+impl Median {
+    fn of(results: &[Result]) -> Self {
+        let mb: Vec<f64> = results.iter().map(Result::mb_s).collect();
+        let lo = mb.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = mb.iter().copied().fold(0.0, f64::max);
+        Self {
+            mb_s: median(mb),
+            msg_s: median(results.iter().map(Result::msg_s).collect()),
+            range: (lo, hi),
+        }
+    }
+}
+
+/// The relay and the raw copy on the same messages: one warm-up run of each, then [`RUNS`] of
+/// each, alternating; prints the medians side by side.
+async fn compare(label: &str, port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usize) {
+    let _ = relay_run(port, frames, setup, viewers).await;
+    let _ = raw_run(frames, viewers).await;
+    let (mut relay, mut raw) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        relay.push(relay_run(port, frames, setup, viewers).await);
+        raw.push(raw_run(frames, viewers).await);
+    }
+    let (r, w) = (Median::of(&relay), Median::of(&raw));
     println!(
-        "{label:<34} viewers={:<2} relay: {:>8.1} MB/s {:>9.0} msg/s per viewer | raw TCP copy: {:>8.1} MB/s {:>9.0} msg/s | relay/raw {:>5.1}%",
-        relay.viewers,
-        relay.mb_s(),
-        relay.msg_s(),
-        raw.mb_s(),
-        raw.msg_s(),
-        100.0 * relay.mb_s() / raw.mb_s()
+        "{label:<26} viewers={viewers:<2} relay: {:>7.1} MB/s {:>8.0} msg/s per viewer ({:.0}-{:.0}) | \
+         raw TCP copy: {:>7.1} MB/s {:>8.0} msg/s ({:.0}-{:.0}) | relay/raw {:.2}x",
+        r.mb_s,
+        r.msg_s,
+        r.range.0,
+        r.range.1,
+        w.mb_s,
+        w.msg_s,
+        w.range.0,
+        w.range.1,
+        r.mb_s / w.mb_s
     );
+}
+
+/// The load average (1, 5 and 15 minutes), from `/proc/loadavg` where there is one.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Single-threaded cost of each step the relay takes for one message, to show where time goes.
@@ -278,10 +337,14 @@ fn stage_costs(frame: &[u8], setup: &Envelope) {
         }
         t.elapsed().as_secs_f64() * 1e6 / f64::from(iters)
     };
+    let shared = Bytes::copy_from_slice(frame);
     let decode = time(&mut || {
+        std::hint::black_box(meshcast_protocol::decode_envelope_bytes(&shared).unwrap());
+    });
+    let decode_copying = time(&mut || {
         std::hint::black_box(meshcast_protocol::decode_envelope(frame).unwrap());
     });
-    let env = meshcast_protocol::decode_envelope(frame).unwrap();
+    let env = meshcast_protocol::decode_envelope_bytes(&shared).unwrap();
     let typed = time(&mut || {
         std::hint::black_box(Command::from_envelope(env.clone()).unwrap());
     });
@@ -295,20 +358,21 @@ fn stage_costs(frame: &[u8], setup: &Envelope) {
             client: 1,
             envelope: fwd.to_envelope(),
         };
-        std::hint::black_box(meshcast_protocol::encode(&msg));
+        std::hint::black_box(meshcast_protocol::encode_bytes(&msg));
     });
+    // An array without its payload at hand (reshaped, sliced or converted): assembled first.
     let arr = NdArray::from_f32(&[1, VERTICES, 3], &vec![0.5f32; VERTICES * 3]).unwrap();
-    let val = Value::Array(arr);
-    let encode_array = time(&mut || {
-        std::hint::black_box(meshcast_protocol::encode(&val));
+    let assembled = Value::Array(NdArray::new(arr.dtype(), arr.shape().to_vec(), arr.data().clone()).unwrap());
+    let encode_assembled = time(&mut || {
+        std::hint::black_box(meshcast_protocol::encode_bytes(&assembled));
     });
     let copy = time(&mut || {
         std::hint::black_box(frame.to_vec());
     });
     println!(
-        "per-message cost of a {}-byte frame, one thread (µs): decode {decode:.1}, typed view {typed:.1}, \
-         scene apply {apply:.1}, re-encode for viewers {encode:.1} (of which the array alone {encode_array:.1}); \
-         one memcpy of the frame {copy:.1}",
+        "per-message cost of a {}-byte frame, one thread (µs): decode {decode:.1} (copying the array out: \
+         {decode_copying:.1}), typed view {typed:.1}, scene apply {apply:.1}, re-encode for viewers {encode:.1} \
+         (an array whose payload must be assembled first: {encode_assembled:.1}); one memcpy of the frame {copy:.1}",
         frame.len()
     );
 }
@@ -341,7 +405,8 @@ fn main() {
         // Large: UPDATE_FRAMES of one SMPL mesh frame onto a mesh node (the scene stays one frame).
         let n_large = if quick { 300 } else { 2_000 };
         let (mesh, update) = smpl_frame_messages();
-        let large = vec![encode_envelope(&update); n_large];
+        println!("load average before: {}", load_average());
+        let large = vec![encode_envelope_bytes(&update); n_large];
         println!(
             "large frame: {} bytes on the wire ({} bytes of float32 vertices); {} messages per run",
             large[0].len(),
@@ -351,7 +416,7 @@ fn main() {
         // Small: ~100-byte user messages (forwarded, not stored).
         let n_small = if quick { 5_000 } else { 50_000 };
         let small_env = Envelope::new(10_001, Some(7)).with_kwarg("note", "x".repeat(70));
-        let small = vec![encode_envelope(&small_env); n_small];
+        let small = vec![encode_envelope_bytes(&small_env); n_small];
         println!(
             "small message: {} bytes on the wire; {} messages per run",
             small[0].len(),
@@ -359,15 +424,12 @@ fn main() {
         );
 
         stage_costs(&large[0], &mesh);
+        println!("median of {RUNS} alternating runs after a warm-up (slowest-fastest MB/s in brackets):");
         for viewers in [1, 8] {
-            let r = relay_run(port, &large, std::slice::from_ref(&mesh), viewers).await;
-            let raw = raw_run(&large, viewers).await;
-            print("82,680-byte UPDATE_FRAMES", &r, &raw);
+            compare("82,680-byte UPDATE_FRAMES", port, &large, std::slice::from_ref(&mesh), viewers).await;
         }
         for viewers in [1, 8] {
-            let r = relay_run(port, &small, &[], viewers).await;
-            let raw = raw_run(&small, viewers).await;
-            print("~100-byte user messages", &r, &raw);
+            compare("~100-byte user messages", port, &small, &[], viewers).await;
         }
         // Sustained: sent back to back for far longer than the rate limiter's one-second burst.
         let s = sustained_run(port, &small[0], if quick { 3.0 } else { 10.0 }).await;
@@ -399,6 +461,7 @@ fn main() {
             recorded / plain,
             std::fs::metadata(record_dir.join("bench.mcrec")).map_or(0.0, |m| m.len() as f64 / 1e6)
         );
+        println!("load average after: {}", load_average());
     });
     let _ = stop_tx.send(());
     let _ = rec_stop.send(());

@@ -357,7 +357,7 @@ struct Rejection {
     message: String,
 }
 
-fn decode(format: WireFormat, frame: &[u8]) -> Result<Command, Rejection> {
+fn decode(format: WireFormat, frame: &Bytes) -> Result<Command, Rejection> {
     let env = format.decode_envelope(frame).map_err(|e| Rejection {
         msg_type: None,
         uid: None,

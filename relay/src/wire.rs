@@ -57,10 +57,11 @@ impl WireFormat {
         }
     }
 
-    /// Decodes one frame into an envelope.
-    pub fn decode_envelope(self, frame: &[u8]) -> Result<Envelope, DecodeError> {
+    /// Decodes one frame into an envelope; a MessagePack envelope's arrays are slices of
+    /// `frame`, not copies.
+    pub fn decode_envelope(self, frame: &Bytes) -> Result<Envelope, DecodeError> {
         match self {
-            Self::MsgPack => meshcast_protocol::decode_envelope(frame).map_err(|e| DecodeError(e.to_string())),
+            Self::MsgPack => meshcast_protocol::decode_envelope_bytes(frame).map_err(|e| DecodeError(e.to_string())),
             Self::Pickle => decode_pickle(frame),
         }
     }
@@ -70,7 +71,7 @@ impl WireFormat {
     /// their unpickling receive loop).
     pub fn encode_reply(self, reply: &RelayToClient) -> Option<Bytes> {
         match (self, reply) {
-            (Self::MsgPack, r) => Some(Bytes::from(meshcast_protocol::encode(r))),
+            (Self::MsgPack, r) => Some(meshcast_protocol::encode_bytes(r)),
             (Self::Pickle, RelayToClient::FromViewer { payload, .. }) => Some(encode_pickle(payload)),
             (Self::Pickle, _) => None,
         }
@@ -105,6 +106,19 @@ mod tests {
         assert_eq!(WireFormat::detect(&[0x80]), None);
         assert_eq!(WireFormat::detect(b""), None);
         assert_eq!(WireFormat::detect(b"{\"type\": 1}"), None);
+    }
+
+    #[test]
+    fn msgpack_arrays_are_decoded_as_slices_of_the_frame() {
+        let vertices = meshcast_protocol::NdArray::from_f32(&[1, 100, 3], &[0.5; 300]).unwrap();
+        let frame =
+            meshcast_protocol::encode_envelope_bytes(&Envelope::new(102, Some(1)).with_kwarg("vertices", vertices));
+        let env = WireFormat::MsgPack.decode_envelope(&frame).unwrap();
+        let Some(Value::Array(a)) = env.kwargs.get("vertices") else {
+            panic!("no vertices")
+        };
+        let start = frame.as_ptr() as usize;
+        assert!((start..start + frame.len()).contains(&(a.data().as_ptr() as usize)));
     }
 
     #[test]

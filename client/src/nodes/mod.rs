@@ -16,9 +16,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use meshcast_protocol::{
-    encode_envelope, CreateNode, Envelope, FieldRole, FrameData, Kwargs, MessageType, NodeKind, Uid, Value,
+    encode_envelope_bytes, CreateNode, Envelope, FieldRole, FrameData, Kwargs, MessageType, NodeKind, Uid, Value,
 };
 
 pub use arrows::{ArrowsOptions, RemoteArrows};
@@ -78,7 +77,9 @@ impl<V: Flavor> NodeHandle<V> {
                 args: Vec::new(),
                 kwargs,
             };
-            let create = CreateNode::parse(kind, &env)?;
+            // Sent as validated (f32, batch form): the relay does not convert it again, and
+            // forwards it to viewers as it arrived.
+            let (create, normal) = CreateNode::parse_normalised(kind, &env)?;
             let shapes: BTreeMap<String, Vec<usize>> = create
                 .fields
                 .iter()
@@ -90,7 +91,7 @@ impl<V: Flavor> NodeHandle<V> {
                 })
                 .map(|(name, a)| (name.clone(), a.shape()[1..].to_vec()))
                 .collect();
-            Ok((Bytes::from(encode_envelope(&env)), shapes))
+            Ok((encode_envelope_bytes(&normal), shapes))
         });
         let core = Arc::clone(viewer.core());
         let v = viewer.clone();
@@ -109,12 +110,13 @@ impl<V: Flavor> NodeHandle<V> {
     /// Sends an envelope about this node.
     fn send(&self, prepared: Result<Envelope, ClientError>) -> V::Ret<Result<(), ClientError>> {
         let core = Arc::clone(self.viewer.core());
-        let prepared = prepared.map(|env| Bytes::from(encode_envelope(&env)));
+        let prepared = prepared.map(|env| encode_envelope_bytes(&env));
         self.viewer.run(async move { core.send_bytes(prepared?).await })
     }
 
-    /// Checks frame data against the node's kind and frame shapes.
-    fn check_frames(&self, op: MessageType, kwargs: &Kwargs) -> Result<(), ClientError> {
+    /// Checks frame data against the node's kind and frame shapes; returns it as validated
+    /// (batch form, `f32`/`i32`).
+    fn check_frames(&self, op: MessageType, kwargs: &Kwargs) -> Result<FrameData, ClientError> {
         let data = if op == MessageType::AddFrames {
             FrameData::parse_add(self.kind, &[], kwargs)?
         } else {
@@ -135,7 +137,7 @@ impl<V: Flavor> NodeHandle<V> {
                 }
             }
         }
-        Ok(())
+        Ok(data)
     }
 
     /// Sends ADD_FRAMES (`frames` absent) or UPDATE_FRAMES with keyword data.
@@ -150,15 +152,20 @@ impl<V: Flavor> NodeHandle<V> {
             MessageType::AddFrames
         };
         let prepared = kwargs.and_then(|mut kwargs| {
+            let frames = frames.map(|f| f.to_value());
             if let Some(f) = &frames {
-                kwargs.insert("frames".into(), f.to_value());
+                kwargs.insert("frames".into(), f.clone());
             }
-            self.check_frames(op, &kwargs)?;
+            // Sent as validated: the f32 (or i32) batch-form arrays, not what was passed in.
+            let mut normal = self.check_frames(op, &kwargs)?.to_kwargs();
+            if let Some(f) = frames {
+                normal.insert("frames".into(), f);
+            }
             Ok(Envelope {
                 msg_type: op.code(),
                 uid: Some(self.uid),
                 args: Vec::new(),
-                kwargs,
+                kwargs: normal,
             })
         });
         self.send(prepared)

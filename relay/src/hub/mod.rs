@@ -622,7 +622,7 @@ impl Hub {
 
     fn broadcast(&mut self, msg: &RelayToViewer) {
         if !self.viewers.is_empty() {
-            let frame = Bytes::from(meshcast_protocol::encode(msg));
+            let frame = meshcast_protocol::encode_bytes(msg);
             self.fan_out(&frame);
         }
     }
@@ -690,12 +690,13 @@ impl Hub {
     }
 }
 
-/// Encodes `RelayToViewer::Message{client, envelope}` for a forwarded command.
+/// Encodes `RelayToViewer::Message{client, envelope}` for a forwarded command, once: every
+/// viewer's queue (and the log) gets a handle to the same buffer.
 pub fn encode_message(client: ClientId, cmd: &Command) -> Bytes {
-    Bytes::from(meshcast_protocol::encode(&RelayToViewer::Message {
+    meshcast_protocol::encode_bytes(&RelayToViewer::Message {
         client,
         envelope: cmd.to_envelope(),
-    }))
+    })
 }
 
 /// The type number of a command (without building its envelope).
@@ -766,6 +767,54 @@ mod tests {
         match rx.try_recv() {
             Ok(ClientOut::Reply(RelayToClient::Error { seq, message, .. })) => Some((seq, message)),
             _ => None,
+        }
+    }
+
+    /// Joins a viewer and takes its snapshot off its queue.
+    fn viewer(hub: &mut Hub, id: ViewerId) -> mpsc::Receiver<ViewerOut> {
+        let (queue, mut rx) = mpsc::channel(8);
+        hub.handle(HubMsg::ViewerJoined {
+            viewer: id,
+            addr: "127.0.0.1:2".parse().unwrap(),
+            queue,
+            shared: Arc::default(),
+        });
+        assert!(matches!(rx.try_recv(), Ok(ViewerOut::Snapshot(_))));
+        rx
+    }
+
+    #[test]
+    fn a_message_is_encoded_once_for_every_viewer() {
+        let (mut hub, _rx) = hub(usize::MAX);
+        let mut viewers = [viewer(&mut hub, 1), viewer(&mut hub, 2), viewer(&mut hub, 3)];
+        // A message as it arrives: decoded from the frame's bytes, its array a slice of them.
+        let frame = meshcast_protocol::encode_envelope_bytes(
+            &Envelope::new(3, Some(1)).with_kwarg("positions", NdArray::from_f32(&[1, 10, 3], &[0.5; 30]).unwrap()),
+        );
+        let env = meshcast_protocol::decode_envelope_bytes(&frame).unwrap();
+        let cmd = Command::from_envelope(env).unwrap();
+        // Normalised already (batch form, f32): what is forwarded still holds the received
+        // payload, so re-encoding copies the data once, straight into the viewers' message.
+        let Command::Create(c) = &cmd else {
+            panic!("not a creation")
+        };
+        let received = c.fields["positions"].ext_payload().map(|p| p.as_ptr());
+        let start = frame.as_ptr() as usize;
+        assert!(received.is_some_and(|p| (start..start + frame.len()).contains(&(p as usize))));
+        hub.handle(HubMsg::Command { client: 1, seq: 1, cmd });
+        let sent: Vec<Bytes> = viewers
+            .iter_mut()
+            .map(|rx| match rx.try_recv() {
+                Ok(ViewerOut::Frame(b)) => b,
+                other => panic!("expected a frame, got {other:?}"),
+            })
+            .collect();
+        assert!(sent
+            .iter()
+            .all(|b| b.as_ptr() == sent[0].as_ptr() && b.len() == sent[0].len()));
+        match meshcast_protocol::decode::<RelayToViewer>(&sent[0]).unwrap() {
+            RelayToViewer::Message { client: 1, envelope } => assert_eq!(envelope.msg_type, 3),
+            other => panic!("expected the message, got {other:?}"),
         }
     }
 
