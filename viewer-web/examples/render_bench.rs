@@ -126,6 +126,17 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// Creates a mesh of one frame (`frame`: 6,890 vertices) of the grid's faces.
+fn one_frame_mesh(b: &mut SceneBuilder, frame: &[f32], faces: &[i32]) -> meshcast_scene::NodeKey {
+    b.add(
+        kind::MESHES,
+        vec![
+            ("vertices", arr(&[1, GRID_U * GRID_V, 3], frame)),
+            ("faces", ints(&[faces.len() / 3, 3], faces)),
+        ],
+    )
+}
+
 /// Time to ingest 1,000 frames of one 6,890-vertex mesh: as one batch, and streamed as 1,000
 /// single-frame `add_frames` messages with a sync after each (a viewer that renders between
 /// arrivals).
@@ -164,13 +175,7 @@ fn ingest(r: &mut OffscreenRenderer) {
     // Streamed: 1,000 ADD_FRAMES of one frame, syncing after each.
     let mut b = SceneBuilder::default();
     let frame_len = GRID_U * GRID_V * 3;
-    let key = b.add(
-        kind::MESHES,
-        vec![
-            ("vertices", arr(&[1, GRID_U * GRID_V, 3], &verts[..frame_len])),
-            ("faces", ints(&[faces.len() / 3, 3], &faces)),
-        ],
-    );
+    let key = one_frame_mesh(&mut b, &verts[..frame_len], &faces);
     r.sync(&b.scene, &NoDerived);
     let mut apply = Duration::ZERO;
     let mut sync = Duration::ZERO;
@@ -213,13 +218,7 @@ fn stream(r: &mut OffscreenRenderer, n: usize) {
     }
     println!("\n== streaming: {n} frames of a 6,890-vertex mesh, one ADD_FRAMES message each, sync after each ==");
     let mut b = SceneBuilder::default();
-    let key = b.add(
-        kind::MESHES,
-        vec![
-            ("vertices", arr(&[1, GRID_U * GRID_V, 3], &verts[..frame_len])),
-            ("faces", ints(&[faces.len() / 3, 3], &faces)),
-        ],
-    );
+    let key = one_frame_mesh(&mut b, &verts[..frame_len], &faces);
     r.sync(&b.scene, &NoDerived);
     let mut per_1000 = Vec::new();
     let mut work = Vec::new();

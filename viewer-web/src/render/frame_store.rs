@@ -371,15 +371,19 @@ mod tests {
         up.frames_uploaded
     }
 
-    #[test]
-    fn uploads_only_changed_frames_across_chunks() {
-        let Some(g) = gpu() else { return };
-        // Three 8-byte frames per chunk.
+    /// A store of 8-byte frames, three per chunk.
+    fn small_store() -> FrameStore {
         let limits = wgpu::Limits {
             max_buffer_size: 24,
             ..wgpu::Limits::downlevel_webgl2_defaults()
         };
-        let mut store = FrameStore::new("test", 8, &limits).unwrap();
+        FrameStore::new("test", 8, &limits).unwrap()
+    }
+
+    #[test]
+    fn uploads_only_changed_frames_across_chunks() {
+        let Some(g) = gpu() else { return };
+        let mut store = small_store();
         let mut scratch = Vec::new();
         let mut frames: Vec<Bytes> = (1..=2).map(frame).collect();
         assert_eq!(run(&mut store, &g, &mut scratch, &frames), 2);
@@ -416,11 +420,7 @@ mod tests {
     #[test]
     fn appends_read_and_pack_only_the_new_frames() {
         let Some(g) = gpu() else { return };
-        let limits = wgpu::Limits {
-            max_buffer_size: 24,
-            ..wgpu::Limits::downlevel_webgl2_defaults()
-        };
-        let mut store = FrameStore::new("test", 8, &limits).unwrap();
+        let mut store = small_store();
         let mut scratch = Vec::new();
         let mut frames = Vec::new();
         for t in 1..=40u8 {
