@@ -12,7 +12,7 @@
 /// Milliseconds without a message after which the stream counts as ended.
 pub const INGEST_QUIET_MS: f64 = 50.0;
 /// The most of the time that drawing may take while messages stream in.
-pub const INGEST_DRAW_SHARE: f64 = 0.2;
+pub const INGEST_DRAW_SHARE: f64 = 0.1;
 /// One display refresh at 60 Hz: what a frame costs at least, even on the fastest GPU.
 pub const REFRESH_MS: f64 = 1000.0 / 60.0;
 
@@ -102,18 +102,26 @@ mod tests {
         assert_eq!(p.deferred(), 0);
     }
 
+    /// Feeds messages every 20 ms from `from` until `until` (exclusive): no frame is drawn.
+    fn held_back(p: &mut DrawPacer, from: f64, until: f64) {
+        let mut t = from;
+        while t < until {
+            p.message(t);
+            assert!(!p.should_draw(t), "at {t} ms");
+            t += 20.0;
+        }
+    }
+
     #[test]
     fn slow_frames_are_spaced_out_while_messages_stream_in() {
         let mut p = DrawPacer::default();
         p.message(0.0);
         draw(&mut p, 0.0, 300.0 + REFRESH_MS);
-        // Messages keep coming: the next frame waits until drawing is a fifth of the time.
-        for t in (20..1500).step_by(20) {
-            p.message(f64::from(t));
-            assert!(!p.should_draw(f64::from(t)), "at {t} ms");
-        }
-        p.message(1500.0);
-        assert!(p.should_draw(1500.0));
+        // Messages keep coming: the next frame waits until drawing is INGEST_DRAW_SHARE of the time.
+        let next = 300.0 / INGEST_DRAW_SHARE;
+        held_back(&mut p, 20.0, next);
+        p.message(next);
+        assert!(p.should_draw(next));
         assert!(p.deferred() > 50);
     }
 
@@ -121,13 +129,11 @@ mod tests {
     fn a_stream_waits_for_its_first_slow_frame_too() {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, 100.0 + REFRESH_MS);
-        // Long after that frame, a stream begins: its first frame waits 5 × 100 ms as well.
-        for t in (10_000..10_500).step_by(20) {
-            p.message(f64::from(t));
-            assert!(!p.should_draw(f64::from(t)), "at {t} ms");
-        }
-        p.message(10_500.0);
-        assert!(p.should_draw(10_500.0));
+        // Long after that frame, a stream begins: its first frame waits as long as the next would.
+        let next = 10_000.0 + 100.0 / INGEST_DRAW_SHARE;
+        held_back(&mut p, 10_000.0, next);
+        p.message(next);
+        assert!(p.should_draw(next));
     }
 
     #[test]
