@@ -36,6 +36,9 @@ pub struct Node {
     version: u64,
     /// Creation order in the scene.
     seq: u64,
+    /// `(from, to)`: from version `from` to version `to` every change was an append of frames
+    /// that left the frames already there as they were ([`Node::only_appended_since`]).
+    appends: (u64, u64),
     /// What the options are charged in the node's footprint (kept with them).
     options_charge: usize,
 }
@@ -62,6 +65,15 @@ impl Node {
     /// re-upload.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// True when every change since version `version` of this node appended frames and left
+    /// the frames already there as they were (a viewer then uploads only the new frames).
+    /// False when anything else changed since, or `version` is not one this node had since its
+    /// last non-append change.
+    pub fn only_appended_since(&self, version: u64) -> bool {
+        version == self.version
+            || (self.appends.0 <= version && version <= self.version && self.appends.1 == self.version)
     }
 
     /// The non-array options (name, radius, flags, ...).
@@ -111,6 +123,7 @@ impl Node {
             statics: self.statics.clone(),
             version,
             seq: self.seq,
+            appends: (version, version),
             options_charge: self.options_charge,
         }
     }
@@ -198,6 +211,7 @@ impl Node {
             statics,
             version: 1,
             seq,
+            appends: (1, 1),
             options_charge: options_charge(&create.options),
         }
     }
@@ -436,6 +450,8 @@ impl Node {
             .max()
             .unwrap_or(0);
         let n = self.n_frames();
+        let before = self.version;
+        let names_before: Vec<String> = self.series.keys().cloned().collect();
         let betas_per_frame = self.prepare_betas(data.fields.get("betas"), n);
         self.prepare_companions(data);
         let mut moving = self.moving_series();
@@ -465,6 +481,14 @@ impl Node {
             }
         }
         self.after_vertex_change();
+        // Series made or dropped (companions filled in, given normals removed) change the frames
+        // already there; widened shared betas repeat their row, which leaves them as they were.
+        let same_series = self.series.len() == names_before.len() && self.series.keys().eq(names_before.iter());
+        self.appends = match (same_series, self.appends.1 == before) {
+            (true, true) => (self.appends.0, self.version),
+            (true, false) => (before, self.version),
+            (false, _) => (self.version, self.version),
+        };
         Ok(k)
     }
 

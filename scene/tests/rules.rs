@@ -182,6 +182,56 @@ fn update_frames_count_mismatch_and_out_of_range_are_errors() {
 }
 
 #[test]
+fn only_appended_since_tracks_runs_of_appends() {
+    let mut s = Scene::new();
+    apply(&mut s, 1, mesh(1, 1)).unwrap();
+    let add = |s: &mut Scene| {
+        apply(
+            s,
+            1,
+            Envelope::new(101, Some(1)).with_kwarg("vertices", arr(&[3, 3], 9.0)),
+        )
+        .unwrap();
+    };
+    let v1 = s.node(&K1).unwrap().version();
+    add(&mut s);
+    add(&mut s);
+    let n = s.node(&K1).unwrap();
+    assert!(n.only_appended_since(v1) && n.only_appended_since(v1 + 1) && n.only_appended_since(n.version()));
+    assert!(!n.only_appended_since(n.version() + 1), "a version it never had");
+    // An overwrite ends the run: nothing before it counts, a new run starts after it.
+    apply(
+        &mut s,
+        1,
+        Envelope::new(102, Some(1))
+            .with_kwarg("frames", Value::Int(0))
+            .with_kwarg("vertices", arr(&[3, 3], 5.0)),
+    )
+    .unwrap();
+    let v_upd = s.node(&K1).unwrap().version();
+    assert!(!s.node(&K1).unwrap().only_appended_since(v1));
+    assert!(s.node(&K1).unwrap().only_appended_since(v_upd));
+    add(&mut s);
+    let n = s.node(&K1).unwrap();
+    assert!(n.only_appended_since(v_upd) && !n.only_appended_since(v_upd - 1));
+    // Removing frames ends it too.
+    apply(
+        &mut s,
+        1,
+        Envelope::new(103, Some(1)).with_kwarg("frames", Value::Int(0)),
+    )
+    .unwrap();
+    assert!(!s.node(&K1).unwrap().only_appended_since(v_upd));
+    // A mesh with given normals loses them on append (every frame's normals change).
+    let mut s = Scene::new();
+    apply(&mut s, 1, mesh(1, 1).with_kwarg("vertex_normals", arr(&[1, 3, 3], 0.0))).unwrap();
+    let v = s.node(&K1).unwrap().version();
+    add(&mut s);
+    assert!(s.node(&K1).unwrap().series("vertex_normals").is_none());
+    assert!(!s.node(&K1).unwrap().only_appended_since(v));
+}
+
+#[test]
 fn remove_frames_shifts_later_frames_down() {
     let mut s = Scene::new();
     apply(&mut s, 1, spheres(1, 5, 1)).unwrap();

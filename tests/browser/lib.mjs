@@ -83,17 +83,17 @@ export function freePort() {
 /** What the relay logs once it serves (its port bound, its scene ready). */
 export const READY_LINE = 'meshcast relay listening';
 
-/** Starts the relay on `port` serving `dist` (plus extra command-line `args`); resolves once it
- * serves (it logged READY_LINE). */
-export async function startRelay({ port, dist = DIST, args = [] } = {}) {
+/** Starts the relay (`bin`, default RELAY_BIN) on `port` serving `dist` (plus extra
+ * command-line `args`); resolves once it serves (it logged READY_LINE). */
+export async function startRelay({ port, dist = DIST, args = [], bin = RELAY_BIN } = {}) {
   port = port ?? (await freePort());
-  if (!fs.existsSync(RELAY_BIN)) {
-    throw new Error(`relay binary ${RELAY_BIN} missing: run cargo build -p meshcast-relay`);
+  if (!fs.existsSync(bin)) {
+    throw new Error(`relay binary ${bin} missing: run cargo build -p meshcast-relay`);
   }
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     throw new Error(`${dist}/index.html missing: run trunk build --release`);
   }
-  const proc = spawn(RELAY_BIN, ['--port', String(port), '--dist', dist, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } });
+  const proc = spawn(bin, ['--port', String(port), '--dist', dist, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } });
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));

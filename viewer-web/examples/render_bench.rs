@@ -4,7 +4,13 @@
 //! frames of one 6,890-vertex mesh.
 //!
 //! `cargo run -p meshcast-viewer --release --example render_bench [-- --width 1280 --height 720
-//! --frames 60 --meshes 50 --mesh-frames 100 --spheres 100000 --msaa 4 --png out.png]`
+//! --frames 60 --meshes 50 --mesh-frames 100 --spheres 100000 --msaa 4 --png out.png
+//! --stream 10000 --scene 1]`
+//!
+//! `--stream N` (default 10,000; 0 skips) appends N frames of one 6,890-vertex mesh one
+//! ADD_FRAMES message each, applying and syncing after each, and prints the time per 1,000
+//! frames at the start and at the end (an append whose cost grew with the sequence would show
+//! there). `--scene 0` skips the target scene.
 //!
 //! It prints the adapter (llvmpipe is a software rasteriser: its GPU times say nothing about a
 //! real GPU) and, per figure, what it measures. "CPU per frame" is `Renderer::sync` +
@@ -40,6 +46,10 @@ struct Args {
     msaa: u32,
     /// Where to save the last frame as PNG.
     png: Option<String>,
+    /// Frames to stream one message each (0: skip).
+    stream: usize,
+    /// Run the target scene.
+    scene: bool,
 }
 
 fn args() -> Args {
@@ -52,6 +62,8 @@ fn args() -> Args {
         spheres: 100_000,
         msaa: 4,
         png: None,
+        stream: 10_000,
+        scene: true,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     for pair in v.chunks(2) {
@@ -65,6 +77,8 @@ fn args() -> Args {
             "--spheres" => a.spheres = n,
             "--msaa" => a.msaa = n as u32,
             "--png" => a.png = pair.get(1).cloned(),
+            "--stream" => a.stream = n,
+            "--scene" => a.scene = n != 0,
             other => eprintln!("unknown argument {other}"),
         }
     }
@@ -112,6 +126,17 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// Creates a mesh of one frame (`frame`: 6,890 vertices) of the grid's faces.
+fn one_frame_mesh(b: &mut SceneBuilder, frame: &[f32], faces: &[i32]) -> meshcast_scene::NodeKey {
+    b.add(
+        kind::MESHES,
+        vec![
+            ("vertices", arr(&[1, GRID_U * GRID_V, 3], frame)),
+            ("faces", ints(&[faces.len() / 3, 3], faces)),
+        ],
+    )
+}
+
 /// Time to ingest 1,000 frames of one 6,890-vertex mesh: as one batch, and streamed as 1,000
 /// single-frame `add_frames` messages with a sync after each (a viewer that renders between
 /// arrivals).
@@ -150,13 +175,7 @@ fn ingest(r: &mut OffscreenRenderer) {
     // Streamed: 1,000 ADD_FRAMES of one frame, syncing after each.
     let mut b = SceneBuilder::default();
     let frame_len = GRID_U * GRID_V * 3;
-    let key = b.add(
-        kind::MESHES,
-        vec![
-            ("vertices", arr(&[1, GRID_U * GRID_V, 3], &verts[..frame_len])),
-            ("faces", ints(&[faces.len() / 3, 3], &faces)),
-        ],
-    );
+    let key = one_frame_mesh(&mut b, &verts[..frame_len], &faces);
     r.sync(&b.scene, &NoDerived);
     let mut apply = Duration::ZERO;
     let mut sync = Duration::ZERO;
@@ -183,6 +202,58 @@ fn ingest(r: &mut OffscreenRenderer) {
         ms(sync) / 999.0,
         ms(t1.elapsed()),
         uploaded
+    );
+}
+
+/// Streams `n` frames of one 6,890-vertex mesh, one ADD_FRAMES message each, applying and
+/// syncing after each (and waiting for the GPU every 1,000): time per 1,000 frames, first and
+/// last, and the renderer's work per sync at the start and the end.
+fn stream(r: &mut OffscreenRenderer, n: usize) {
+    let faces = grid_faces();
+    let frame_len = GRID_U * GRID_V * 3;
+    // 100 distinct frames, cycled (the data's content does not matter, its size does).
+    let mut verts = Vec::with_capacity(100 * frame_len);
+    for t in 0..100 {
+        tube_frame(0.0, 0.0, t, 0.0, &mut verts);
+    }
+    println!("\n== streaming: {n} frames of a 6,890-vertex mesh, one ADD_FRAMES message each, sync after each ==");
+    let mut b = SceneBuilder::default();
+    let key = one_frame_mesh(&mut b, &verts[..frame_len], &faces);
+    r.sync(&b.scene, &NoDerived);
+    let mut per_1000 = Vec::new();
+    let mut work = Vec::new();
+    let mut t0 = Instant::now();
+    for t in 1..n {
+        let f = t % 100;
+        let env = Envelope::new(101, Some(key.uid)).with_kwarg(
+            "vertices",
+            arr(&[GRID_U * GRID_V, 3], &verts[f * frame_len..(f + 1) * frame_len]),
+        );
+        b.apply(env);
+        r.sync(&b.scene, &NoDerived);
+        let s = r.renderer().stats();
+        work.push((s.frames_uploaded, s.keys_read, s.bounds_computed));
+        if (t + 1) % 1000 == 0 {
+            r.wait().unwrap();
+            per_1000.push(ms(t0.elapsed()));
+            t0 = Instant::now();
+        }
+    }
+    let (Some(first), Some(last)) = (per_1000.first().copied(), per_1000.last().copied()) else {
+        println!("(fewer than 1,000 frames: nothing to compare)");
+        return;
+    };
+    let list: Vec<String> = per_1000.iter().map(|x| format!("{x:.0}")).collect();
+    println!(
+        "per 1,000 frames (apply + sync, GPU wait every 1,000): {} ms | last 1,000 / first 1,000: {:.2}x",
+        list.join(" "),
+        last / first
+    );
+    let (w0, w1) = (work[0], work[work.len() - 1]);
+    println!(
+        "work of one sync (frames uploaded, frame keys read, bounds computed): first append {w0:?}, append {} {w1:?} | {:.0} MiB on GPU",
+        work.len(),
+        mb(r.renderer().stats().gpu_bytes)
     );
 }
 
@@ -245,6 +316,12 @@ fn main() {
         r.renderer().caps().msaa_samples
     );
     ingest(&mut r);
+    if a.stream > 0 {
+        stream(&mut r, a.stream);
+    }
+    if !a.scene {
+        return;
+    }
 
     println!(
         "\n== target scene: {} animated 6,890-vertex meshes x {} frames + {} spheres ==",

@@ -748,7 +748,7 @@ mod tests {
         let draw = crate::geometry::SceneDraw::of(&scene, &bodies);
         let [body] = draw.nodes() else { panic!("one drawn node") };
         // One model matrix for everything the body draws: z_up maps +Z to +Y.
-        let t = body.transforms();
+        let t = body.transforms(0);
         assert_eq!(t.len(), 1);
         assert!((t[0].transform_vector3(Vec3::Z) - Vec3::Y).length() < 1e-6);
         assert!(body.mesh().is_some());

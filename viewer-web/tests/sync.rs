@@ -190,3 +190,66 @@ fn instanced_kinds_update_per_frame() {
     assert_eq!(r.renderer().stats().gpu_bytes, 80);
     assert_eq!(r.renderer().stats().instances, 1);
 }
+
+#[test]
+fn appends_read_pack_and_measure_only_the_new_frames() {
+    let Some(mut r) = renderer() else { return };
+    let cam = Camera::default();
+    let mut b = SceneBuilder::default();
+    let (_, faces) = cube([0.0; 3], 0.15);
+    let mesh = b.add(
+        kind::MESHES,
+        vec![
+            ("vertices", arr(&[1, 8, 3], &cube_at(-0.6))),
+            ("faces", ints(&[12, 3], &faces)),
+        ],
+    );
+    let dots = b.add(kind::SPHERES, vec![("positions", arr(&[1, 2, 3], &[0.0; 6]))]);
+    r.sync(&b.scene, &NoDerived);
+    // 300 appends to each node, a sync after each: the work per sync stays that of one frame
+    // per node (a sync that rebuilt every frame key or bound would read hundreds).
+    let xs = [-0.6f32, -0.3, 0.0, 0.3, 0.6];
+    for k in 1..=300usize {
+        // Each frame a little lower than the last: the floor must follow.
+        let mut v = cube_at(xs[k % 5]);
+        v.iter_mut().skip(1).step_by(3).for_each(|y| *y -= 0.0001 * k as f32);
+        b.apply(Envelope::new(101, Some(mesh.uid)).with_kwarg("vertices", arr(&[8, 3], &v)));
+        let p = [0.1 * k as f32, 0.0, 0.0, 0.0, -0.002 * k as f32, 0.0];
+        b.apply(Envelope::new(101, Some(dots.uid)).with_kwarg("positions", arr(&[2, 3], &p)));
+        r.sync(&b.scene, &NoDerived);
+        let s = r.renderer().stats();
+        assert_eq!(
+            (s.frames_uploaded, s.keys_read, s.bounds_computed),
+            (2, 2, 2),
+            "append {k}: one frame per node uploaded, read and measured"
+        );
+    }
+    // The same as a renderer that saw the whole sequence at once: floor, pictures.
+    let Some(mut fresh) = renderer() else { return };
+    fresh.sync(&b.scene, &NoDerived);
+    assert_eq!(
+        fresh.renderer().stats().frames_uploaded,
+        2 * 301 + 1,
+        "positions of both, one colour"
+    );
+    assert_eq!(r.renderer().floor_height(), fresh.renderer().floor_height());
+    for f in [0, 1, 2, 150, 299, 300] {
+        let a = r.render(&b.scene, &NoDerived, f, &cam, &opts()).unwrap();
+        let c = fresh.render(&b.scene, &NoDerived, f, &cam, &opts()).unwrap();
+        assert!(a == c, "frame {f} differs from a full upload");
+        assert_eq!(where_is(&a), vec![xs[f % 5]], "frame {f}");
+    }
+    // An overwrite is no append: every key is read again (and one frame uploaded).
+    b.apply(frames_msg(102, mesh.uid, &[0.6], Some(vec![7])));
+    r.sync(&b.scene, &NoDerived);
+    let s = r.renderer().stats();
+    assert_eq!(
+        (s.frames_uploaded, s.keys_read),
+        (1, 301 + 1),
+        "301 vertex keys, one colour key"
+    );
+    assert_eq!(
+        where_is(&r.render(&b.scene, &NoDerived, 7, &cam, &opts()).unwrap()),
+        vec![0.6]
+    );
+}

@@ -12,6 +12,7 @@
 //! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
 //! - [`video`]: video export's options, their checks and the frame plan (scene frame and camera
 //!   per video frame), and the WebM and ZIP writers the page packs its frames with.
+//! - [`pacing`]: when the frame loop draws while relay messages stream in.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
 //!
@@ -25,6 +26,7 @@ pub mod changed;
 pub mod connection;
 pub mod defaults;
 pub mod edits;
+pub mod pacing;
 pub mod playback;
 pub mod recording;
 mod relay;
@@ -41,6 +43,7 @@ pub use action::{Action, Edit};
 pub use body_parts::BodyPart;
 pub use changed::Changed;
 pub use connection::{ConnState, Stats};
+pub use pacing::DrawPacer;
 pub use recording::Opened;
 pub use relay::{ClientEnvelope, Rejected, Relayed};
 pub use state::{NodeBounds, ViewerState};

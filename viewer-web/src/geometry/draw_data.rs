@@ -70,15 +70,25 @@ pub struct DrawIdentity {
 }
 
 impl DrawIdentity {
-    /// True when both name the same data (frame 0 compared by identity).
-    pub fn same(&self, other: &DrawIdentity) -> bool {
+    /// True when both are states of the same node's drawn data (same creation, parts and
+    /// frame 0), maybe of other versions.
+    pub fn same_node(&self, other: &DrawIdentity) -> bool {
         self.seq == other.seq
-            && self.version == other.version
             && self.parts == other.parts
             && match (&self.first, &other.first) {
                 (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
                 (a, b) => a.is_none() && b.is_none(),
             }
+    }
+
+    /// The version of the drawn data.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// True when both name the same data (frame 0 compared by identity).
+    pub fn same(&self, other: &DrawIdentity) -> bool {
+        self.version == other.version && self.same_node(other)
     }
 }
 
@@ -233,11 +243,18 @@ impl<'a> NodeDraw<'a> {
         DrawSignature(node_signature(parts.base), parts.parts_mask(), prims)
     }
 
-    /// The model matrix per transform frame (position/rotation/scale, aitviewer's `T·R·S`);
-    /// at least one.
-    pub fn transforms(&self) -> Vec<Mat4> {
+    /// The model matrix per transform frame (position/rotation/scale, aitviewer's `T·R·S`),
+    /// from frame `from` on; at least one from 0.
+    pub fn transforms(&self, from: usize) -> Vec<Mat4> {
         let base = self.parts.base;
-        (0..transform_len(base)).map(|i| model_matrix(base, i)).collect()
+        (from..transform_len(base)).map(|i| model_matrix(base, i)).collect()
+    }
+
+    /// True when, since version `version` of what it draws, frames were only appended (the ones
+    /// there before are as they were): the renderer then uploads only the new ones. Always
+    /// false for SMPL bodies (their drawn nodes are derived anew).
+    pub fn only_appended_since(&self, version: u64) -> bool {
+        self.node.kind() != NodeKind::Smpl && self.node.only_appended_since(version)
     }
 
     /// The node's switches.
@@ -333,10 +350,10 @@ impl<'a> MeshDraw<'a> {
             .is_some_and(|s| s.frame_shape().first() == Some(&topo.n_vertices))
     }
 
-    /// The inputs of each vertex frame (vertices, and normals when given).
-    pub(crate) fn vertex_keys(&self, topo: &MeshTopology) -> Vec<FrameKey> {
+    /// The inputs of each vertex frame from `from` on (vertices, and normals when given).
+    pub(crate) fn vertex_keys(&self, topo: &MeshTopology, from: usize) -> Vec<FrameKey> {
         let normals = self.has_normals(topo);
-        (0..self.node.n_frames())
+        (from..self.node.n_frames())
             .map(|i| {
                 let mut k: FrameKey = frame_bytes(self.node, field::VERTICES, i)
                     .into_iter()
@@ -391,14 +408,14 @@ impl<'a> MeshDraw<'a> {
         }
     }
 
-    /// The inputs of each colour frame: one per frame of the colour array, or one empty key
-    /// for the node's uniform colour.
-    pub(crate) fn color_keys(&self) -> Vec<FrameKey> {
+    /// The inputs of each colour frame from `from` on: one per frame of the colour array, or
+    /// one empty key for the node's uniform colour.
+    pub(crate) fn color_keys(&self, from: usize) -> Vec<FrameKey> {
         let Some((name, _)) = self.color_array() else {
-            return vec![FrameKey::new()];
+            return if from == 0 { vec![FrameKey::new()] } else { Vec::new() };
         };
         let frames = self.node.series(name).map_or(1, |s| s.len().max(1));
-        (0..frames)
+        (from..frames)
             .map(|i| frame_bytes(self.node, name, i).into_iter().cloned().collect())
             .collect()
     }
@@ -454,10 +471,10 @@ impl<'a> MeshDraw<'a> {
         })
     }
 
-    /// The inputs of each frame of `instance_transforms` (none without).
-    pub(crate) fn instance_keys(&self) -> Vec<FrameKey> {
+    /// The inputs of each frame of `instance_transforms` from `from` on (none without).
+    pub(crate) fn instance_keys(&self, from: usize) -> Vec<FrameKey> {
         let frames = self.node.series(field::INSTANCE_TRANSFORMS).map_or(0, |s| s.len());
-        (0..frames)
+        (from..frames)
             .map(|i| {
                 frame_bytes(self.node, field::INSTANCE_TRANSFORMS, i)
                     .into_iter()
@@ -485,10 +502,10 @@ impl PrimDraw<'_> {
         self.nodes.iter().flatten().copied()
     }
 
-    /// The inputs of each data frame (the frames of every node's primary arrays).
-    pub(crate) fn keys(&self) -> Vec<FrameKey> {
+    /// The inputs of each data frame from `from` on (the frames of every node's primary arrays).
+    pub(crate) fn keys(&self, from: usize) -> Vec<FrameKey> {
         let n = self.nodes().map(Node::n_frames).max().unwrap_or(0);
-        (0..n)
+        (from..n)
             .map(|i| self.nodes().flat_map(|node| primary_key(node, i)).collect())
             .collect()
     }
@@ -589,7 +606,7 @@ mod tests {
         let draw = SceneDraw::of(&scene, &NoDerived);
         let mesh = draw.nodes()[0].mesh().unwrap();
         let topo = mesh.topology().unwrap();
-        assert_eq!(mesh.vertex_keys(&topo).len(), 2);
+        assert_eq!(mesh.vertex_keys(&topo, 0).len(), 2);
         let v = mesh.vertices(&topo, 1);
         assert_eq!(v.positions, vec![Vec3::Z, Vec3::new(1., 0., 1.), Vec3::new(0., 1., 1.)]);
         assert!(
@@ -599,9 +616,9 @@ mod tests {
         );
         assert_eq!(v.bounds.min, Vec3::Z);
         // Uniform colour: one key, one colour per vertex, the kind's default.
-        assert_eq!(mesh.color_keys().len(), 1);
+        assert_eq!(mesh.color_keys(0).len(), 1);
         assert_eq!(mesh.colors(&topo, 0), vec![[0.5, 0.5, 0.5, 1.0]; 3]);
-        assert!(mesh.instances(0).is_none() && mesh.instance_keys().is_empty());
+        assert!(mesh.instances(0).is_none() && mesh.instance_keys(0).is_empty());
     }
 
     #[test]
@@ -636,7 +653,7 @@ mod tests {
         let node = draw.nodes()[0];
         let f = node.flags();
         assert!(f.flat_shading && f.translucent && !f.draw_edges && !f.draw_outline);
-        let t = node.transforms();
+        let t = node.transforms(0);
         assert_eq!(t.len(), 2);
         assert_eq!(t[1].w_axis.x, 2.0);
         assert_eq!(node.n_frames(), 2);

@@ -38,6 +38,11 @@ pub(crate) struct Uploader<'a> {
     pub scratch: &'a mut Vec<u8>,
     /// Frames uploaded so far (for stats and benchmarks).
     pub frames_uploaded: u64,
+    /// Frame keys read so far: the work of finding what changed (an append reads the new
+    /// frames' keys only; a full update reads every frame's).
+    pub keys_read: u64,
+    /// World-space frame bounds computed so far (an append computes the new frames' only).
+    pub bounds_computed: u64,
 }
 
 /// Why a store cannot hold a node's frames.
@@ -88,7 +93,6 @@ impl FrameStore {
     }
 
     /// Number of frames held.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
@@ -134,6 +138,7 @@ impl FrameStore {
     ) {
         let n = keys.len();
         let old_n = self.keys.len();
+        up.keys_read += n as u64;
         if n >= old_n {
             let dirty: Vec<usize> = (0..n)
                 .filter(|&i| i >= old_n || !same_key(&keys[i], &self.keys[i]))
@@ -145,6 +150,29 @@ impl FrameStore {
             self.rebuild(up, &keys, fill);
         }
         self.keys = keys;
+    }
+
+    /// Appends one frame per key after the frames held, which stay as they are (the caller
+    /// knows they did not change): only the new keys are read, only the new frames packed by
+    /// `fill(i, out)` (as in [`FrameStore::update`]). The cost does not grow with the frames held
+    /// (but for the occasional GPU-side copy when the last chunk grows, amortised).
+    pub(crate) fn append(
+        &mut self,
+        up: &mut Uploader<'_>,
+        keys: Vec<FrameKey>,
+        fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb,
+    ) {
+        if keys.is_empty() {
+            return;
+        }
+        let old_n = self.keys.len();
+        let n = old_n + keys.len();
+        up.keys_read += keys.len() as u64;
+        self.grow(up, n, old_n);
+        self.bounds.resize(n, Aabb::EMPTY);
+        self.keys.extend(keys);
+        let dirty: Vec<usize> = (old_n..n).collect();
+        self.upload(up, &dirty, fill);
     }
 
     fn new_buffer(&self, device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
@@ -331,6 +359,8 @@ mod tests {
             queue: g.queue(),
             scratch,
             frames_uploaded: 0,
+            keys_read: 0,
+            bounds_computed: 0,
         };
         let owned: Vec<FrameKey> = keys.iter().map(|b| vec![b.clone()]).collect();
         let k2 = keys.to_vec();
@@ -341,15 +371,19 @@ mod tests {
         up.frames_uploaded
     }
 
-    #[test]
-    fn uploads_only_changed_frames_across_chunks() {
-        let Some(g) = gpu() else { return };
-        // Three 8-byte frames per chunk.
+    /// A store of 8-byte frames, three per chunk.
+    fn small_store() -> FrameStore {
         let limits = wgpu::Limits {
             max_buffer_size: 24,
             ..wgpu::Limits::downlevel_webgl2_defaults()
         };
-        let mut store = FrameStore::new("test", 8, &limits).unwrap();
+        FrameStore::new("test", 8, &limits).unwrap()
+    }
+
+    #[test]
+    fn uploads_only_changed_frames_across_chunks() {
+        let Some(g) = gpu() else { return };
+        let mut store = small_store();
         let mut scratch = Vec::new();
         let mut frames: Vec<Bytes> = (1..=2).map(frame).collect();
         assert_eq!(run(&mut store, &g, &mut scratch, &frames), 2);
@@ -381,6 +415,44 @@ mod tests {
         }
         // Past the end the last frame is served (aitviewer's clamp).
         assert_eq!(read(&g, &store, 99), vec![7; 8]);
+    }
+
+    #[test]
+    fn appends_read_and_pack_only_the_new_frames() {
+        let Some(g) = gpu() else { return };
+        let mut store = small_store();
+        let mut scratch = Vec::new();
+        let mut frames = Vec::new();
+        for t in 1..=40u8 {
+            frames.push(frame(t));
+            let mut up = Uploader {
+                device: g.device(),
+                queue: g.queue(),
+                scratch: &mut scratch,
+                frames_uploaded: 0,
+                keys_read: 0,
+                bounds_computed: 0,
+            };
+            let k2 = frames.clone();
+            store.append(&mut up, vec![vec![frame_of(&frames, t)]], &mut |i, out| {
+                out.extend_from_slice(&[k2[i][0]; 8]);
+                Aabb::from_points([glam::Vec3::splat(f32::from(k2[i][0]))])
+            });
+            // One key read and one frame packed per append, however many frames are held.
+            assert_eq!((up.keys_read, up.frames_uploaded), (1, 1), "append {t}");
+        }
+        assert_eq!(store.len(), 40);
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(read(&g, &store, i), vec![f[0]; 8], "frame {i}");
+            assert_eq!(store.bounds(i).min.x, f32::from(f[0]));
+        }
+        // A full update after appends sees nothing changed.
+        assert_eq!(run(&mut store, &g, &mut scratch, &frames), 0);
+    }
+
+    /// The last frame pushed (tag `t`).
+    fn frame_of(frames: &[Bytes], t: u8) -> Bytes {
+        frames[usize::from(t) - 1].clone()
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use glam::Mat4;
 
 use super::frame_store::{FrameStore, TooLarge, Uploader};
-use super::mesh::MeshGpu;
+use super::mesh::{sync_store, MeshGpu};
 use super::mesh_texture::TextureBinding;
 use super::{cylinders as cyl, spheres as sph};
 use crate::core::Aabb;
@@ -114,16 +114,31 @@ impl GpuNode {
         b.is_valid().then(|| b.center())
     }
 
-    /// Uploads what changed since the last update.
-    fn update(&mut self, up: &mut Uploader<'_>, draw: &NodeDraw<'_>, textures: TextureBinding<'_>) {
-        self.transforms = draw.transforms();
+    /// Uploads what changed since the last update. With `only_appended` (the frames held did not
+    /// change) only the new frames are read, packed and measured: the cost of an append does not
+    /// grow with the frames held.
+    fn update(
+        &mut self,
+        up: &mut Uploader<'_>,
+        draw: &NodeDraw<'_>,
+        textures: TextureBinding<'_>,
+        only_appended: bool,
+    ) {
+        // Frames past a source's old end used its last frame (clamped): from there on, the world
+        // bounds may change; before the shortest grown source's old end, they did not.
+        let old = self.sources();
+        if only_appended {
+            self.transforms.extend(draw.transforms(self.transforms.len()));
+        } else {
+            self.transforms = draw.transforms(0);
+        }
         if let (Some(mesh), Some(m)) = (&mut self.mesh, draw.mesh()) {
-            mesh.update(up, &m, textures);
+            mesh.update(up, &m, textures, only_appended);
             self.translucent = mesh.translucent;
         }
         if let Some(p) = draw.prims() {
             if let Some(store) = &mut self.spheres {
-                store.update(up, p.keys(), &mut |i, out| {
+                sync_store(up, store, only_appended, &|from| p.keys(from), &mut |i, out| {
                     let s = p.spheres(i);
                     s.iter().for_each(|s| sph::pack(out, s));
                     s.iter().fold(Aabb::EMPTY, |b, s| {
@@ -132,7 +147,7 @@ impl GpuNode {
                 });
             }
             if let Some(store) = &mut self.cylinders {
-                store.update(up, p.keys(), &mut |i, out| {
+                sync_store(up, store, only_appended, &|from| p.keys(from), &mut |i, out| {
                     let c = p.cylinders(i);
                     c.iter().for_each(|c| cyl::pack(out, c));
                     c.iter().fold(Aabb::EMPTY, |b, c| {
@@ -141,10 +156,49 @@ impl GpuNode {
                 });
             }
         }
-        self.bounds = self.world_bounds(draw.mesh(), draw.n_frames());
-        let low = self.bounds.iter().filter(|b| b.is_valid()).map(|b| b.min.y);
-        self.min_y = low.min_by(f32::total_cmp);
+        let n = draw.n_frames();
+        let kept = if only_appended {
+            let grown = old
+                .iter()
+                .zip(self.sources())
+                .filter(|(o, new)| new > *o)
+                .map(|(o, _)| *o);
+            grown.fold(self.bounds.len(), usize::min).min(n)
+        } else {
+            0
+        };
+        let every_old_frame_kept = only_appended && kept == self.bounds.len();
+        self.bounds.truncate(kept);
+        let fresh = self.world_bounds(draw.mesh(), kept..n);
+        up.bounds_computed += fresh.len() as u64;
+        let low = |b: &[Aabb]| {
+            b.iter()
+                .filter(|b| b.is_valid())
+                .map(|b| b.min.y)
+                .min_by(f32::total_cmp)
+        };
+        self.min_y = if every_old_frame_kept {
+            [self.min_y, low(&fresh)].into_iter().flatten().min_by(f32::total_cmp)
+        } else {
+            None
+        };
+        self.bounds.extend(fresh);
+        if !every_old_frame_kept {
+            self.min_y = low(&self.bounds);
+        }
         self.identity = Some(draw.identity());
+    }
+
+    /// Frames held by each source of the world bounds: transforms, vertices, instance
+    /// matrices, spheres and cylinders.
+    fn sources(&self) -> [usize; 5] {
+        [
+            self.transforms.len(),
+            self.mesh.as_ref().map_or(0, MeshGpu::vertex_frames),
+            self.mesh.as_ref().map_or(0, MeshGpu::instance_frames),
+            self.spheres.as_ref().map_or(0, FrameStore::len),
+            self.cylinders.as_ref().map_or(0, FrameStore::len),
+        ]
     }
 
     /// World-space bounds at data frame `i` (invalid where it draws nothing).
@@ -152,9 +206,9 @@ impl GpuNode {
         self.bounds.get(i).copied().unwrap_or(Aabb::EMPTY)
     }
 
-    /// World-space bounds of every data frame, from the bounds recorded at upload.
-    fn world_bounds(&self, mesh: Option<MeshDraw<'_>>, n: usize) -> Vec<Aabb> {
-        (0..n)
+    /// World-space bounds of data frames `frames`, from the bounds recorded at upload.
+    fn world_bounds(&self, mesh: Option<MeshDraw<'_>>, frames: std::ops::Range<usize>) -> Vec<Aabb> {
+        frames
             .map(|i| {
                 let local = match (&self.mesh, mesh) {
                     (Some(m), Some(draw)) => {
@@ -181,6 +235,17 @@ impl GpuNode {
     }
 }
 
+/// The work one [`GpuScene::sync`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SyncWork {
+    /// Frames packed and uploaded.
+    pub frames_uploaded: u64,
+    /// Frame keys read to find what changed.
+    pub keys_read: u64,
+    /// World-space frame bounds computed.
+    pub bounds_computed: u64,
+}
+
 /// Every node's GPU resources.
 #[derive(Default)]
 pub(crate) struct GpuScene {
@@ -189,20 +254,22 @@ pub(crate) struct GpuScene {
 }
 
 impl GpuScene {
-    /// Brings the GPU copy up to date with `scene`; returns the number of frames uploaded.
+    /// Brings the GPU copy up to date with `scene`; returns the work done.
     pub(crate) fn sync(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         scene: &SceneDraw<'_>,
         textures: TextureBinding<'_>,
-    ) -> u64 {
+    ) -> SyncWork {
         let limits = device.limits();
         let mut up = Uploader {
             device,
             queue,
             scratch: &mut self.scratch,
             frames_uploaded: 0,
+            keys_read: 0,
+            bounds_computed: 0,
         };
         // Nodes deleted, or drawing nothing now (a plain node, an SMPL body without its model),
         // free what they held.
@@ -233,9 +300,17 @@ impl GpuScene {
                     }
                 },
             };
-            g.update(&mut up, draw, textures);
+            let only_appended = g
+                .identity
+                .as_ref()
+                .is_some_and(|old| old.same_node(&identity) && draw.only_appended_since(old.version()));
+            g.update(&mut up, draw, textures, only_appended);
         }
-        up.frames_uploaded
+        SyncWork {
+            frames_uploaded: up.frames_uploaded,
+            keys_read: up.keys_read,
+            bounds_computed: up.bounds_computed,
+        }
     }
 
     /// A node's resources.

@@ -197,8 +197,16 @@ impl MeshGpu {
     }
 
     /// Uploads what changed: frames of positions/normals whose vertices (or given normals)
-    /// changed, colours and instance matrices whose frames changed.
-    pub(crate) fn update(&mut self, up: &mut Uploader<'_>, mesh: &MeshDraw<'_>, textures: TextureBinding<'_>) {
+    /// changed, colours and instance matrices whose frames changed. With `only_appended` (the
+    /// frames held did not change, [`crate::geometry::NodeDraw::only_appended_since`]) only new
+    /// frames are looked at.
+    pub(crate) fn update(
+        &mut self,
+        up: &mut Uploader<'_>,
+        mesh: &MeshDraw<'_>,
+        textures: TextureBinding<'_>,
+        only_appended: bool,
+    ) {
         if !self.texture_read {
             self.texture_read = true;
             self.texture = mesh
@@ -206,23 +214,49 @@ impl MeshGpu {
                 .map(|t| MeshTexture::new(up.device, up.queue, textures, &t));
         }
         let topo = &self.topo;
-        self.positions.update(up, mesh.vertex_keys(topo), &mut |i, out| {
-            pack_vertices(mesh, topo, i, out)
-        });
+        sync_store(
+            up,
+            &mut self.positions,
+            only_appended,
+            &|from| mesh.vertex_keys(topo, from),
+            &mut |i, out| pack_vertices(mesh, topo, i, out),
+        );
         let mut translucent = false;
-        self.colors.update(up, mesh.color_keys(), &mut |i, out| {
-            translucent |= pack_colors(&mesh.colors(topo, i), out);
-            Aabb::EMPTY
-        });
+        sync_store(
+            up,
+            &mut self.colors,
+            only_appended,
+            &|from| mesh.color_keys(from),
+            &mut |i, out| {
+                translucent |= pack_colors(&mesh.colors(topo, i), out);
+                Aabb::EMPTY
+            },
+        );
         self.translucent |= translucent;
         if let Some(inst) = &mut self.instances {
-            inst.update(up, mesh.instance_keys(), &mut |i, out| {
-                for m in mesh.instances(i).unwrap_or_default() {
-                    out.extend_from_slice(cast_slice(&m.to_cols_array()));
-                }
-                Aabb::EMPTY
-            });
+            sync_store(
+                up,
+                inst,
+                only_appended,
+                &|from| mesh.instance_keys(from),
+                &mut |i, out| {
+                    for m in mesh.instances(i).unwrap_or_default() {
+                        out.extend_from_slice(cast_slice(&m.to_cols_array()));
+                    }
+                    Aabb::EMPTY
+                },
+            );
         }
+    }
+
+    /// Frames of vertices held.
+    pub(crate) fn vertex_frames(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// Frames of instance matrices held (0 without).
+    pub(crate) fn instance_frames(&self) -> usize {
+        self.instances.as_ref().map_or(0, FrameStore::len)
     }
 
     /// Local bounds of data frame `i` (vertices only; instance matrices are applied by the caller).
@@ -294,6 +328,22 @@ impl MeshGpu {
             None => return false,
         }
         true
+    }
+}
+
+/// Brings `store` up to date with the frames whose keys `keys(from)` gives from frame `from` on:
+/// with `only_appended`, appends the frames after those held; else compares every frame.
+pub(crate) fn sync_store(
+    up: &mut Uploader<'_>,
+    store: &mut FrameStore,
+    only_appended: bool,
+    keys: &dyn Fn(usize) -> Vec<crate::geometry::draw_data::FrameKey>,
+    fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb,
+) {
+    if only_appended {
+        store.append(up, keys(store.len()), fill);
+    } else {
+        store.update(up, keys(0), fill);
     }
 }
 

@@ -92,4 +92,8 @@ pub struct RenderStats {
     pub gpu_bytes: u64,
     /// Frames of node data uploaded by the last `sync` (0 when nothing changed).
     pub frames_uploaded: u64,
+    /// Frame keys the last `sync` read to find what changed (appends read only the new frames').
+    pub keys_read: u64,
+    /// World-space frame bounds the last `sync` computed (appends compute only the new frames').
+    pub bounds_computed: u64,
 }

@@ -273,7 +273,10 @@ impl Renderer {
             layout: &self.layouts.mask,
             sampler: &self.texture_sampler,
         };
-        self.stats.frames_uploaded = self.gpu.sync(device, queue, scene, textures);
+        let work = self.gpu.sync(device, queue, scene, textures);
+        self.stats.frames_uploaded = work.frames_uploaded;
+        self.stats.keys_read = work.keys_read;
+        self.stats.bounds_computed = work.bounds_computed;
         self.stats.gpu_bytes = self.gpu.gpu_bytes();
     }
 
@@ -324,6 +327,8 @@ impl Renderer {
         let mut stats = RenderStats {
             gpu_bytes: self.stats.gpu_bytes,
             frames_uploaded: self.stats.frames_uploaded,
+            keys_read: self.stats.keys_read,
+            bounds_computed: self.stats.bounds_computed,
             ..RenderStats::default()
         };
         let Some(t) = &self.targets else { return };

@@ -3,7 +3,7 @@
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
 use crate::core::camera::Camera;
-use crate::core::{Action, Changed, ViewOptions, ViewerState};
+use crate::core::{Action, Changed, DrawPacer, ViewOptions, ViewerState};
 use crate::geometry::{inspect, Geometry, Hit, NoDerived, SceneDraw};
 use crate::render::{ReadbackTarget, Renderer};
 use crate::smpl_bodies::ShownParts;
@@ -112,6 +112,8 @@ pub struct App {
     pub export: Option<ExportProgress>,
     /// Videos exported (`data-videos-exported`).
     pub videos: u64,
+    /// When redraws are drawn while relay messages stream in.
+    pub pacer: DrawPacer,
 }
 
 impl App {
@@ -134,6 +136,7 @@ impl App {
             inspected: None,
             export: None,
             videos: 0,
+            pacer: DrawPacer::default(),
             params,
         }
     }

@@ -1,5 +1,6 @@
 //! The frame loop (`requestAnimationFrame`): follow the canvas size, advance playback, render
-//! when something changed (every frame while the camera animates), count frames, refresh the page.
+//! when something changed (every frame while the camera animates; spaced out while relay
+//! messages stream in, `core::pacing`), count frames, refresh the page.
 //! While a video export runs, only the page (its progress) is refreshed.
 
 use std::cell::RefCell;
@@ -37,6 +38,7 @@ fn request(cb: &FrameCallback) -> Result<(), JsValue> {
 fn tick(app: &Shared, ts_ms: f64) {
     let Ok(mut a) = app.try_borrow_mut() else { return };
     let t0 = now_ms();
+    a.pacer.tick(t0);
     if a.export.is_some() {
         // A video export owns the renderer (sized for the video): the canvas keeps its last
         // picture and the page shows the progress. Polling completes WebGL2's read-backs.
@@ -64,7 +66,13 @@ fn tick(app: &Shared, ts_ms: f64) {
     // The animated "centre on selection" renders every frame until it ends.
     changed |= a.core.step_camera_anim(t0);
     a.note(changed);
-    let presented = std::mem::take(&mut a.dirty.redraw) && a.render();
+    // While relay messages stream in, slow frames are spaced out (`core::pacing`).
+    let draw = a.dirty.redraw && a.pacer.should_draw(t0);
+    if draw {
+        a.dirty.redraw = false;
+        a.pacer.drawn(t0);
+    }
+    let presented = draw && a.render();
     // Buffer read-backs (screenshots) complete when WebGL2's device is polled once their fence
     // has passed; on WebGPU this does nothing.
     if let Err(e) = a.gpu.device.poll(wgpu::PollType::Poll) {

@@ -3,7 +3,9 @@
 //!
 //! - `params`: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
 //! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2.
-//! - `net`: the WebSocket to the relay, reconnecting with backoff.
+//! - `net`: the connection to the relay, reconnecting with backoff; messages are decoded and
+//!   applied as they arrive. `socket`: the WebSocket itself, owned by a Web Worker
+//!   (`relay_socket.js`) so that receiving never waits for the page's frames.
 //! - `command`: the user's commands (keyboard shortcuts and buttons); `actions`: running them;
 //!   `emit`: the `Emitter` through which panels and input hand `core::Action`s and commands to
 //!   the viewer.
@@ -40,6 +42,7 @@ mod page_state;
 mod params;
 mod recording;
 mod screenshot;
+mod socket;
 mod ui;
 mod video;
 

@@ -4,13 +4,14 @@
 //! `SnapshotBegin` (the viewer clears its scene) and `SnapshotEnd`, then live messages; so after
 //! a relay restart, a network drop or a page reload the viewer shows the relay's scene again.
 
-use futures_util::stream::SplitStream;
-use futures_util::StreamExt;
-use gloo_net::websocket::{futures::WebSocket, Message};
+use std::cell::Cell;
+use std::rc::Rc;
+
 use meshcast_protocol::RelayToViewer;
 use wasm_bindgen::prelude::*;
 
 use super::dom::now_ms;
+use super::socket::RelaySocket;
 use super::Shared;
 use crate::core::ConnState;
 
@@ -36,7 +37,21 @@ fn showing_recording(app: &Shared) -> bool {
         .is_ok_and(|a| matches!(a.core.connection(), ConnState::Recording { .. }))
 }
 
+/// Why a connection ends when a recording is opened.
+const RECORDING_OPENED: &str = "a recording was opened";
+
 async fn run(app: Shared, url: String) {
+    let said_hello = Rc::new(Cell::new(false));
+    let socket = {
+        let (app, said_hello) = (app.clone(), said_hello.clone());
+        RelaySocket::start(move |bytes| {
+            if showing_recording(&app) {
+                return Err(RECORDING_OPENED.to_owned());
+            }
+            handle(&app, &said_hello, &bytes);
+            Ok(())
+        })
+    };
     let mut attempt: u32 = 0;
     loop {
         if showing_recording(&app) {
@@ -46,18 +61,13 @@ async fn run(app: Shared, url: String) {
         attempt += 1;
         let c = app.borrow_mut().core.set_connection(ConnState::Connecting { attempt });
         app.borrow_mut().note(c);
-        let reason = match WebSocket::open(&url) {
-            Ok(ws) => {
-                let stream = super::custom::outbox::attach(&app, ws);
-                let (reason, said_hello) = read(&app, stream).await;
-                super::custom::outbox::detach(&app);
-                if said_hello {
-                    attempt = 0;
-                }
-                reason
-            }
-            Err(e) => format!("cannot open {}: {e}", super::params::display_url(&url)),
-        };
+        said_hello.set(false);
+        super::custom::outbox::attach(&app, socket.sender());
+        let reason = socket.connect(&url).await;
+        super::custom::outbox::detach(&app);
+        if said_hello.get() {
+            attempt = 0;
+        }
         if showing_recording(&app) {
             tracing::info!("a recording was opened: disconnected from the relay");
             return;
@@ -74,48 +84,40 @@ async fn run(app: Shared, url: String) {
     }
 }
 
-/// Reads messages until the connection ends; returns why, and whether the relay said hello.
-async fn read(app: &Shared, mut ws: SplitStream<WebSocket>) -> (String, bool) {
-    let mut said_hello = false;
-    while let Some(msg) = ws.next().await {
-        if showing_recording(app) {
-            return ("a recording was opened".to_owned(), said_hello);
-        }
-        match msg {
-            Ok(Message::Bytes(bytes)) => {
-                let len = bytes.len() as u64;
-                let t0 = now_ms();
-                match meshcast_protocol::decode::<RelayToViewer>(&bytes) {
-                    Ok(m) => {
-                        said_hello |= matches!(m, RelayToViewer::Hello { .. });
-                        let t1 = now_ms();
-                        let mut a = app.borrow_mut();
-                        a.core.stats_mut().bytes_received += len;
-                        let relayed = a.core.on_relay(m);
-                        a.note(relayed.changed);
-                        if let Some(message) = relayed.message {
-                            super::custom::message::dispatch(&mut a, message);
-                        }
-                        let s = a.core.stats_mut();
-                        s.decode_ms += t1 - t0;
-                        s.apply_ms += now_ms() - t1;
-                        drop(a);
-                        super::custom::js_api::deliver(app);
-                    }
-                    Err(e) => {
-                        let mut a = app.borrow_mut();
-                        let c = a
-                            .core
-                            .undecodable(format!("undecodable relay message ({len} bytes): {e}"));
-                        a.note(c);
-                    }
-                }
+/// Decodes and applies one relay message, as it arrives (the frame loop draws the result when it
+/// has time); notes whether the relay said hello.
+fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: &[u8]) {
+    let len = bytes.len() as u64;
+    let t0 = now_ms();
+    match meshcast_protocol::decode::<RelayToViewer>(bytes) {
+        Ok(m) => {
+            if matches!(m, RelayToViewer::Hello { .. }) {
+                said_hello.set(true);
             }
-            Ok(Message::Text(t)) => tracing::debug!("ignoring a text frame from the relay: {t}"),
-            Err(e) => return (e.to_string(), said_hello),
+            let t1 = now_ms();
+            let mut a = app.borrow_mut();
+            a.core.stats_mut().bytes_received += len;
+            let relayed = a.core.on_relay(m);
+            a.note(relayed.changed);
+            if let Some(message) = relayed.message {
+                super::custom::message::dispatch(&mut a, message);
+            }
+            let end = now_ms();
+            a.pacer.message(end);
+            let s = a.core.stats_mut();
+            s.decode_ms += t1 - t0;
+            s.apply_ms += end - t1;
+            drop(a);
+            super::custom::js_api::deliver(app);
+        }
+        Err(e) => {
+            let mut a = app.borrow_mut();
+            let c = a
+                .core
+                .undecodable(format!("undecodable relay message ({len} bytes): {e}"));
+            a.note(c);
         }
     }
-    ("the relay closed the connection".to_owned(), said_hello)
 }
 
 /// Resolves after `ms` milliseconds.

@@ -373,6 +373,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("bytesReceived", num(s.bytes_received as f64)),
         ("decodeMs", num(s.decode_ms)),
         ("applyMs", num(s.apply_ms)),
+        ("redrawsDeferred", num(a.pacer.deferred() as f64)),
         ("drawCalls", num(r.draw_calls as f64)),
         ("instances", num(r.instances as f64)),
         ("gpuBytes", num(r.gpu_bytes as f64)),

@@ -2,11 +2,10 @@
 //! relay connection by a small task so that senders never wait.
 
 use futures_channel::mpsc;
-use futures_util::stream::SplitStream;
-use futures_util::{SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message};
+use futures_util::StreamExt;
 use meshcast_protocol::{ClientId, Value, ViewerToRelay};
 
+use crate::web::socket::SocketSender;
 use crate::web::{Page, Shared};
 
 /// Messages queued for the relay before sends fail with [`SendError::Full`].
@@ -26,21 +25,16 @@ pub enum SendError {
 /// The sending half of the relay connection.
 pub type Outbox = mpsc::Sender<Vec<u8>>;
 
-/// Splits a new relay connection: its sending half becomes the app's outbox; returns the
-/// receiving half.
-pub fn attach(app: &Shared, ws: WebSocket) -> SplitStream<WebSocket> {
-    let (mut sink, stream) = ws.split();
+/// Makes a new relay connection's sending side the app's outbox (messages queued before the
+/// socket opens are sent once it does).
+pub fn attach(app: &Shared, socket: SocketSender) {
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(QUEUE);
     app.borrow_mut().ext.outbox = Some(tx);
     wasm_bindgen_futures::spawn_local(async move {
         while let Some(bytes) = rx.next().await {
-            if let Err(e) = sink.send(Message::Bytes(bytes)).await {
-                tracing::warn!("message to clients not sent: {e}");
-                break;
-            }
+            socket.send(&bytes);
         }
     });
-    stream
 }
 
 /// Forgets the outbox of a connection that ended.
