@@ -11,7 +11,7 @@
 //! record only once it has stored it, so a FLUSH is acknowledged once JetStream holds
 //! everything before it.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering;
 
 use meshcast_protocol::{ClientId, ClientInfo, Command, RelayToClient, RelayToViewer, Value};
@@ -41,11 +41,7 @@ pub struct Federated {
     snapshot_bytes: u64,
     /// Records this relay has published.
     published: u64,
-    /// Records of this relay applied from the stream, all of `1..=seen`.
-    seen: u64,
-    /// Records of this relay applied out of order, above `seen`.
-    seen_ahead: BTreeSet<u64>,
-    /// Replies waiting until `seen` reaches their number.
+    /// Replies waiting until [`Federated::seen`] reaches their number.
     gates: VecDeque<(u64, Gated)>,
     /// The last stream sequence applied.
     applied: u64,
@@ -105,8 +101,6 @@ impl Federated {
             zstd: parts.zstd,
             snapshot_bytes: parts.snapshot_bytes,
             published: 0,
-            seen: 0,
-            seen_ahead: BTreeSet::new(),
             gates: VecDeque::new(),
             applied: restart.seq,
             since_snapshot: 0,
@@ -154,15 +148,10 @@ impl Federated {
         Ok(())
     }
 
-    fn saw(&mut self, publish: u64) {
-        if publish == self.seen + 1 {
-            self.seen = publish;
-            while self.seen_ahead.remove(&(self.seen + 1)) {
-                self.seen += 1;
-            }
-        } else if publish > self.seen {
-            self.seen_ahead.insert(publish);
-        }
+    /// This relay's records applied from the stream: all of `1..=seen` (records are applied in
+    /// their relay's order, so this relay's entry in `publishes`).
+    fn seen(&self) -> u64 {
+        self.publishes.get(&self.relay).copied().unwrap_or(0)
     }
 }
 
@@ -221,7 +210,7 @@ impl Hub {
 
     fn gate(&mut self, gated: Gated) {
         let Some(fed) = self.fed.as_mut() else { return };
-        if fed.seen >= fed.published {
+        if fed.seen() >= fed.published {
             self.release(gated);
         } else {
             fed.gates.push_back((fed.published, gated));
@@ -239,7 +228,7 @@ impl Hub {
         loop {
             let Some(fed) = self.fed.as_mut() else { return };
             match fed.gates.front() {
-                Some((after, _)) if *after <= fed.seen => {}
+                Some((after, _)) if *after <= fed.seen() => {}
                 _ => return,
             }
             if let Some((_, gated)) = fed.gates.pop_front() {
@@ -317,14 +306,12 @@ impl Hub {
                 .held
                 .iter()
                 .find(|(_, i)| now_ms.saturating_sub(i.published_ms) > GAP_TIMEOUT_MS)
-                .map(|(&(relay, publish), _)| (relay, publish));
-            let Some((relay, first)) = stale else { return };
+                .map(|(&(relay, _), _)| relay);
+            let Some(relay) = stale else { return };
             // The first held record of that relay (the map is ordered by relay, then publish).
-            let first = fed
-                .held
-                .range((relay, 0)..=(relay, first))
-                .next()
-                .map_or(first, |(&(_, p), _)| p);
+            let Some(&(_, first)) = fed.held.range((relay, 0)..).next().map(|(k, _)| k) else {
+                return;
+            };
             let last = fed.publishes.entry(relay).or_insert(0);
             error!(
                 relay,
@@ -332,11 +319,6 @@ impl Hub {
                 "records of a relay never came to the scene's stream (the relay stopped before sending them again); going on without them"
             );
             *last = first - 1;
-            if relay == fed.relay {
-                while fed.seen < first - 1 {
-                    fed.saw(fed.seen + 1);
-                }
-            }
             self.apply_held(relay);
         }
     }
@@ -386,9 +368,6 @@ impl Hub {
             let last = fed.publishes.entry(o.relay).or_insert(0);
             *last = (*last).max(o.publish);
         }
-        if let Some(o) = own {
-            fed.saw(o.publish);
-        }
     }
 
     /// Hands a snapshot to the writer when one is due and none is being written.
@@ -430,15 +409,8 @@ impl Hub {
             fed.listed = restart.clients.iter().map(|c| (c.id, c.clone())).collect();
             // The stream is read again after the snapshot: what was held comes again.
             fed.held.clear();
+            // This relay's records up to its entry are in the snapshot.
             fed.publishes = restart.publishes.iter().copied().collect();
-            for (relay, publish) in &restart.publishes {
-                if *relay == fed.relay {
-                    // This relay's records up to there are in the snapshot.
-                    while fed.seen < *publish {
-                        fed.saw(fed.seen + 1);
-                    }
-                }
-            }
         }
         self.release_due();
         let ids: Vec<ViewerId> = self.viewers.keys().copied().collect();
