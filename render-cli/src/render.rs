@@ -143,7 +143,6 @@ pub fn renderer(plan: &VideoPlan) -> Result<OffscreenRenderer, RenderError> {
 
 /// Renders every frame of `plan` once, in order, into `out`; `progress(done, total)` after each.
 /// `derived` gives the meshes of nodes drawn from others (the SMPL bodies).
-#[allow(clippy::too_many_arguments)]
 pub fn render(
     r: &mut OffscreenRenderer,
     scene: &Scene,
