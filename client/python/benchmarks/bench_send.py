@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import pickle
 import platform
@@ -44,7 +45,7 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import msgpack
 import numpy as np
@@ -164,13 +165,21 @@ asyncio.run(main())
 """
 
 
-def close_aitviewer(viewer: AitRemoteViewer) -> None:
-    """aitviewer's ``close_connection()`` can hang forever (its client thread waits on a loop
-    that is not running): close from a daemon thread and give up after a moment, as
-    tests/aitviewer does. Everything was delivered before this is called."""
-    t = threading.Thread(target=viewer.close_connection, daemon=True)
-    t.start()
-    t.join(timeout=2)
+@contextlib.contextmanager
+def aitviewer_client(port: int) -> Iterator[AitRemoteViewer]:
+    """aitviewer's client connected to 127.0.0.1:``port``, closed on the way out.
+
+    Its ``close_connection()`` can hang forever (its client thread waits on a loop that is not
+    running): it is closed from a daemon thread, giving up after a moment, as tests/aitviewer
+    does. Everything was delivered before that."""
+    viewer = AitRemoteViewer("127.0.0.1", port, verbose=False)
+    assert viewer.connected, "aitviewer's client did not connect"
+    try:
+        yield viewer
+    finally:
+        t = threading.Thread(target=viewer.close_connection, daemon=True)
+        t.start()
+        t.join(timeout=2)
 
 
 def create_aitviewer_mesh(viewer: AitRemoteViewer, mesh: Dict[str, np.ndarray]) -> AitRemoteMeshes:
@@ -197,9 +206,7 @@ def bench_aitviewer(mesh: Dict[str, np.ndarray], compression: bool, batch: bool)
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
-        v = AitRemoteViewer("127.0.0.1", port, verbose=False)
-        assert v.connected, "aitviewer's client did not connect"
-        try:
+        with aitviewer_client(port) as v:
             deflate = bool(v.websocket.protocol.extensions)
             assert deflate == compression, f"permessage-deflate {'off' if compression else 'on'} unexpectedly"
             m = create_aitviewer_mesh(v, mesh)
@@ -207,8 +214,6 @@ def bench_aitviewer(mesh: Dict[str, np.ndarray], compression: bool, batch: bool)
             add_frames_aitviewer(m, verts, batch)
             assert v.get_message(block=True) == "done"
             return time.perf_counter() - t0
-        finally:
-            close_aitviewer(v)
     finally:
         proc.kill()
         proc.wait()
@@ -244,9 +249,7 @@ def bench_aitviewer_relay(relay: Path, mesh: Dict[str, np.ndarray], batch: bool)
     proc = start_relay_process(relay, port)
     try:
         verts = mesh["vertices"]
-        v = AitRemoteViewer("127.0.0.1", port, verbose=False)
-        assert v.connected, "aitviewer's client did not connect"
-        try:
+        with aitviewer_client(port) as v:
             m = create_aitviewer_mesh(v, mesh)
             with ws_connect(f"ws://127.0.0.1:{port}/viewer", max_size=None, compression=None) as ws:
                 counter = ViewerCounter(ws, 1 if batch else len(verts))
@@ -254,8 +257,6 @@ def bench_aitviewer_relay(relay: Path, mesh: Dict[str, np.ndarray], batch: bool)
                 add_frames_aitviewer(m, verts, batch)
                 assert counter.done.wait(600), "the viewer did not receive every frame"
                 return time.perf_counter() - t0
-        finally:
-            close_aitviewer(v)
     finally:
         proc.kill()
         proc.wait()
