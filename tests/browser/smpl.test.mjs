@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Producer, MSG, f32 } from './send.mjs';
-import { allowPageErrors, startRelay, launch, openViewer, waitFor, nextFrames, shot, region } from './lib.mjs';
+import { allowPageErrors, startRelay, launch, openViewer, waitFor, nextFrames, shot, region, OUT } from './lib.mjs';
 import { makeModelsDir, randomBody, referenceVertices, maxAbsError } from './smpl.mjs';
 
 const BACKENDS = (process.env.MESHCAST_BACKENDS ?? 'webgl,webgpu').split(',');
@@ -131,6 +131,8 @@ describe('SMPL bodies', () => {
           return { grey: region(img, 'grey', [0.25, 0.05, 0.75, 0.6]).n, rgb, orange: region(img, 'other').n };
         };
         const all = await count('all');
+        // The whole page: the body with its shadow on the floor, and its tree in the scene list.
+        await page.screenshot({ path: path.join(OUT, `${backend}-smpl-page.png`) });
         // Hiding the mesh (its checkbox in the tree) uncovers the skeleton and the joint axes.
         await page.click('#mc-scene-list li[data-part="mesh"] input');
         await waitFor(page, () => window.__meshcast.nodes()[0].parts[0].visible === false);
