@@ -5,9 +5,17 @@
 //!
 //! The rule: while messages keep arriving (one within [`INGEST_QUIET_MS`]), a frame is drawn only
 //! when the time since the last drawn frame began (or since the stream began, if later) is at
-//! least [`INGEST_DRAW_SHARE`]⁻¹ times what the last frame cost beyond one display refresh; so drawing takes at most about that share of the
-//! time while streaming, and nothing when frames are cheap (a real GPU keeps its frame rate). When
-//! no message came for [`INGEST_QUIET_MS`], frames are drawn as before, at once.
+//! least [`INGEST_DRAW_SHARE`]⁻¹ times what the last frame cost beyond one display refresh; so
+//! drawing takes at most about that share of the time while streaming, and nothing when frames are
+//! cheap (a real GPU keeps its frame rate). When no message came for [`INGEST_QUIET_MS`], frames
+//! are drawn as before, at once.
+//!
+//! A frame's cost is the longer of two measures: the time until the next frame callback (what
+//! the page's thread spent, and how long the browser held the next callback back), and the time
+//! until the GPU reported the frame's work done. The second matters on a software rasteriser
+//! such as SwiftShader, which draws in the browser's GPU process on the same cores while the
+//! page's thread is already free again: measured by the callback alone, such a frame looked
+//! cheap, and frames drawn during a stream took the CPU that the socket and the relay needed.
 
 /// Milliseconds without a message after which the stream counts as ended.
 pub const INGEST_QUIET_MS: f64 = 50.0;
@@ -30,6 +38,9 @@ pub struct DrawPacer {
     excess_ms: f64,
     /// True until the frame callback after a draw has measured its cost.
     measuring: bool,
+    /// The last drawn frame's cost beyond a display refresh by the GPU's measure (its work done),
+    /// once known.
+    gpu_excess_ms: Option<f64>,
     /// Redraws put off so far (for the page's counters and tests).
     deferred: u64,
 }
@@ -47,8 +58,24 @@ impl DrawPacer {
     pub fn tick(&mut self, now_ms: f64) {
         if std::mem::take(&mut self.measuring) {
             if let Some(start) = self.last_draw_ms {
-                self.excess_ms = (now_ms - start - REFRESH_MS).max(0.0);
+                self.excess_ms = (now_ms - start - REFRESH_MS)
+                    .max(self.gpu_excess_ms.unwrap_or(0.0))
+                    .max(0.0);
             }
+        }
+    }
+
+    /// The GPU finished the work of the frame drawn at `start_ms` at `done_ms`. A report for an
+    /// older frame than the last drawn one is ignored.
+    pub fn gpu_done(&mut self, start_ms: f64, done_ms: f64) {
+        if self.last_draw_ms != Some(start_ms) {
+            return;
+        }
+        let excess = (done_ms - start_ms - REFRESH_MS).max(0.0);
+        self.gpu_excess_ms = Some(excess);
+        if !self.measuring {
+            // The callback's measure came first: the longer one counts.
+            self.excess_ms = self.excess_ms.max(excess);
         }
     }
 
@@ -75,6 +102,7 @@ impl DrawPacer {
     pub fn drawn(&mut self, start_ms: f64) {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
+        self.gpu_excess_ms = None;
     }
 
     /// Redraws put off so far.
@@ -146,6 +174,42 @@ mod tests {
             t += REFRESH_MS;
         }
         assert_eq!(p.deferred(), 0);
+    }
+
+    #[test]
+    fn a_frame_the_gpu_finishes_late_counts_as_slow() {
+        // The page's thread is free again at once (the next callback comes after one refresh),
+        // but the GPU reports the frame done 400 ms after it began.
+        let mut p = DrawPacer::default();
+        p.message(0.0);
+        draw(&mut p, 0.0, REFRESH_MS);
+        p.gpu_done(0.0, 400.0);
+        let next = (400.0 - REFRESH_MS) / INGEST_DRAW_SHARE;
+        held_back(&mut p, 20.0, next - 1.0);
+        p.message(next);
+        assert!(p.should_draw(next));
+    }
+
+    #[test]
+    fn the_gpu_measure_may_come_before_the_next_callback() {
+        let mut p = DrawPacer::default();
+        p.message(0.0);
+        assert!(p.should_draw(0.0));
+        p.drawn(0.0);
+        p.gpu_done(0.0, 300.0);
+        p.tick(300.0 + 1.0);
+        p.message(310.0);
+        assert!(!p.should_draw(320.0), "the 300 ms GPU frame holds the next one back");
+    }
+
+    #[test]
+    fn a_late_report_for_an_older_frame_is_ignored() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, REFRESH_MS);
+        draw(&mut p, 20.0, REFRESH_MS);
+        p.gpu_done(0.0, 5_000.0);
+        p.message(100.0);
+        assert!(p.should_draw(101.0), "the frame drawn at 20 ms was cheap");
     }
 
     #[test]

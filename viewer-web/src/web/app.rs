@@ -2,6 +2,8 @@
 //! bodies). Handlers turn events into [`Action`]s and hand them to
 //! [`App::act`]; what changed ([`Changed`]) becomes what the next frame refreshes ([`Dirty`]).
 
+use std::sync::{Arc, Mutex};
+
 use crate::core::camera::Camera;
 use crate::core::{Action, Changed, DrawPacer, ViewOptions, ViewerState};
 use crate::geometry::{inspect, Geometry, Hit, NoDerived, SceneDraw};
@@ -114,6 +116,9 @@ pub struct App {
     pub videos: u64,
     /// When redraws are drawn while relay messages stream in.
     pub pacer: DrawPacer,
+    /// The last drawn frame's start and the time the GPU reported its work done (`now_ms`), set
+    /// by the queue's callback and handed to the pacer at the next frame callback.
+    pub gpu_done: Arc<Mutex<Option<(f64, f64)>>>,
 }
 
 impl App {
@@ -137,6 +142,7 @@ impl App {
             export: None,
             videos: 0,
             pacer: DrawPacer::default(),
+            gpu_done: Arc::default(),
             params,
         }
     }

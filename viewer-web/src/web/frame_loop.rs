@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -38,6 +39,9 @@ fn request(cb: &FrameCallback) -> Result<(), JsValue> {
 fn tick(app: &Shared, ts_ms: f64) {
     let Ok(mut a) = app.try_borrow_mut() else { return };
     let t0 = now_ms();
+    if let Some((start, done)) = a.gpu_done.lock().ok().and_then(|mut d| d.take()) {
+        a.pacer.gpu_done(start, done);
+    }
     a.pacer.tick(t0);
     if a.export.is_some() {
         // A video export owns the renderer (sized for the video): the canvas keeps its last
@@ -73,6 +77,9 @@ fn tick(app: &Shared, ts_ms: f64) {
         a.pacer.drawn(t0);
     }
     let presented = draw && a.render();
+    if presented {
+        report_gpu_done(&a.gpu.queue, &a.gpu_done, t0);
+    }
     // Buffer read-backs (screenshots) complete when WebGL2's device is polled once their fence
     // has passed; on WebGPU this does nothing.
     if let Err(e) = a.gpu.device.poll(wgpu::PollType::Poll) {
@@ -85,4 +92,15 @@ fn tick(app: &Shared, ts_ms: f64) {
     page_state::sync(&a);
     drop(a);
     super::models::spawn_fetches(app);
+}
+
+/// Has the queue report when the GPU has finished the frame drawn at `start_ms` (the pacer's
+/// second measure of its cost: a software rasteriser draws after the page's thread is free).
+fn report_gpu_done(queue: &wgpu::Queue, slot: &Arc<Mutex<Option<(f64, f64)>>>, start_ms: f64) {
+    let slot = slot.clone();
+    queue.on_submitted_work_done(move || {
+        if let Ok(mut s) = slot.lock() {
+            *s = Some((start_ms, now_ms()));
+        }
+    });
 }
