@@ -173,6 +173,8 @@ for (const backend of BACKENDS) {
       // The page lists them all.
       const kinds = (await page.evaluate(() => window.__meshcast.nodes())).map((n) => n.kind).sort();
       assert.deepEqual(kinds, ['ARROWS', 'LINES', 'MESHES', 'NODE', 'RIGID_BODIES', 'SPHERES']);
+      // The GPU reports when a drawn frame's work is done (the draw pacing's second measure).
+      await waitFor(page, () => window.__meshcast.stats().gpuFrameMs > 0);
     });
 
     it('playback: pause, slider, step buttons and keys move the frame and the picture', async () => {

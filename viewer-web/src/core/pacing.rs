@@ -41,6 +41,8 @@ pub struct DrawPacer {
     /// The last drawn frame's cost beyond a display refresh by the GPU's measure (its work done),
     /// once known.
     gpu_excess_ms: Option<f64>,
+    /// The last reported frame's time until the GPU had finished it.
+    gpu_frame_ms: Option<f64>,
     /// Redraws put off so far (for the page's counters and tests).
     deferred: u64,
 }
@@ -71,6 +73,7 @@ impl DrawPacer {
         if self.last_draw_ms != Some(start_ms) {
             return;
         }
+        self.gpu_frame_ms = Some(done_ms - start_ms);
         let excess = (done_ms - start_ms - REFRESH_MS).max(0.0);
         self.gpu_excess_ms = Some(excess);
         if !self.measuring {
@@ -103,6 +106,12 @@ impl DrawPacer {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
         self.gpu_excess_ms = None;
+    }
+
+    /// The last drawn frame's time from its start until the GPU reported its work done, once
+    /// reported (milliseconds).
+    pub fn gpu_frame_ms(&self) -> Option<f64> {
+        self.gpu_frame_ms
     }
 
     /// Redraws put off so far.
@@ -197,6 +206,7 @@ mod tests {
         assert!(p.should_draw(0.0));
         p.drawn(0.0);
         p.gpu_done(0.0, 300.0);
+        assert_eq!(p.gpu_frame_ms(), Some(300.0));
         p.tick(300.0 + 1.0);
         p.message(310.0);
         assert!(!p.should_draw(320.0), "the 300 ms GPU frame holds the next one back");
@@ -208,6 +218,7 @@ mod tests {
         draw(&mut p, 0.0, REFRESH_MS);
         draw(&mut p, 20.0, REFRESH_MS);
         p.gpu_done(0.0, 5_000.0);
+        assert_eq!(p.gpu_frame_ms(), None);
         p.message(100.0);
         assert!(p.should_draw(101.0), "the frame drawn at 20 ms was cheap");
     }

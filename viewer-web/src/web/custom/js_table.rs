@@ -374,6 +374,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("decodeMs", num(s.decode_ms)),
         ("applyMs", num(s.apply_ms)),
         ("redrawsDeferred", num(a.pacer.deferred() as f64)),
+        ("gpuFrameMs", a.pacer.gpu_frame_ms().map_or(JsValue::NULL, num)),
         ("drawCalls", num(r.draw_calls as f64)),
         ("instances", num(r.instances as f64)),
         ("gpuBytes", num(r.gpu_bytes as f64)),
