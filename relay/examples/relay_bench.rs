@@ -23,7 +23,10 @@
 //! before each acknowledgement) with one that does not, on the same frames: median of 5
 //! alternating runs after a warm-up.
 //!
-//! `cargo run -p meshcast-relay --release --example relay_bench [-- --quick]`
+//! `--frames-only` runs only the 82 KB comparisons (for a profiler: `perf record -g` on the
+//! built example sees the forwarding path of large frames alone).
+//!
+//! `cargo run -p meshcast-relay --release --example relay_bench [-- --quick] [--frames-only]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "bench_common/mod.rs"]
@@ -379,6 +382,7 @@ fn stage_costs(frame: &[u8], setup: &Envelope) {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    let frames_only = std::env::args().any(|a| a == "--frames-only");
     let relay_rt = runtime("relay");
     let BenchRelay {
         port,
@@ -427,6 +431,10 @@ fn main() {
         println!("median of {RUNS} alternating runs after a warm-up (slowest-fastest MB/s in brackets):");
         for viewers in [1, 8] {
             compare("82,680-byte UPDATE_FRAMES", port, &large, std::slice::from_ref(&mesh), viewers).await;
+        }
+        if frames_only {
+            println!("load average after: {}", load_average());
+            return;
         }
         for viewers in [1, 8] {
             compare("~100-byte user messages", port, &small, &[], viewers).await;

@@ -6,6 +6,13 @@ use clap::Parser;
 use meshcast_relay::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: memory freed on another thread than the one that
+/// allocated it (every forwarded frame) goes back without a lock, and freed pages are kept for
+/// the next frames instead of being returned to the kernel and faulted in again, zeroed, page
+/// by page (`relay_bench`'s figures in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -123,10 +123,14 @@ impl RelayListener {
         Self { tcp, tls }
     }
 
+    /// Accepts the next TCP connection, with Nagle's algorithm off ([`no_delay`]).
     async fn accept_tcp(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
         loop {
             match tcp.accept().await {
-                Ok(pair) => return pair,
+                Ok((stream, peer)) => {
+                    no_delay(&stream, peer);
+                    return (stream, peer);
+                }
                 Err(e) => {
                     // Out of file descriptors and the like: wait instead of spinning.
                     warn!(error = %e, "accepting a connection failed");
@@ -134,6 +138,16 @@ impl RelayListener {
                 }
             }
         }
+    }
+}
+
+/// Turns Nagle's algorithm off on an accepted connection: the relay writes whole messages (a
+/// batch of viewer frames, an acknowledgement) and flushes them itself, so the kernel should
+/// send them at once instead of holding each write's last partial segment back until the
+/// previous one is acknowledged.
+fn no_delay(stream: &TcpStream, peer: SocketAddr) {
+    if let Err(e) = stream.set_nodelay(true) {
+        debug!(%peer, error = %e, "cannot turn Nagle's algorithm off");
     }
 }
 
@@ -178,5 +192,24 @@ impl Listener for RelayListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.tcp.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_off() {
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let mut listener = RelayListener::new(tcp, None);
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (io, peer) = listener.accept().await;
+        assert_eq!(peer, client.local_addr().unwrap());
+        let Either::Left(stream) = io else {
+            panic!("a plain listener handed on a TLS stream")
+        };
+        assert!(stream.nodelay().unwrap());
     }
 }
