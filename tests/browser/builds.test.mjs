@@ -59,6 +59,7 @@ describe('page builds (WebGPU browser)', () => {
     const { page, wasm, state } = await openReady(s.browser.context, s.relay, '?autotarget=0', 'webgpu');
     assert.equal(state.build, 'webgpu');
     assert.equal(state.fallback, undefined);
+    assert.equal(state.noWebgpu, undefined);
     assert.deepEqual(wasm.map(isWebGpuOnly), [true], wasm.join(', '));
     await page.close();
   });
@@ -74,6 +75,7 @@ describe('page builds (WebGPU browser)', () => {
     const { page, wasm, state } = await openReady(s.browser.context, s.relay, '?autotarget=0', 'webgl', { noDevice: true });
     assert.equal(state.build, 'webgl');
     assert.match(state.fallback, /cannot create a webgpu device/);
+    assert.equal(state.noWebgpu, state.fallback);
     assert.equal(state.error, undefined);
     assert.deepEqual(wasm.map(isWebGpuOnly), [true, false], wasm.join(', '));
     // One viewer on the page: the WebGPU-only build's canvas and panels are gone.
@@ -101,6 +103,8 @@ describe('page builds (browser without WebGPU)', () => {
   it('loads only the WebGL2 build', async () => {
     const { page, wasm, state } = await openReady(s.browser.context, s.relay, '?autotarget=0', 'webgl');
     assert.equal(state.build, 'webgl');
+    // The loader tells the build why, so that it does not ask for a WebGPU adapter again.
+    assert.equal(state.noWebgpu, 'no WebGPU adapter');
     assert.deepEqual(wasm.map(isWebGpuOnly), [false], wasm.join(', '));
     await page.close();
   });

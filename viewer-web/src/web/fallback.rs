@@ -4,9 +4,12 @@
 //! `navigator.gpu` yields an adapter. Should the device request still fail, that build cannot
 //! draw at all; instead of a start-up error it clears what it built and calls the loader's
 //! `window.__meshcastFallback(reason)`, which sets `data-fallback` on `<body>` and loads the build
-//! with WebGL2; that one then uses WebGL2 without trying WebGPU again ([`backend_after`]). A page
-//! without the hook (a custom page loading a WebGPU-only build itself) gets the start-up error
-//! as before.
+//! with WebGL2. A page without the hook (a custom page loading a WebGPU-only build itself) gets
+//! the start-up error as before.
+//!
+//! Whenever the loader loads the WebGL2 build for want of WebGPU (no adapter, or that fallback) it
+//! sets `data-no-webgpu`; that build then uses WebGL2 without asking for an adapter again
+//! ([`backend_after`]).
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -39,9 +42,10 @@ pub fn hand_over(root: &web_sys::Element, reason: &str) -> bool {
     hook.call1(&JsValue::NULL, &JsValue::from_str(reason)).is_ok()
 }
 
-/// The backend to use: `asked` (`?backend=`), else WebGL2 when the loader fell back to this build
-/// (`data-fallback` on `<body>`: the WebGPU device failed), else `None` (detect).
+/// The backend to use: `asked` (`?backend=`), else WebGL2 when the loader found no WebGPU
+/// (`data-no-webgpu` on `<body>`: no adapter, or the WebGPU-only build got no device), else
+/// `None` (detect).
 pub fn backend_after(asked: Option<BackendChoice>, document: &web_sys::Document) -> Option<BackendChoice> {
-    let fell_back = document.body().is_some_and(|b| b.has_attribute("data-fallback"));
-    asked.or(fell_back.then_some(BackendChoice::WebGl))
+    let no_webgpu = document.body().is_some_and(|b| b.has_attribute("data-no-webgpu"));
+    asked.or(no_webgpu.then_some(BackendChoice::WebGl))
 }
