@@ -96,6 +96,10 @@ step "fuzz (10 s a target)" scripts/fuzz.sh 10
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown \
   -p meshcast-viewer -p meshcast-custom-viewer -- -D warnings
+# The page's WebGPU-only build: meshcast-viewer without its `webgl` feature (checked on its own,
+# since features unify within one cargo run).
+step "cargo clippy (wasm32, WebGPU only)" cargo clippy --locked --target wasm32-unknown-unknown \
+  -p meshcast-viewer-webgpu -- -D warnings
 step "skipped tests" check_skips
 
 log "total $(( $(date +%s) - start ))s"

@@ -1,11 +1,15 @@
 // Browser viewer benchmark: prints figures, asserts nothing.
 //
 //   cd tests/browser && node bench.mjs [--backend webgl|webgpu|both] [--skip-scene | --scene-only] [--msaa 1|4]
+//                                      [--before DIST]
 //
 // Needs dist/ (trunk build --release) and target/debug/meshcast-relay, like the tests.
+// --before DIST: another build of the page (e.g. an older dist/) whose wasm sizes and page load
+// are measured in the same run, side by side.
 // Measures, per backend:
 //   - page load to first rendered frame (performance.now() at the first present, i.e. since
-//     navigation start; and wall time from page.goto to the page reporting it), median of 3;
+//     navigation start; and wall time from page.goto to the page reporting it), median of 5 after
+//     a warm-up, with ?backend= set and without (the page's loader picks the build);
 //   - ingest of 1,000 frames of a 6,890-vertex mesh, sent as 1,000 ADD_FRAMES messages and as one
 //     1,000-frame creation: from the first byte sent until the page reports 1,000 frames, and
 //     until the next frame was presented (the frames are then on the GPU);
@@ -16,7 +20,7 @@
 //     frames per second and CPU milliseconds per rendered frame (performance.now() around the
 //     frame callback: advance, sync, encode+submit, UI refresh), with shadows on (the default:
 //     the meshes cast, the spheres do not) and then off (the View panel's Shadows box);
-// and the gzip size of the wasm in dist/.
+// and the size, raw and gzipped, of every wasm in dist/ (the page's two builds).
 // Headless Chromium here renders with SwiftShader: a CPU rasteriser, so fps figures are for
 // SOFTWARE rendering, far below any GPU's.
 
@@ -26,7 +30,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { Producer, MSG, NdArray, f32, i32, uvSphere } from './send.mjs';
-import { allowPageErrors, startRelay, startStatic, launch, openViewer, waitFor, nextFrames, sleep, shot, DIST } from './lib.mjs';
+import {
+  allowPageErrors, startRelay, startStatic, launch, openViewer, waitReady, waitFor, nextFrames, sleep, shot, DIST,
+} from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -37,6 +43,7 @@ const backends = opt('--backend', 'both') === 'both' ? ['webgl', 'webgpu'] : [op
 const skipScene = argv.includes('--skip-scene');
 const sceneOnly = argv.includes('--scene-only');
 const msaa = opt('--msaa', '4');
+const beforeDist = opt('--before', null);
 
 // A UV sphere with 53 × 130 = 6,890 vertices (SMPL's vertex count) and 13,416 triangles.
 const BODY = uvSphere([0, 0, 0], 0.3, 52, 129);
@@ -64,25 +71,56 @@ function bodyFrames(n, at = [0, 0, 0], phase = 0) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(0)} ms`;
 
-function wasmGzip() {
-  const wasm = fs.readdirSync(DIST).find((f) => f.endsWith('.wasm'));
-  if (!wasm) return null;
-  const raw = fs.readFileSync(path.join(DIST, wasm));
-  const gz = zlib.gzipSync(raw, { level: 9 });
-  return { file: wasm, raw: raw.length, gzip: gz.length };
+/** Every wasm in `dir`: file, raw and gzip -9 bytes. */
+function wasmSizes(dir) {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.wasm'))
+    .sort()
+    .map((file) => {
+      const raw = fs.readFileSync(path.join(dir, file));
+      return { file, raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length };
+    });
 }
 
-async function pageLoad(context, relay, backend) {
+/** The dists measured: this one, and --before's. */
+const DISTS = [{ label: 'this dist/', dir: DIST }, ...(beforeDist ? [{ label: `before (${beforeDist})`, dir: beforeDist }] : [])];
+
+/** Page load to the first frame with `query`, in the page `backend` runs: median of 5 after a warm-up. */
+async function pageLoad(context, relay, backend, query) {
   const firstMs = [];
   const wall = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 6; i++) {
     const t0 = Date.now();
-    const page = await openViewer(context, relay, backend, `&msaa=${msaa}`);
-    wall.push(Date.now() - t0);
-    firstMs.push(Number(await page.evaluate(() => document.body.dataset.firstFrameMs)));
+    const page = await context.newPage();
+    await page.goto(`${relay.pageUrl}?autotarget=0&msaa=${msaa}${query}`);
+    await waitReady(page, backend);
+    const w = Date.now() - t0;
+    const first = Number(await page.evaluate(() => document.body.dataset.firstFrameMs));
     await page.close();
+    if (i === 0) continue;
+    wall.push(w);
+    firstMs.push(first);
   }
   return { firstFrame: median(firstMs), wall: median(wall) };
+}
+
+/** Page load figures of every dist, side by side. */
+async function pageLoads(context, backend) {
+  for (const query of [`&backend=${backend}`, '']) {
+    const cells = [];
+    for (const d of DISTS) {
+      const relay = await startRelay({ dist: d.dir });
+      try {
+        const r = await pageLoad(context, relay, backend, query);
+        cells.push(`${d.label} ${ms(r.firstFrame)} (wall ${ms(r.wall)})`);
+      } finally {
+        await relay.stop();
+      }
+    }
+    const how = query ? `?backend=${backend}` : 'no ?backend (the page picks)';
+    console.log(`page load → first rendered frame, ${how}, after navigation start (wall: page.goto to ready): ${cells.join(' | ')}`);
+  }
 }
 
 async function ingest(page, relay, mode) {
@@ -228,8 +266,15 @@ async function playing(page, name) {
   };
 }
 
-const gz = wasmGzip();
-if (gz) console.log(`wasm: ${gz.file}: ${(gz.raw / 2 ** 20).toFixed(2)} MiB raw, ${(gz.gzip / 2 ** 20).toFixed(2)} MiB gzip -9`);
+for (const d of DISTS) {
+  for (const w of wasmSizes(d.dir)) {
+    console.log(
+      `wasm, ${d.label}: ${w.file}: ${w.raw} bytes = ${(w.raw / 1e6).toFixed(2)} MB (${(w.raw / 2 ** 20).toFixed(2)} MiB) raw, ` +
+        `${(w.gzip / 1e6).toFixed(2)} MB gzip -9`,
+    );
+  }
+}
+console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
 
 for (const backend of backends) {
   const relay = await startRelay();
@@ -257,8 +302,7 @@ for (const backend of backends) {
 
 /** Page load, live ingest and recording figures. */
 async function loadAndIngest(browser, relay, page, backend) {
-  const load = await pageLoad(browser.context, relay, backend);
-  console.log(`page load → first rendered frame: ${ms(load.firstFrame)} after navigation start (${ms(load.wall)} wall from page.goto to ready)`);
+  await pageLoads(browser.context, backend);
   for (const mode of ['1,000 ADD_FRAMES messages', 'one message']) {
     const r = await ingest(page, relay, mode);
     console.log(

@@ -23,7 +23,8 @@ const STREAM = Number(arg('stream', '300'));
 const BACKEND = arg('backend', 'webgl');
 
 const models = makeModelsDir(0);
-const relay = await startRelay({ args: ['--smpl-models', models, '--log', 'warn'] });
+// The relay's default log level: startRelay waits for its info-level READY_LINE.
+const relay = await startRelay({ args: ['--smpl-models', models] });
 const browser = await launch(BACKEND);
 try {
   const page = await openViewer(browser.context, relay, BACKEND);

@@ -1,7 +1,8 @@
 //! A custom meshcast viewer: aitviewer's `examples/remote_custom_viewer.py` as a Rust crate.
 //!
 //! The crate depends on `meshcast-viewer` with `default-features = false` (no built-in start
-//! function) and starts the viewer itself with its own message handler, which
+//! function) and the `webgl` feature (WebGL2 and WebGPU in one build) and starts the viewer
+//! itself with its own message handler, which
 //!
 //! - handles every built-in message as usual (`v.default(msg)`), then, when a node was created,
 //!   selects it and centres the view on it;

@@ -1,5 +1,6 @@
 //! The wgpu device and the surface on the page's canvas: WebGPU where the browser yields an
-//! adapter (or `?backend=webgpu`), WebGL2 otherwise (or `?backend=webgl`).
+//! adapter (or `?backend=webgpu`), WebGL2 otherwise (or `?backend=webgl`). A build without the
+//! `webgl` feature always tries WebGPU.
 //!
 //! WebGL2 offers an sRGB surface format, which the renderer draws in directly; WebGPU canvases are
 //! plain `bgra8unorm`/`rgba8unorm`, where the renderer's shaders encode sRGB themselves, so colours
@@ -15,6 +16,9 @@ pub enum GpuError {
     /// WebGPU was asked for but the browser has no WebGPU adapter.
     #[error("WebGPU was requested (?backend=webgpu) but this browser offers no WebGPU adapter")]
     NoWebGpu,
+    /// WebGL2 was asked for but this build has only WebGPU (the `webgl` feature is off).
+    #[error("WebGL2 was requested (?backend=webgl) but this build of the viewer has WebGPU only")]
+    NoWebGl,
     /// The canvas could not get a context.
     #[error("cannot create a {backend} surface on the canvas: {reason}")]
     Surface {
@@ -100,7 +104,10 @@ impl Gpu {
                 }
                 Backend::WebGpu
             }
+            Some(BackendChoice::WebGl) if !cfg!(feature = "webgl") => return Err(GpuError::NoWebGl),
             Some(BackendChoice::WebGl) => Backend::WebGl,
+            // A WebGPU-only build tries WebGPU (its loader saw an adapter) without asking twice.
+            None if !cfg!(feature = "webgl") => Backend::WebGpu,
             None if wgpu::util::is_browser_webgpu_supported().await => Backend::WebGpu,
             None => Backend::WebGl,
         };

@@ -2,7 +2,8 @@
 //! input and the frame loop.
 //!
 //! - `params`: URL parameters (`?backend=`, `?relay=`, `?msaa=`).
-//! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2.
+//! - `gpu`: the wgpu surface on the canvas, WebGPU or WebGL2; `fallback`: a WebGPU-only build
+//!   that gets no device hands the page to the loader, which loads the WebGL2 build.
 //! - `net`: the connection to the relay, reconnecting with backoff; messages are decoded and
 //!   applied as they arrive. `socket`: the WebSocket itself, owned by a Web Worker
 //!   (`relay_socket.js`) so that receiving never waits for the page's frames.
@@ -32,7 +33,7 @@ mod command;
 mod custom;
 mod dom;
 mod emit;
-
+mod fallback;
 mod frame_loop;
 mod gpu;
 mod input;
@@ -131,9 +132,14 @@ async fn run(builder: ViewerBuilder) -> Result<(), JsValue> {
     let ui = ui::Ui::build(&document, &root)?;
     let canvas: web_sys::HtmlCanvasElement = ui.canvas.clone().dyn_into()?;
     ui::sync_canvas_size(&window, &canvas);
-    let gpu = gpu::Gpu::new(&canvas, params.backend, params.msaa)
-        .await
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let backend = fallback::backend_after(params.backend, &document);
+    let gpu = match gpu::Gpu::new(&canvas, backend, params.msaa).await {
+        Ok(gpu) => gpu,
+        // Unless a backend was asked for, a WebGPU-only build without a device lets the loader
+        // load the WebGL2 build.
+        Err(e) if backend.is_none() && fallback::hand_over(&root, &e.to_string()) => return Ok(()),
+        Err(e) => return Err(JsValue::from_str(&e.to_string())),
+    };
     let app: Shared = Rc::new(RefCell::new(Page {
         app: App::new(gpu, params.clone()),
         ui,

@@ -2,7 +2,8 @@
 //!
 //! `data-*` attributes on `<body>`, all written here by [`sync`] from the state once per animation
 //! frame (only [`set_fatal`] writes one before the viewer exists):
-//! `data-backend` (`webgpu`|`webgl`), `data-connection` (`connecting`|`connected`|`reconnecting`),
+//! `data-backend` (`webgpu`|`webgl`), `data-build` (`webgpu` for the WebGPU-only build, `webgl`
+//! for the one with WebGL2 too), `data-connection` (`connecting`|`connected`|`reconnecting`),
 //! `data-first-frame="1"` once a frame was presented, `data-frames-rendered` (presented frames),
 //! `data-current-frame`, `data-n-frames`, `data-playing` (`1`|`0`), `data-inspect` (`1` in
 //! inspect mode), `data-nodes` (node count),
@@ -26,6 +27,7 @@ pub fn sync(app: &Page) {
     let stats = core.stats();
     let flag = |on: bool| if on { "1" } else { "0" };
     set(doc, "backend", app.gpu.backend.name());
+    set(doc, "build", super::fallback::BUILD);
     set(doc, "connection", core.connection().name());
     if let Some(ms) = stats.first_frame_ms {
         set(doc, "firstFrameMs", &format!("{ms:.0}"));
