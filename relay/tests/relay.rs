@@ -347,7 +347,7 @@ async fn slow_viewer_is_resynced_and_blocks_nobody() {
     let (mut slow, _) = Viewer::join(&relay.viewer_url()).await;
     let (mut fast, _) = Viewer::join(&relay.viewer_url()).await;
     let mut p = Producer::connect(&relay.client_url()).await;
-    // 512 KiB frames (43,690 points): 300 of them are 150 MiB of traffic, while the scene only
+    // 512 KiB frames (43,690 points): 600 of them are 300 MiB of traffic, while the scene only
     // holds one frame at a time (updates overwrite frame 0).
     const POINTS: usize = 43_690;
     p.send(&spheres(1, 1, POINTS, 0)).await;
@@ -360,7 +360,7 @@ async fn slow_viewer_is_resynced_and_blocks_nobody() {
     let data = Value::Array(NdArray::from_f32(&[1, POINTS, 3], &floats(POINTS * 3, 7)).unwrap());
     let start = Instant::now();
     let mut max_rss = 0;
-    for k in 0..300 {
+    for k in 0..600 {
         let env = Envelope::new(102, Some(1))
             .with_kwarg("positions", data.clone())
             .with_kwarg("frames", Value::Int(0));
@@ -378,16 +378,20 @@ async fn slow_viewer_is_resynced_and_blocks_nobody() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(fast_count, 303, "the reading viewer must get every message");
+    assert_eq!(fast_count, 603, "the reading viewer must get every message");
     assert!(relay.wait_for_log("viewer is lagging", STEP), "{}", relay.log_text());
+    // Bounded, not proportional to the traffic: the two viewers' queues (16 MB each), the
+    // frames in flight in sockets and WebSocket buffers, and what the allocator keeps for reuse
+    // (35-58 MiB measured with 150 MiB of traffic, the same with 300). A relay that queued
+    // everything for the stalled viewer would grow by the 300 MiB.
     let growth = max_rss.saturating_sub(rss_before);
     assert!(
-        growth < 60 << 20,
-        "relay memory grew by {} MiB while 150 MiB went to a stalled viewer",
+        growth < 100 << 20,
+        "relay memory grew by {} MiB while 300 MiB went to a stalled viewer",
         growth >> 20
     );
     eprintln!(
-        "producer sent 150 MiB in {producer_time:?}; relay RSS growth {} MiB",
+        "producer sent 300 MiB in {producer_time:?}; relay RSS growth {} MiB",
         growth >> 20
     );
 
