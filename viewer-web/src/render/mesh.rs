@@ -57,11 +57,30 @@ fn buffer_layouts() -> [Option<wgpu::VertexBufferLayout<'static>>; 4] {
 pub(crate) struct MeshPipelines {
     /// Triangles.
     pub tris: Variants,
-    /// Textured triangles of the main pass: opaque and transparent (their mask and shadow
-    /// variants are `tris`').
-    pub textured: [wgpu::RenderPipeline; 2],
     /// The wireframe overlay.
     pub edges: wgpu::RenderPipeline,
+}
+
+/// Textured triangles of the main pass: opaque and transparent (their mask and shadow variants
+/// are [`MeshPipelines::tris`]').
+pub(crate) type TexturedPipelines = [wgpu::RenderPipeline; 2];
+
+/// The untextured triangle pipeline's description, with `module` and `buffers`.
+fn tris_spec<'a>(
+    module: &'a wgpu::ShaderModule,
+    buffers: &'a [Option<wgpu::VertexBufferLayout<'a>>],
+) -> PipelineSpec<'a> {
+    PipelineSpec {
+        label: "mesh",
+        module,
+        vs: "vs_main",
+        fs: "fs_main",
+        buffers,
+        topology: wgpu::PrimitiveTopology::TriangleList,
+        cull: None,
+        shadow_fs: None,
+        textured: false,
+    }
 }
 
 impl MeshPipelines {
@@ -69,18 +88,7 @@ impl MeshPipelines {
     pub(crate) fn new(ctx: &PipelineCtx<'_>) -> MeshPipelines {
         let module = ctx.module("mesh");
         let all = buffer_layouts();
-        let buffers = &all[..3];
-        let tris = PipelineSpec {
-            label: "mesh",
-            module: &module,
-            vs: "vs_main",
-            fs: "fs_main",
-            buffers,
-            topology: wgpu::PrimitiveTopology::TriangleList,
-            cull: None,
-            shadow_fs: None,
-            textured: false,
-        };
+        let tris = tris_spec(&module, &all[..3]);
         let edges = PipelineSpec {
             label: "mesh edges",
             vs: "vs_edges",
@@ -93,23 +101,7 @@ impl MeshPipelines {
             cull: Some(wgpu::Face::Back),
             ..tris
         };
-        let textured = PipelineSpec {
-            label: "textured mesh",
-            vs: "vs_textured",
-            fs: "fs_textured",
-            buffers: &all,
-            textured: true,
-            ..tris
-        };
-        let textured_transparent = PipelineSpec {
-            cull: Some(wgpu::Face::Back),
-            ..textured
-        };
         MeshPipelines {
-            textured: [
-                ctx.build(&textured, Variant::Opaque),
-                ctx.build(&textured_transparent, Variant::Transparent),
-            ],
             tris: Variants {
                 opaque: ctx.build(&tris, Variant::Opaque),
                 transparent: ctx.build(&transparent, Variant::Transparent),
@@ -118,6 +110,28 @@ impl MeshPipelines {
             },
             edges: ctx.build(&edges, Variant::Opaque),
         }
+    }
+
+    /// Builds the textured pipelines (with the texture coordinates' vertex buffer).
+    pub(crate) fn textured(ctx: &PipelineCtx<'_>) -> TexturedPipelines {
+        let module = ctx.module("mesh");
+        let all = buffer_layouts();
+        let textured = PipelineSpec {
+            label: "textured mesh",
+            vs: "vs_textured",
+            fs: "fs_textured",
+            textured: true,
+            ..tris_spec(&module, &all)
+        };
+        // Transparent meshes cull back faces so a closed surface blends once.
+        let textured_transparent = PipelineSpec {
+            cull: Some(wgpu::Face::Back),
+            ..textured
+        };
+        [
+            ctx.build(&textured, Variant::Opaque),
+            ctx.build(&textured_transparent, Variant::Transparent),
+        ]
     }
 }
 

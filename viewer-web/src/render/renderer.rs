@@ -7,7 +7,7 @@ use glam::Vec3;
 
 use super::cylinders::{self as cyl, UnitCylinder};
 use super::gpu_scene::{GpuNode, GpuScene};
-use super::mesh::{identity_instance, MeshPipelines};
+use super::mesh::{identity_instance, MeshPipelines, TexturedPipelines};
 use super::mesh_texture::{self, TextureBinding};
 use super::outline::{self, Mask};
 use super::pipelines::{Layouts, PipelineCtx, Variant, Variants, DEPTH_FORMAT};
@@ -113,6 +113,20 @@ struct Item {
     distance: f32,
 }
 
+/// The pipelines of node kinds, each group built the first time a frame draws that kind. On
+/// WebGL2 every pipeline is a GLSL program that the page's thread translates, compiles and links
+/// (10–20 ms each on SwiftShader): a page that starts empty should not wait for all of them
+/// before its first frame, and a scene of meshes never needs the sphere or cylinder ones.
+#[derive(Default)]
+struct NodePipelines {
+    mesh: Option<MeshPipelines>,
+    textured: Option<TexturedPipelines>,
+    spheres: Option<Variants>,
+    cylinders: Option<Variants>,
+    /// The outline's full-screen pass (only while something is outlined).
+    outline: Option<wgpu::RenderPipeline>,
+}
+
 /// Draws a scene's draw data ([`SceneDraw`]) with wgpu: WebGPU, WebGL2 or native (Vulkan/GL) alike.
 ///
 /// Call [`Renderer::sync`] whenever the scene may have changed (it uploads only what changed)
@@ -121,11 +135,8 @@ pub struct Renderer {
     caps: Caps,
     color_format: wgpu::TextureFormat,
     layouts: Layouts,
-    mesh: MeshPipelines,
-    spheres: Variants,
-    cylinders: Variants,
+    pipelines: NodePipelines,
     floor: wgpu::RenderPipeline,
-    outline: wgpu::RenderPipeline,
     unit_cylinder: UnitCylinder,
     identity: wgpu::Buffer,
     frame_buffer: wgpu::Buffer,
@@ -143,7 +154,8 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Creates the pipelines and fixed buffers for targets of `color_format`. `caps.msaa_samples`
+    /// Creates the floor's pipeline and the fixed buffers for targets of `color_format` (the
+    /// pipelines of node kinds are built when a frame first draws the kind). `caps.msaa_samples`
     /// other than 1 or 4 is treated as 1.
     pub fn new(device: &wgpu::Device, queue: &wgpu::Queue, color_format: wgpu::TextureFormat, caps: Caps) -> Renderer {
         let _ = queue;
@@ -158,11 +170,7 @@ impl Renderer {
             color_format,
             msaa: caps.msaa_samples,
         };
-        let mesh = MeshPipelines::new(&ctx);
-        let spheres = sph::pipelines(&ctx);
-        let cylinders = cyl::pipelines(&ctx);
         let floor = floor::pipeline(&ctx);
-        let outline = outline::pipeline(&ctx);
         let uniforms = |label| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -212,11 +220,8 @@ impl Renderer {
             mask_sampler: outline::sampler(device),
             texture_sampler: mesh_texture::sampler(device),
             layouts,
-            mesh,
-            spheres,
-            cylinders,
+            pipelines: NodePipelines::default(),
             floor,
-            outline,
             frame_buffer,
             frame_bind_group,
             shadow_map,
@@ -314,6 +319,7 @@ impl Renderer {
         };
         let eye = camera.eye();
         let (items, slots) = self.collect(scene, frame, opts, eye);
+        self.build_pipelines(device, &items);
         self.draws.write(device, queue, &self.layouts.draw, &slots);
         let srgb = self.color_format.is_srgb();
         let light = self.light_fit(&items, opts);
@@ -447,8 +453,8 @@ impl Renderer {
             for it in back_to_front {
                 self.draw_item(&mut pass, it, Variant::Transparent, &mut stats);
             }
-            if !outlined.is_empty() {
-                pass.set_pipeline(&self.outline);
+            if let Some(outline) = self.pipelines.outline.as_ref().filter(|_| !outlined.is_empty()) {
+                pass.set_pipeline(outline);
                 pass.set_bind_group(1, &self.draws.bind_group, &[0]);
                 pass.set_bind_group(2, &t.mask.bind_group, &[]);
                 pass.draw(0..3, 0..1);
@@ -517,7 +523,43 @@ impl Renderer {
         (items, slots)
     }
 
-    /// Draws one node with the given variant (in the shadow pass only its casting parts).
+    /// Builds the pipelines of the kinds `items` draw that are not built yet.
+    fn build_pipelines(&mut self, device: &wgpu::Device, items: &[Item]) {
+        let (mut mesh, mut textured, mut spheres, mut cylinders, mut outline) = (false, false, false, false, false);
+        for it in items {
+            let Some(g) = self.gpu.get(&it.key) else { continue };
+            mesh |= g.mesh.is_some();
+            textured |= g.mesh.as_ref().is_some_and(|m| m.textured());
+            spheres |= g.spheres.is_some();
+            cylinders |= g.cylinders.is_some();
+            outline |= it.outline;
+        }
+        let ctx = PipelineCtx {
+            device,
+            layouts: &self.layouts,
+            color_format: self.color_format,
+            msaa: self.caps.msaa_samples,
+        };
+        let p = &mut self.pipelines;
+        if mesh && p.mesh.is_none() {
+            p.mesh = Some(MeshPipelines::new(&ctx));
+        }
+        if textured && p.textured.is_none() {
+            p.textured = Some(MeshPipelines::textured(&ctx));
+        }
+        if spheres && p.spheres.is_none() {
+            p.spheres = Some(sph::pipelines(&ctx));
+        }
+        if cylinders && p.cylinders.is_none() {
+            p.cylinders = Some(cyl::pipelines(&ctx));
+        }
+        if outline && p.outline.is_none() {
+            p.outline = Some(outline::pipeline(&ctx));
+        }
+    }
+
+    /// Draws one node with the given variant (in the shadow pass only its casting parts); the
+    /// pipelines of its kinds must have been built ([`Renderer::build_pipelines`]).
     fn draw_item(&self, pass: &mut wgpu::RenderPass<'_>, it: &Item, variant: Variant, stats: &mut RenderStats) {
         let Some(g): Option<&GpuNode> = self.gpu.get(&it.key) else {
             return;
@@ -528,39 +570,43 @@ impl Renderer {
             return;
         }
         pass.set_bind_group(1, &self.draws.bind_group, &[self.draws.offset(it.slot)]);
-        if let Some(mesh) = g.mesh.as_ref().filter(|_| all || cast.mesh) {
-            match variant {
-                Variant::Opaque | Variant::Transparent if mesh.textured() => {
+        let p = &self.pipelines;
+        if let (Some(mesh), Some(pipes)) = (g.mesh.as_ref().filter(|_| all || cast.mesh), p.mesh.as_ref()) {
+            match (variant, p.textured.as_ref()) {
+                (Variant::Opaque | Variant::Transparent, Some(textured)) if mesh.textured() => {
                     let i = usize::from(variant == Variant::Transparent);
-                    pass.set_pipeline(&self.mesh.textured[i]);
+                    pass.set_pipeline(&textured[i]);
                     mesh.bind_texture(pass);
                 }
-                _ => pass.set_pipeline(self.mesh.tris.get(variant)),
+                _ => pass.set_pipeline(pipes.tris.get(variant)),
             }
             if mesh.draw(pass, it.frame, &self.identity, false) {
                 stats.draw_calls += 1;
                 stats.instances += u64::from(mesh.instance_count());
             }
             if it.edges && all && variant != Variant::Mask {
-                pass.set_pipeline(&self.mesh.edges);
+                pass.set_pipeline(&pipes.edges);
                 if mesh.draw(pass, it.frame, &self.identity, true) {
                     stats.draw_calls += 1;
                 }
             }
         }
-        if let Some(store) = g.spheres.as_ref().filter(|_| all || cast.spheres) {
+        if let (Some(store), Some(pipes)) = (g.spheres.as_ref().filter(|_| all || cast.spheres), p.spheres.as_ref()) {
             if let Some(slice) = store.slice(it.frame) {
                 let n = (store.frame_bytes() / sph::INSTANCE_BYTES) as u32;
-                pass.set_pipeline(self.spheres.get(variant));
+                pass.set_pipeline(pipes.get(variant));
                 sph::draw(pass, slice, n);
                 stats.draw_calls += 1;
                 stats.instances += u64::from(n);
             }
         }
-        if let Some(store) = g.cylinders.as_ref().filter(|_| all || cast.cylinders) {
+        if let (Some(store), Some(pipes)) = (
+            g.cylinders.as_ref().filter(|_| all || cast.cylinders),
+            p.cylinders.as_ref(),
+        ) {
             if let Some(slice) = store.slice(it.frame) {
                 let n = (store.frame_bytes() / cyl::INSTANCE_BYTES) as u32;
-                pass.set_pipeline(self.cylinders.get(variant));
+                pass.set_pipeline(pipes.get(variant));
                 self.unit_cylinder.draw(pass, slice, n);
                 stats.draw_calls += 1;
                 stats.instances += u64::from(n);
