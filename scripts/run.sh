@@ -71,9 +71,11 @@ if ! kill -0 "$relay_pid" 2>/dev/null || ! grep -q "^meshcast relay:" "$RELAY_LO
   cat "$RELAY_LOG" >&2
   exit 1
 fi
-cat "$RELAY_LOG"
-# From here on the relay's log goes to the terminal.
-tail -n +"$(( $(wc -l <"$RELAY_LOG") + 1 ))" -f "$RELAY_LOG" --pid="$relay_pid" &
+# What the relay logged so far, then (from the next line on) its log as it grows; counted once,
+# so that no line written in between is shown twice or lost.
+shown=$(wc -l <"$RELAY_LOG")
+head -n "$shown" "$RELAY_LOG"
+tail -n +"$((shown + 1))" -f "$RELAY_LOG" --pid="$relay_pid" &
 pids+=($!)
 
 "$BIN/examples/demo" --port "$PORT" --loop &

@@ -107,7 +107,9 @@ describe('the README main command: ./scripts/run.sh', () => {
     // The first run on a fresh clone builds the relay and the demo in release mode.
     group = startGroup(path.join(ROOT, 'scripts', 'run.sh'), ['--port', String(port)]);
     await waitHttp(`http://127.0.0.1:${port}/healthz`, group, 40 * 60 * 1000);
-    assert.match(group.log(), new RegExp(`open http://127\\.0\\.0\\.1:${port}/ in a browser`));
+    // The relay's banner reaches run.sh's output through its log tail, which may lag the
+    // relay's first HTTP answer.
+    await waitLog(group, new RegExp(`open http://127\\.0\\.0\\.1:${port}/ in a browser`));
     // run.sh names the page that plays the demo (the page itself starts paused, as aitviewer).
     await waitLog(group, /meshcast is running: open (\S+) in a browser/);
     const shown = group.log().match(/meshcast is running: open (\S+) in a browser/)[1];
