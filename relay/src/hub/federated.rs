@@ -603,26 +603,8 @@ mod tests {
         );
         assert!(r.replies().is_empty(), "publish 2 is not back yet");
         // Another relay's record comes first in the stream order: applied, no reply here.
-        r.streamed(
-            2,
-            7,
-            1,
-            Some(1),
-            StreamMsg::Command {
-                client: first_id(7),
-                cmd: add_frames(5),
-            },
-        );
-        r.streamed(
-            3,
-            RELAY,
-            2,
-            Some(1),
-            StreamMsg::Command {
-                client,
-                cmd: spheres(1),
-            },
-        );
+        r.streamed(2, 7, 1, Some(1), command_of(7, add_frames(5)));
+        r.streamed(3, RELAY, 2, Some(1), command_by(client, spheres(1)));
         assert_eq!(r.replies(), [RelayToClient::Ack { seq: 2 }]);
         assert_eq!(r.hub.scene.len(), 1);
 
@@ -638,16 +620,7 @@ mod tests {
         assert!(r.replies().is_empty());
         let (publish, client_seq, _) = r.published();
         assert_eq!((publish, client_seq), (3, Some(3)));
-        r.streamed(
-            4,
-            RELAY,
-            3,
-            Some(3),
-            StreamMsg::Command {
-                client,
-                cmd: add_frames(9),
-            },
-        );
+        r.streamed(4, RELAY, 3, Some(3), command_by(client, add_frames(9)));
         let seqs: Vec<(u64, bool)> = r
             .replies()
             .iter()
@@ -706,11 +679,14 @@ mod tests {
         assert_eq!(r.hub.fed.as_ref().unwrap().applied, 40);
     }
 
+    /// Producer `client`'s command as a stream record.
+    fn command_by(client: ClientId, cmd: Command) -> StreamMsg {
+        StreamMsg::Command { client, cmd }
+    }
+
+    /// The command of relay `relay`'s first producer as a stream record.
     fn command_of(relay: u64, cmd: Command) -> StreamMsg {
-        StreamMsg::Command {
-            client: first_id(relay),
-            cmd,
-        }
+        command_by(first_id(relay), cmd)
     }
 
     fn frames_of(hub: &Hub, uid: u64) -> usize {
@@ -762,27 +738,9 @@ mod tests {
         r.command(3, Command::Flush);
         let info = r.hub.clients[&client].info.clone();
         r.streamed(1, RELAY, 1, None, StreamMsg::ClientConnected(info));
-        r.streamed(
-            2,
-            RELAY,
-            3,
-            Some(2),
-            StreamMsg::Command {
-                client,
-                cmd: add_frames(1),
-            },
-        );
+        r.streamed(2, RELAY, 3, Some(2), command_by(client, add_frames(1)));
         assert!(r.replies().is_empty(), "publish 2 has not come");
-        r.streamed(
-            3,
-            RELAY,
-            2,
-            Some(1),
-            StreamMsg::Command {
-                client,
-                cmd: spheres(1),
-            },
-        );
+        r.streamed(3, RELAY, 2, Some(1), command_by(client, spheres(1)));
         assert_eq!(
             r.replies(),
             [RelayToClient::Ack { seq: 3 }],
