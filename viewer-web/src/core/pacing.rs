@@ -38,11 +38,9 @@ pub struct DrawPacer {
     excess_ms: f64,
     /// True until the frame callback after a draw has measured its cost.
     measuring: bool,
-    /// The last drawn frame's cost beyond a display refresh by the GPU's measure (its work done),
-    /// once known.
-    gpu_excess_ms: Option<f64>,
-    /// The last reported frame's time until the GPU had finished it.
-    gpu_frame_ms: Option<f64>,
+    /// The GPU's last report: the start of the frame it is about and that frame's time until
+    /// the GPU had finished it.
+    gpu_report: Option<(f64, f64)>,
     /// Redraws put off so far (for the page's counters and tests).
     deferred: u64,
 }
@@ -60,9 +58,7 @@ impl DrawPacer {
     pub fn tick(&mut self, now_ms: f64) {
         if std::mem::take(&mut self.measuring) {
             if let Some(start) = self.last_draw_ms {
-                self.excess_ms = (now_ms - start - REFRESH_MS)
-                    .max(self.gpu_excess_ms.unwrap_or(0.0))
-                    .max(0.0);
+                self.excess_ms = (now_ms - start - REFRESH_MS).max(self.gpu_excess(start)).max(0.0);
             }
         }
     }
@@ -73,13 +69,19 @@ impl DrawPacer {
         if self.last_draw_ms != Some(start_ms) {
             return;
         }
-        self.gpu_frame_ms = Some(done_ms - start_ms);
-        let excess = (done_ms - start_ms - REFRESH_MS).max(0.0);
-        self.gpu_excess_ms = Some(excess);
+        self.gpu_report = Some((start_ms, done_ms - start_ms));
         if !self.measuring {
             // The callback's measure came first: the longer one counts.
-            self.excess_ms = self.excess_ms.max(excess);
+            self.excess_ms = self.excess_ms.max(self.gpu_excess(start_ms));
         }
+    }
+
+    /// The GPU's measure of the frame drawn at `start_ms` beyond a display refresh; 0 until the
+    /// GPU has reported that frame.
+    fn gpu_excess(&self, start_ms: f64) -> f64 {
+        self.gpu_report
+            .filter(|&(start, _)| start == start_ms)
+            .map_or(0.0, |(_, ms)| (ms - REFRESH_MS).max(0.0))
     }
 
     /// True when messages are streaming in at `now_ms`.
@@ -105,13 +107,12 @@ impl DrawPacer {
     pub fn drawn(&mut self, start_ms: f64) {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
-        self.gpu_excess_ms = None;
     }
 
-    /// The last drawn frame's time from its start until the GPU reported its work done, once
-    /// reported (milliseconds).
+    /// The last reported frame's time from its start until the GPU reported its work done
+    /// (milliseconds); `None` before the first report.
     pub fn gpu_frame_ms(&self) -> Option<f64> {
-        self.gpu_frame_ms
+        self.gpu_report.map(|(_, ms)| ms)
     }
 
     /// Redraws put off so far.
