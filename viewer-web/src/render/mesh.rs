@@ -59,6 +59,8 @@ pub(crate) struct MeshPipelines {
     pub tris: Variants,
     /// The wireframe overlay.
     pub edges: wgpu::RenderPipeline,
+    /// `mesh.wgsl`, compiled once for these and the textured pipelines.
+    module: wgpu::ShaderModule,
 }
 
 /// Textured triangles of the main pass: opaque and transparent (their mask and shadow variants
@@ -109,19 +111,19 @@ impl MeshPipelines {
                 shadow: ctx.build(&tris, Variant::Shadow),
             },
             edges: ctx.build(&edges, Variant::Opaque),
+            module,
         }
     }
 
     /// Builds the textured pipelines (with the texture coordinates' vertex buffer).
-    pub(crate) fn textured(ctx: &PipelineCtx<'_>) -> TexturedPipelines {
-        let module = ctx.module("mesh");
+    pub(crate) fn textured(&self, ctx: &PipelineCtx<'_>) -> TexturedPipelines {
         let all = buffer_layouts();
         let textured = PipelineSpec {
             label: "textured mesh",
             vs: "vs_textured",
             fs: "fs_textured",
             textured: true,
-            ..tris_spec(&module, &all)
+            ..tris_spec(&self.module, &all)
         };
         // Transparent meshes cull back faces so a closed surface blends once.
         let textured_transparent = PipelineSpec {

@@ -544,8 +544,9 @@ impl Renderer {
         if mesh && p.mesh.is_none() {
             p.mesh = Some(MeshPipelines::new(&ctx));
         }
-        if textured && p.textured.is_none() {
-            p.textured = Some(MeshPipelines::textured(&ctx));
+        if p.textured.is_none() && textured {
+            // A textured mesh is a mesh: its mesh pipelines were built just above.
+            p.textured = p.mesh.as_ref().map(|m| m.textured(&ctx));
         }
         if spheres && p.spheres.is_none() {
             p.spheres = Some(sph::pipelines(&ctx));
