@@ -258,6 +258,9 @@ def test_torch_like_tensor_is_accepted(relay):
 def test_get_message_receives_what_a_viewer_sends(relay, viewer):
     with connect(relay) as v:
         assert v.get_message(block=False) is None
+        # Once a flush is answered the relay has registered this client (its connection comes
+        # before its messages): a message to all clients sent earlier could miss it.
+        v.flush()
         payload = {"name": "Test", "position": [0.5, 1.0, -2.0], "n": 3}
         viewer.send_to_clients(payload)
         deadline = time.monotonic() + 10
@@ -278,6 +281,7 @@ def test_get_message_receives_what_a_viewer_sends(relay, viewer):
 
 def test_blocking_get_message_returns_none_when_the_connection_closes(relay, viewer):
     v = connect(relay)
+    v.flush()  # the relay has registered this client (see above)
     viewer.send_to_clients([1, 2, 3])
     assert v.get_message(block=True) == [1, 2, 3]
     threading.Timer(0.3, relay.stop).start()
