@@ -208,6 +208,44 @@ describe(`customising the viewer (${BACKEND})`, () => {
     await checkRecoloured(client, 3, [0, 1, 0, 1], 'green');
   });
 
+  it('a handler registered with {types} gets only those message types; a bad option is a TypeError', async () => {
+    await fresh();
+    await page.evaluate(() => {
+      window.__all = [];
+      window.__marks = [];
+      meshcast.onMessage((m) => window.__all.push(m.type));
+      meshcast.onMessage((m) => window.__marks.push({ type: m.type, kwargs: m.kwargs }), { types: [10001, 10002] });
+    });
+    const p = await Producer.connect(relay.clientUrl);
+    try {
+      p.send(MSG.SPHERES, 7, { positions: f32([1, 1, 3], [0, 0, 0]) });
+      p.send(10000, null, { n: 0 });
+      p.send(MSG.ADD_FRAMES, 7, { positions: f32([1, 1, 3], [1, 0, 0]) });
+      p.send(10001, null, { n: 1 });
+      p.send(10002, null, { n: 2 });
+      await p.flush();
+      await waitFor(page, () => window.__all.length >= 5);
+      assert.deepEqual(await page.evaluate(() => window.__all), [MSG.SPHERES, 10000, MSG.ADD_FRAMES, 10001, 10002]);
+      assert.deepEqual(await page.evaluate(() => window.__marks), [
+        { type: 10001, kwargs: { n: 1 } },
+        { type: 10002, kwargs: { n: 2 } },
+      ]);
+    } finally {
+      p.close();
+    }
+    for (const bad of [{ types: 5 }, { types: ['a'] }, { types: [1.5] }, 7]) {
+      const err = await page.evaluate((b) => {
+        try {
+          meshcast.onMessage(() => {}, b);
+          return null;
+        } catch (e) {
+          return `${e.name}: ${e.message}`;
+        }
+      }, bad);
+      assert.match(err ?? 'no error', /^TypeError: onMessage\(handler, options\)/, JSON.stringify(bad));
+    }
+  });
+
   it('sendToClients reaches only the targeted client, or every client (meshcast and aitviewer)', async () => {
     await fresh();
     const a = await listener(page, relay.port, 'meshcast');

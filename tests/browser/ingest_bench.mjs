@@ -10,14 +10,20 @@
 //   - baseline: a plain JavaScript WebSocket (binaryType 'arraybuffer') in a page on the relay's
 //     own origin, counting the messages and bytes it gets from /viewer, no decoding: the
 //     browser's own limit;
-//   - meshcast: the viewer page (paused), until its state says the node has 1,000 frames;
-// each from the first byte sent (the messages are encoded before), the consumer polled every
-// 20 ms in the same way; one warm-up, then the median of --runs runs, alternating the two; and
-// the ratio. Only one consumer is connected at a time (two would share the 2 cores).
+//   - meshcast: the viewer page (paused), until the node has the 1,000 frames in its scene;
+// each from just before the first message is sent (the messages are encoded before) until the
+// consumer has handled a small marker message sent after them, timed by the consumer page itself
+// (the plain socket's onmessage; the viewer's `onMessage(handler, {types: [MARK]})`, which runs
+// after the messages before it were applied and copies no frame into JavaScript). Polling the
+// page from here instead would also count the frame the viewer draws once the stream has ended:
+// the poll waits behind it. That frame is reported apart ("picture drawn at"): until the redraw
+// the page had pending at the marker is drawn. One warm-up, then the median of --runs runs, alternating the
+// two, each after the previous page was closed and the browser settled for a second (closing a
+// page makes its renderer wait for the GPU process); and the ratio. Only one consumer is
+// connected at a time (two would share the 2 cores).
 // Then streaming: --stream frames (default 10,000) appended one ADD_FRAMES message each to the
-// page, the time at every 1,000 frames the page has (marked by the page itself: see `stream`;
-// the page then copies every frame into JavaScript for its onMessage handler, as any page with
-// a handler does), and the last 1,000 against the first.
+// page, the time at every 1,000 frames the page has (marked by the page itself: see `stream`),
+// and the last 1,000 against the first.
 
 import path from 'node:path';
 import fs from 'node:fs';
@@ -44,6 +50,11 @@ if (V !== 6890) throw new Error(`test mesh has ${V} vertices`);
 const F = BODY.faces.length / 3;
 const N = 1000;
 const UID = 1;
+/** The marker message's type (a user message): sent after the frames, seen by the consumer. */
+const MARK = 10001;
+const marker = () => envelope(MARK, null, {});
+/** Time for the browser to settle after a page is closed. */
+const SETTLE_MS = 1000;
 
 /** Frame `f` of the body (bobbing), written into `out` at float offset `o`. */
 function bodyFrame(f, out, o) {
@@ -112,10 +123,9 @@ async function producer(relay) {
   };
 }
 
-/** Polls `fn` in the page every 20 ms until it is true; returns when (ms since `t0`). */
-async function until(page, fn, arg, t0, timeout = 600000) {
+/** Polls `fn` in the page every 20 ms until it is true. */
+async function until(page, fn, arg, timeout = 600000) {
   await page.waitForFunction(fn, arg, { timeout, polling: 20 });
-  return performance.now() - t0;
 }
 
 /** Opens the baseline consumer: a page on the relay's origin with a plain WebSocket on /viewer. */
@@ -132,6 +142,7 @@ async function baselinePage(context, relay) {
     ws.onmessage = (e) => {
       b.messages += 1;
       b.bytes += e.data.byteLength;
+      b.last = performance.now();
     };
     await new Promise((res, rej) => {
       ws.onopen = res;
@@ -152,31 +163,54 @@ async function baselineRun(context, relay, msgs) {
   await page.waitForFunction((n) => window.__baseline.messages > n, seen, { polling: 10 });
   const before = await page.evaluate(() => window.__baseline.messages);
   const bytesBefore = await page.evaluate(() => window.__baseline.bytes);
-  const t0 = performance.now();
+  const t0 = await page.evaluate(() => performance.now());
   for (const m of msgs) p.send(m);
-  const ms = await until(page, (n) => window.__baseline.messages >= n, before + msgs.length, t0);
-  const bytes = (await page.evaluate(() => window.__baseline.bytes)) - bytesBefore;
+  p.send(marker());
+  await until(page, (n) => window.__baseline.messages >= n, before + msgs.length + 1);
+  const { last, total } = await page.evaluate(() => ({ last: window.__baseline.last, total: window.__baseline.bytes }));
   await page.close();
   await clear(p);
-  return { ms, bytes };
+  await sleep(SETTLE_MS);
+  return { ms: last - t0, bytes: total - bytesBefore };
 }
 
 /** One meshcast page run: ms until the page's node has all frames; the page's decode/apply ms. */
 async function pageRun(context, relay, backend, msgs) {
   const page = await openViewer(context, relay, backend);
-  const before = await page.evaluate(() => {
+  const before = await page.evaluate((type) => {
     window.__meshcast.pause();
+    window.__mark = null;
+    window.__meshcast.onMessage(
+      () => {
+        window.__mark = {
+          at: performance.now(),
+          frames: window.__meshcast.nodes()[0]?.frames,
+          pending: window.__meshcast.stats().redrawPending,
+        };
+      },
+      { types: [type] },
+    );
     return window.__meshcast.stats();
-  });
+  }, MARK);
   const p = await producer(relay);
-  const t0 = performance.now();
+  const t0 = await page.evaluate(() => performance.now());
   for (const m of msgs) p.send(m);
-  const ms = await until(page, (n) => window.__meshcast.nodes()[0]?.frames === n, N, t0);
+  p.send(marker());
+  await until(page, () => window.__mark !== null);
+  const mark = await page.evaluate(() => window.__mark);
+  if (mark.frames !== N) throw new Error(`the page had ${mark.frames} frames at the marker, not ${N}`);
+  // The picture with all the frames' data: the frame the page still had to draw at the marker
+  // (none: the last frame drawn showed them all already).
+  const shown = mark.pending
+    ? await (await page.waitForFunction(() => !window.__meshcast.stats().redrawPending && performance.now(), null, { timeout: 600000, polling: 20 })).jsonValue()
+    : mark.at;
   const after = await page.evaluate(() => window.__meshcast.stats());
   await page.close();
   await clear(p);
+  await sleep(SETTLE_MS);
   return {
-    ms,
+    ms: mark.at - t0,
+    shown: shown - t0,
     decode: after.decodeMs - before.decodeMs,
     apply: after.applyMs - before.applyMs,
     deferred: (after.redrawsDeferred ?? 0) - (before.redrawsDeferred ?? 0),
@@ -204,9 +238,7 @@ async function stream(context, relay, backend, n) {
   await page.evaluate(() => {
     window.__meshcast.pause();
     window.__marks = [];
-    window.__meshcast.onMessage((m) => {
-      if (m.type === 10001) window.__marks.push(performance.now());
-    });
+    window.__meshcast.onMessage(() => window.__marks.push(performance.now()), { types: [10001] });
   });
   const p = await producer(relay);
   const t0 = await page.evaluate(() => performance.now());
@@ -249,6 +281,7 @@ for (const backend of backends) {
       console.log(
         `${mode.padEnd(14)}: plain JS WebSocket ${fmt(bMs)} (${(base[0].bytes / 1e6).toFixed(1)} MB) | ` +
           `meshcast page ${fmt(mMs)} (decode ${fmt(median(mc.map((x) => x.decode)))}, apply ${fmt(median(mc.map((x) => x.apply)))}, ` +
+          `picture drawn at ${fmt(median(mc.map((x) => x.shown)))}, ` +
           `${median(mc.map((x) => x.drawn))} frames drawn, ${median(mc.map((x) => x.deferred))} redraws put off) | ` +
           `ratio ${(mMs / bMs).toFixed(2)}× | runs: JS ${base.map((x) => Math.round(x.ms)).join(' ')}, page ${mc.map((x) => Math.round(x.ms)).join(' ')}`,
       );

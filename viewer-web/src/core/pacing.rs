@@ -16,6 +16,15 @@
 //! such as SwiftShader, which draws in the browser's GPU process on the same cores while the
 //! page's thread is already free again: measured by the callback alone, such a frame looked
 //! cheap, and frames drawn during a stream took the CPU that the socket and the relay needed.
+//!
+//! Two more rules keep a stream from being taken for over:
+//! - While the GPU has not yet reported the last drawn frame done, no frame is drawn during a
+//!   stream: its cost is not known yet, and the GPU is still busy with it (a frame drawn now would
+//!   queue behind it). A frame callback often comes before that report; before this rule the
+//!   frame then looked cheap and the next one was drawn at once.
+//! - A stall of the page's thread (no frame callback for [`STALL_MS`], e.g. while it waited for
+//!   the GPU) does not end a stream: the messages that arrived meanwhile are still queued behind
+//!   the callback, so the stream counts as running for another [`INGEST_QUIET_MS`] after it.
 
 /// Milliseconds without a message after which the stream counts as ended.
 pub const INGEST_QUIET_MS: f64 = 50.0;
@@ -23,6 +32,11 @@ pub const INGEST_QUIET_MS: f64 = 50.0;
 pub const INGEST_DRAW_SHARE: f64 = 0.1;
 /// One display refresh at 60 Hz: what a frame costs at least, even on the fastest GPU.
 pub const REFRESH_MS: f64 = 1000.0 / 60.0;
+/// While messages stream in, the page's panels are refreshed at most this often (ms).
+pub const INGEST_PANELS_MS: f64 = 250.0;
+/// A gap between frame callbacks this long means the page's thread was held up (see the module
+/// comment).
+pub const STALL_MS: f64 = 2.0 * INGEST_QUIET_MS;
 
 /// Decides whether a pending redraw is drawn now (see the module comment).
 #[derive(Debug, Clone, Default)]
@@ -38,11 +52,17 @@ pub struct DrawPacer {
     excess_ms: f64,
     /// True until the frame callback after a draw has measured its cost.
     measuring: bool,
+    /// True from a draw until the GPU reports that frame's work done.
+    gpu_busy: bool,
+    /// When the last frame callback began.
+    last_tick_ms: Option<f64>,
     /// The GPU's last report: the start of the frame it is about and that frame's time until
     /// the GPU had finished it.
     gpu_report: Option<(f64, f64)>,
     /// Redraws put off so far (for the page's counters and tests).
     deferred: u64,
+    /// When the page's panels were last refreshed.
+    panels_ms: Option<f64>,
 }
 
 impl DrawPacer {
@@ -56,6 +76,14 @@ impl DrawPacer {
 
     /// Called at the start of every frame callback: measures the last drawn frame's cost.
     pub fn tick(&mut self, now_ms: f64) {
+        if let Some(prev) = self.last_tick_ms.replace(now_ms) {
+            let streaming_then = self.last_message_ms.is_some_and(|m| m + INGEST_QUIET_MS >= prev);
+            if streaming_then && now_ms - prev >= STALL_MS {
+                // Messages were streaming when the thread stalled: more may be queued behind this
+                // callback, so the stream is not over yet.
+                self.last_message_ms = Some(now_ms);
+            }
+        }
         if std::mem::take(&mut self.measuring) {
             if let Some(start) = self.last_draw_ms {
                 self.excess_ms = (now_ms - start - REFRESH_MS).max(self.gpu_excess(start)).max(0.0);
@@ -70,6 +98,7 @@ impl DrawPacer {
             return;
         }
         self.gpu_report = Some((start_ms, done_ms - start_ms));
+        self.gpu_busy = false;
         if !self.measuring {
             // The callback's measure came first: the longer one counts.
             self.excess_ms = self.excess_ms.max(self.gpu_excess(start_ms));
@@ -93,7 +122,7 @@ impl DrawPacer {
     pub fn should_draw(&mut self, now_ms: f64) -> bool {
         let ok = match self.last_draw_ms {
             Some(start) if self.ingesting(now_ms) => {
-                now_ms - start.max(self.stream_start_ms) >= self.excess_ms / INGEST_DRAW_SHARE
+                !self.gpu_busy && now_ms - start.max(self.stream_start_ms) >= self.excess_ms / INGEST_DRAW_SHARE
             }
             _ => true,
         };
@@ -103,10 +132,31 @@ impl DrawPacer {
         ok
     }
 
+    /// Whether the page's panels (frame counter, counts, lists) are refreshed at `now_ms`: every
+    /// frame callback, but at most every [`INGEST_PANELS_MS`] while messages stream in. Each
+    /// refresh that changes the page's text makes the browser lay out and repaint it, which a
+    /// software rasteriser does on the cores the stream needs; a changed counter every frame
+    /// callback is more than anyone reads.
+    pub fn refresh_panels(&mut self, now_ms: f64) -> bool {
+        let due = !self.ingesting(now_ms) || self.panels_ms.is_none_or(|t| now_ms - t >= INGEST_PANELS_MS);
+        if due {
+            self.panels_ms = Some(now_ms);
+        }
+        due
+    }
+
     /// A frame was drawn, beginning at `start_ms`.
     pub fn drawn(&mut self, start_ms: f64) {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
+    }
+
+    /// The frame drawn at `start_ms` was submitted and its GPU work will be reported through
+    /// [`DrawPacer::gpu_done`]; until then no frame is drawn while messages stream in.
+    pub fn awaiting_gpu(&mut self, start_ms: f64) {
+        if self.last_draw_ms == Some(start_ms) {
+            self.gpu_busy = true;
+        }
     }
 
     /// The last reported frame's time from its start until the GPU reported its work done
@@ -222,6 +272,78 @@ mod tests {
         assert_eq!(p.gpu_frame_ms(), None);
         p.message(100.0);
         assert!(p.should_draw(101.0), "the frame drawn at 20 ms was cheap");
+    }
+
+    #[test]
+    fn no_frame_is_drawn_during_a_stream_until_the_gpu_reports_the_last_one() {
+        let mut p = DrawPacer::default();
+        p.message(0.0);
+        assert!(p.should_draw(0.0));
+        p.drawn(0.0);
+        p.awaiting_gpu(0.0);
+        // The next callback comes one refresh later: by that measure the frame was cheap.
+        p.tick(REFRESH_MS);
+        held_back(&mut p, 20.0, 2_000.0);
+        // The report: 500 ms on the GPU; the next frame then waits for its share.
+        p.gpu_done(0.0, 500.0);
+        let next = (500.0 - REFRESH_MS) / INGEST_DRAW_SHARE;
+        held_back(&mut p, 2_000.0, next);
+        p.message(next);
+        assert!(p.should_draw(next));
+    }
+
+    #[test]
+    fn without_messages_a_frame_is_drawn_before_the_gpu_reports_the_last_one() {
+        let mut p = DrawPacer::default();
+        p.drawn(0.0);
+        p.awaiting_gpu(0.0);
+        p.tick(REFRESH_MS);
+        assert!(p.should_draw(2.0 * REFRESH_MS));
+    }
+
+    #[test]
+    fn a_stall_of_the_pages_thread_does_not_end_a_stream() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, REFRESH_MS);
+        p.tick(20.0);
+        p.message(30.0);
+        // The thread is held up for 600 ms: no callback, no message handled.
+        p.tick(630.0);
+        assert!(p.ingesting(630.0), "messages may be queued behind the callback");
+        p.tick(646.0);
+        assert!(p.ingesting(646.0));
+        // No message came in the quiet time after the stall: the stream is over.
+        p.tick(630.0 + INGEST_QUIET_MS);
+        assert!(!p.ingesting(630.0 + INGEST_QUIET_MS));
+    }
+
+    #[test]
+    fn a_long_gap_without_a_stream_is_not_a_stall() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, REFRESH_MS);
+        p.message(20.0);
+        p.tick(100.0);
+        // A hidden tab gets no callbacks for seconds; the messages ended long before.
+        p.tick(5_000.0);
+        assert!(!p.ingesting(5_000.0));
+    }
+
+    #[test]
+    fn panels_are_refreshed_every_callback_but_only_every_so_often_during_a_stream() {
+        let mut p = DrawPacer::default();
+        assert!(p.refresh_panels(0.0));
+        assert!(p.refresh_panels(REFRESH_MS));
+        let mut refreshed = 0;
+        let mut t = 100.0;
+        while t < 1100.0 {
+            p.message(t);
+            refreshed += usize::from(p.refresh_panels(t));
+            t += REFRESH_MS;
+        }
+        assert_eq!(refreshed, (1000.0 / INGEST_PANELS_MS) as usize);
+        // Once the stream is over, at once again.
+        assert!(p.refresh_panels(t + INGEST_QUIET_MS));
+        assert!(p.refresh_panels(t + INGEST_QUIET_MS + REFRESH_MS));
     }
 
     #[test]

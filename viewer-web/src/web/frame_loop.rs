@@ -78,6 +78,7 @@ fn tick(app: &Shared, ts_ms: f64) {
     }
     let presented = draw && a.render();
     if presented {
+        a.pacer.awaiting_gpu(t0);
         report_gpu_done(&a.gpu.queue, &a.gpu_done, t0);
     }
     // Buffer read-backs (screenshots) complete when WebGL2's device is polled once their fence
@@ -86,7 +87,9 @@ fn tick(app: &Shared, ts_ms: f64) {
         tracing::warn!("polling the device: {e}");
     }
     let now = now_ms();
-    ui::refresh(&mut a, now);
+    if a.pacer.refresh_panels(now) {
+        ui::refresh(&mut a, now);
+    }
     let end = now_ms();
     a.core.stats_mut().frame_done(presented, end - t0, end);
     page_state::sync(&a);

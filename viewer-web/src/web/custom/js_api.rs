@@ -185,7 +185,7 @@ pub fn expose(app: &Shared) -> Result<(), JsValue> {
 /// Unregisters a `window.meshcast.onMessage` handler.
 pub(super) fn remove_handler(app: &Shared, f: &JsValue) -> Result<(), JsValue> {
     let mut a = app.try_borrow_mut().map_err(|_| busy())?;
-    a.ext.js_handlers.retain(|h| JsValue::from(h.clone()) != *f);
+    a.ext.js_handlers.retain(|h| JsValue::from(h.f.clone()) != *f);
     Ok(())
 }
 
@@ -200,9 +200,10 @@ pub fn deliver(app: &Shared) {
         (std::mem::take(&mut a.ext.js_queue), a.ext.js_handlers.clone())
     };
     for m in &messages {
-        let js = message_to_js(m);
-        for h in &handlers {
-            if let Err(e) = h.call1(&JsValue::NULL, &js) {
+        let mut js = None;
+        for h in handlers.iter().filter(|h| h.wants(m.msg_type)) {
+            let js = js.get_or_insert_with(|| message_to_js(m));
+            if let Err(e) = h.f.call1(&JsValue::NULL, js) {
                 web_sys::console::error_2(&JsValue::from_str("meshcast: a message handler threw"), &e);
             }
         }

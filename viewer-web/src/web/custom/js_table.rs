@@ -19,6 +19,7 @@ use super::js_api::{busy, floats, func, id_of, key_arg, node_to_js, num, obj, re
 use super::js_value::from_js;
 use super::outbox::SendError;
 use super::panels;
+use super::JsHandler;
 use crate::core::{Action, BodyPart};
 use crate::smpl_bodies::BodyStatus;
 use crate::web::actions;
@@ -123,13 +124,37 @@ fn on_message(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
         .get(0)
         .dyn_into()
         .map_err(|_| type_error("onMessage(handler) needs a function"))?;
-    write(app)?.ext.js_handlers.push(f.clone());
+    let types = message_types(&args.get(1))?;
+    write(app)?.ext.js_handlers.push(JsHandler { f: f.clone(), types });
     // The returned function unregisters the handler.
     Ok(func(app, move |app, _| {
         remove_handler(app, &f)?;
         Ok(JsValue::UNDEFINED)
     })
     .into())
+}
+
+/// `onMessage`'s options: `undefined` (every message) or `{types: [n, ...]}` (only those types).
+fn message_types(options: &JsValue) -> Result<Option<Vec<i64>>, JsValue> {
+    const WANT: &str = "onMessage(handler, options): options must be {types: [message type numbers]}";
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let types = Reflect::get(options, &JsValue::from_str("types")).map_err(|_| type_error(WANT))?;
+    if types.is_undefined() {
+        return Ok(None);
+    }
+    let types: Array = types.dyn_into().map_err(|_| type_error(WANT))?;
+    types
+        .iter()
+        .map(|t| {
+            t.as_f64()
+                .filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15)
+                .map(|v| v as i64)
+                .ok_or_else(|| type_error(WANT))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 fn off_message(app: &Shared, args: &Array) -> Result<JsValue, JsValue> {
@@ -374,6 +399,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("decodeMs", num(s.decode_ms)),
         ("applyMs", num(s.apply_ms)),
         ("redrawsDeferred", num(a.pacer.deferred() as f64)),
+        ("redrawPending", JsValue::from_bool(a.dirty.redraw)),
         ("gpuFrameMs", a.pacer.gpu_frame_ms().map_or(JsValue::NULL, num)),
         ("drawCalls", num(r.draw_calls as f64)),
         ("instances", num(r.instances as f64)),

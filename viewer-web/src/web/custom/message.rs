@@ -99,7 +99,9 @@ pub fn dispatch(app: &mut Page, relayed: ClientEnvelope) {
         envelope,
         replay,
     } = relayed;
-    let wants_js = !app.ext.js_handlers.is_empty();
+    let msg_type = envelope.msg_type;
+    // Only messages a JavaScript handler asked for are copied for JavaScript.
+    let wants_js = app.ext.js_handlers.iter().any(|h| h.wants(msg_type));
     match app.ext.handler.take() {
         None => {
             let msg = wants_js.then(|| ClientMessage::new(client, envelope.clone(), replay));
@@ -113,7 +115,7 @@ pub fn dispatch(app: &mut Page, relayed: ClientEnvelope) {
             let msg = ClientMessage::new(client, envelope, replay);
             handler(&msg, &mut ViewerContext::new(app));
             app.ext.handler = Some(handler);
-            if !app.ext.js_handlers.is_empty() {
+            if wants_js {
                 app.ext.js_queue.push(msg);
             }
         }

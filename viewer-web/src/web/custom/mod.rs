@@ -25,13 +25,29 @@ pub use context::{MessageError, ViewerContext, ViewerHandle};
 pub use message::{ClientMessage, MessageHandler, USER_MESSAGE};
 pub use outbox::SendError;
 
+/// A `window.meshcast.onMessage` handler and the message types it asked for.
+#[derive(Clone)]
+pub(crate) struct JsHandler {
+    /// The handler.
+    pub(crate) f: js_sys::Function,
+    /// The message types it receives; `None`: every client message.
+    pub(crate) types: Option<Vec<i64>>,
+}
+
+impl JsHandler {
+    /// Whether a message of type `msg_type` goes to this handler.
+    pub(crate) fn wants(&self, msg_type: i64) -> bool {
+        self.types.as_ref().is_none_or(|t| t.contains(&msg_type))
+    }
+}
+
 /// The viewer's customisation state (beside the app in the page's `Page`).
 #[derive(Default)]
 pub struct Extensions {
     /// The Rust message handler, replacing the built-in handling.
     pub(crate) handler: Option<MessageHandler>,
     /// `window.meshcast.onMessage` handlers.
-    pub(crate) js_handlers: Vec<js_sys::Function>,
+    pub(crate) js_handlers: Vec<JsHandler>,
     /// Messages waiting for the JavaScript handlers.
     pub(crate) js_queue: Vec<ClientMessage>,
     /// The sending half of the relay connection, while connected.
