@@ -41,6 +41,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
+use bench_common::lean_ws::{masked_frame, LeanWs};
 use bench_common::{connect, join_viewer, median, runtime, smpl_frame_messages, start_relay, BenchRelay, VERTICES};
 
 struct Result {
@@ -101,6 +102,47 @@ async fn relay_run(port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usi
             producer.feed(Message::Binary(f)).await.unwrap();
         }
         producer.flush().await.unwrap();
+        producer
+    });
+    for r in readers {
+        r.await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let _producer = sender.await.unwrap();
+    Result {
+        bytes_per_viewer: frames.iter().map(|f| f.len() as u64).sum(),
+        messages: frames.len() as u64,
+        secs,
+    }
+}
+
+/// [`relay_run`] with clients that cost what the raw copy's endpoints cost ([`LeanWs`]): the
+/// producer writes frames masked before the clock starts through a 128 KiB buffer, the viewers
+/// count messages by their frame headers in one reused buffer. `frames` and `setup` are the
+/// envelopes (the same bytes as [`relay_run`]'s).
+async fn relay_run_lean(port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usize) -> Result {
+    let mut producer = LeanWs::connect(port, "/?format=msgpack").await;
+    let mut first: Vec<Bytes> = setup.iter().map(|e| masked_frame(&encode_envelope(e))).collect();
+    first.push(masked_frame(&encode_envelope(&Envelope::new(900, None))));
+    producer.send(&first).await;
+    // The ack of the flush: setup and the ClientConnected event come before the viewers join.
+    producer.next_message().await;
+    let mut readers = Vec::new();
+    for _ in 0..viewers {
+        let mut ws = LeanWs::connect(port, "/viewer").await;
+        loop {
+            let m = ws.next_message().await;
+            if let Ok(RelayToViewer::SnapshotEnd { .. }) = meshcast_protocol::decode::<RelayToViewer>(&m) {
+                break;
+            }
+        }
+        let n = frames.len();
+        readers.push(tokio::spawn(async move { ws.count_messages(n).await }));
+    }
+    let masked: Vec<Bytes> = frames.iter().map(|f| masked_frame(f)).collect();
+    let start = Instant::now();
+    let sender = tokio::spawn(async move {
+        producer.send(&masked).await;
         producer
     });
     for r in readers {
@@ -297,25 +339,32 @@ impl Median {
 /// The relay and the raw copy on the same messages: one warm-up run of each, then [`RUNS`] of
 /// each, alternating; prints the medians side by side.
 async fn compare(label: &str, port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usize) {
+    let _ = relay_run_lean(port, frames, setup, viewers).await;
     let _ = relay_run(port, frames, setup, viewers).await;
     let _ = raw_run(frames, viewers).await;
-    let (mut relay, mut raw) = (Vec::new(), Vec::new());
+    let (mut lean, mut relay, mut raw) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
+        lean.push(relay_run_lean(port, frames, setup, viewers).await);
         relay.push(relay_run(port, frames, setup, viewers).await);
         raw.push(raw_run(frames, viewers).await);
     }
-    let (r, w) = (Median::of(&relay), Median::of(&raw));
+    let (l, r, w) = (Median::of(&lean), Median::of(&relay), Median::of(&raw));
     println!(
         "{label:<26} viewers={viewers:<2} relay: {:>7.1} MB/s {:>8.0} msg/s per viewer ({:.0}-{:.0}) | \
-         raw TCP copy: {:>7.1} MB/s {:>8.0} msg/s ({:.0}-{:.0}) | relay/raw {:.2}x",
-        r.mb_s,
-        r.msg_s,
-        r.range.0,
-        r.range.1,
+         raw TCP copy: {:>7.1} MB/s {:>8.0} msg/s ({:.0}-{:.0}) | relay/raw {:.2}x | \
+         relay with tungstenite clients: {:>7.1} MB/s ({:.0}-{:.0}), {:.2}x",
+        l.mb_s,
+        l.msg_s,
+        l.range.0,
+        l.range.1,
         w.mb_s,
         w.msg_s,
         w.range.0,
         w.range.1,
+        l.mb_s / w.mb_s,
+        r.mb_s,
+        r.range.0,
+        r.range.1,
         r.mb_s / w.mb_s
     );
 }

@@ -2,6 +2,8 @@
 //! clients, an in-process relay, runtimes, medians.
 #![allow(dead_code)]
 
+pub mod lean_ws;
+
 use futures_util::StreamExt;
 use meshcast_protocol::RelayToViewer;
 use tokio::net::{TcpListener, TcpStream};

@@ -48,7 +48,7 @@ async fn run(app: Shared, url: String) {
             if showing_recording(&app) {
                 return Err(RECORDING_OPENED.to_owned());
             }
-            handle(&app, &said_hello, &bytes);
+            handle(&app, &said_hello, bytes::Bytes::from(bytes));
             Ok(())
         })
     };
@@ -85,11 +85,11 @@ async fn run(app: Shared, url: String) {
 }
 
 /// Decodes and applies one relay message, as it arrives (the frame loop draws the result when it
-/// has time); notes whether the relay said hello.
-fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: &[u8]) {
+/// has time); notes whether the relay said hello. The arrays decoded share `bytes` (no copy).
+fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
     let len = bytes.len() as u64;
     let t0 = now_ms();
-    match meshcast_protocol::decode::<RelayToViewer>(bytes) {
+    match meshcast_protocol::decode_bytes::<RelayToViewer>(&bytes) {
         Ok(m) => {
             if matches!(m, RelayToViewer::Hello { .. }) {
                 said_hello.set(true);
