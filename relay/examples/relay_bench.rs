@@ -104,6 +104,17 @@ async fn relay_run(port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usi
         producer.flush().await.unwrap();
         producer
     });
+    finish(start, readers, sender, frames).await
+}
+
+/// Waits for every viewer to have all `frames` (the clock started at `start`), then for the
+/// producer's task (the producer stays connected until then).
+async fn finish<R, P>(
+    start: Instant,
+    readers: Vec<tokio::task::JoinHandle<R>>,
+    sender: tokio::task::JoinHandle<P>,
+    frames: &[Bytes],
+) -> Result {
     for r in readers {
         r.await.unwrap();
     }
@@ -145,16 +156,7 @@ async fn relay_run_lean(port: u16, frames: &[Bytes], setup: &[Envelope], viewers
         producer.send(&masked).await;
         producer
     });
-    for r in readers {
-        r.await.unwrap();
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let _producer = sender.await.unwrap();
-    Result {
-        bytes_per_viewer: frames.iter().map(|f| f.len() as u64).sum(),
-        messages: frames.len() as u64,
-        secs,
-    }
+    finish(start, readers, sender, frames).await
 }
 
 /// What a sustained run measured.
