@@ -17,6 +17,16 @@
 //! page's thread is already free again: measured by the callback alone, such a frame looked
 //! cheap, and frames drawn during a stream took the CPU that the socket and the relay needed.
 //!
+//! What a frame drawn during a stream costs grows with the messages applied since the last one:
+//! it uploads their data (normals, packing, copies to the GPU), a millisecond or so per SMPL-size
+//! frame on a software rasteriser's machine. So the next frame's cost is estimated as the last
+//! frame's cost without its upload, plus the messages waiting times what uploading one cost at
+//! the last draw ([`DrawPacer::uploaded`]). When uploading what arrives takes more than the
+//! drawing share of the time, no frame is drawn until the stream ends (before, a frame drawn late
+//! in a long stream uploaded thousands of frames at once and held the page for seconds). For the
+//! same reason a pause ends a stream only when it lasted [`INGEST_DRAW_SHARE`] of what the
+//! frame then drawn would cost, if that is longer than [`INGEST_QUIET_MS`].
+//!
 //! Two more rules keep a stream from being taken for over:
 //! - While the GPU has not yet reported the last drawn frame done, no frame is drawn during a
 //!   stream: its cost is not known yet, and the GPU is still busy with it (a frame drawn now would
@@ -34,6 +44,11 @@ pub const INGEST_DRAW_SHARE: f64 = 0.1;
 pub const REFRESH_MS: f64 = 1000.0 / 60.0;
 /// While messages stream in, the page's panels are refreshed at most this often (ms).
 pub const INGEST_PANELS_MS: f64 = 250.0;
+/// What uploading one message's data is taken to cost (ms) until a drawn frame has measured it,
+/// on a device whose last frame took longer than a display refresh: about what an SMPL-size mesh
+/// frame costs on a 2-core machine without a GPU. (On a fast device frames are drawn as messages
+/// come, each with little to upload.)
+pub const UPLOAD_PRIOR_MS: f64 = 1.0;
 /// A gap between frame callbacks this long means the page's thread was held up (see the module
 /// comment).
 pub const STALL_MS: f64 = 2.0 * INGEST_QUIET_MS;
@@ -63,6 +78,15 @@ pub struct DrawPacer {
     deferred: u64,
     /// When the page's panels were last refreshed.
     panels_ms: Option<f64>,
+    /// Messages applied since the last drawn frame.
+    pending: u64,
+    /// Messages the last drawn frame showed for the first time.
+    covered: u64,
+    /// What the last drawn frame spent uploading (ms).
+    upload_ms: f64,
+    /// What uploading one message's data cost at the last draw that had any (ms); `None` before
+    /// (then [`UPLOAD_PRIOR_MS`]).
+    upload_per_message_ms: Option<f64>,
 }
 
 impl DrawPacer {
@@ -72,6 +96,7 @@ impl DrawPacer {
             self.stream_start_ms = now_ms;
         }
         self.last_message_ms = Some(now_ms);
+        self.pending += 1;
     }
 
     /// Called at the start of every frame callback: measures the last drawn frame's cost.
@@ -115,14 +140,14 @@ impl DrawPacer {
 
     /// True when messages are streaming in at `now_ms`.
     pub fn ingesting(&self, now_ms: f64) -> bool {
-        self.last_message_ms.is_some_and(|t| now_ms - t < INGEST_QUIET_MS)
+        self.last_message_ms.is_some_and(|t| now_ms - t < self.quiet_ms())
     }
 
     /// Whether a pending redraw should be drawn at `now_ms`; counts it when put off.
     pub fn should_draw(&mut self, now_ms: f64) -> bool {
         let ok = match self.last_draw_ms {
             Some(start) if self.ingesting(now_ms) => {
-                !self.gpu_busy && now_ms - start.max(self.stream_start_ms) >= self.excess_ms / INGEST_DRAW_SHARE
+                !self.gpu_busy && now_ms - start.max(self.stream_start_ms) >= self.estimate_ms() / INGEST_DRAW_SHARE
             }
             _ => true,
         };
@@ -145,10 +170,37 @@ impl DrawPacer {
         due
     }
 
+    /// How long without a message ends a stream: [`INGEST_QUIET_MS`], or longer when the frame
+    /// then drawn would be expensive: [`INGEST_DRAW_SHARE`] of its estimated cost. A pause in a
+    /// stream taken for its end costs that frame; waiting a share of it first keeps the loss to
+    /// the share.
+    fn quiet_ms(&self) -> f64 {
+        INGEST_QUIET_MS.max(INGEST_DRAW_SHARE * self.estimate_ms())
+    }
+
+    /// What drawing a frame now would cost beyond a display refresh: the last frame's cost
+    /// without its upload, plus uploading the messages applied since.
+    fn estimate_ms(&self) -> f64 {
+        // Before any upload was measured, the prior counts only on a device already known slow.
+        let prior = if self.excess_ms >= 1.0 { UPLOAD_PRIOR_MS } else { 0.0 };
+        let per_message = self.upload_per_message_ms.unwrap_or(prior);
+        (self.excess_ms - self.upload_ms + self.pending as f64 * per_message).max(0.0)
+    }
+
     /// A frame was drawn, beginning at `start_ms`.
     pub fn drawn(&mut self, start_ms: f64) {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
+        self.covered = std::mem::take(&mut self.pending);
+        self.upload_ms = 0.0;
+    }
+
+    /// The frame just drawn spent `ms` uploading the data of the messages applied before it.
+    pub fn uploaded(&mut self, ms: f64) {
+        self.upload_ms = ms.max(0.0);
+        if self.covered > 0 {
+            self.upload_per_message_ms = Some(self.upload_ms / self.covered as f64);
+        }
     }
 
     /// The frame drawn at `start_ms` was submitted and its GPU work will be reported through
@@ -174,6 +226,14 @@ impl DrawPacer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pacer that has measured uploads as free: only the frames' own cost decides.
+    fn free_uploads() -> DrawPacer {
+        DrawPacer {
+            upload_per_message_ms: Some(0.0),
+            ..DrawPacer::default()
+        }
+    }
 
     /// Draws at `t`, and measures it by the next callback at `t + cost`.
     fn draw(p: &mut DrawPacer, t: f64, cost: f64) {
@@ -202,7 +262,7 @@ mod tests {
 
     #[test]
     fn slow_frames_are_spaced_out_while_messages_stream_in() {
-        let mut p = DrawPacer::default();
+        let mut p = free_uploads();
         p.message(0.0);
         draw(&mut p, 0.0, 300.0 + REFRESH_MS);
         // Messages keep coming: the next frame waits until drawing is INGEST_DRAW_SHARE of the time.
@@ -215,7 +275,7 @@ mod tests {
 
     #[test]
     fn a_stream_waits_for_its_first_slow_frame_too() {
-        let mut p = DrawPacer::default();
+        let mut p = free_uploads();
         draw(&mut p, 0.0, 100.0 + REFRESH_MS);
         // Long after that frame, a stream begins: its first frame waits as long as the next would.
         let next = 10_000.0 + 100.0 / INGEST_DRAW_SHARE;
@@ -240,7 +300,7 @@ mod tests {
     fn a_frame_the_gpu_finishes_late_counts_as_slow() {
         // The page's thread is free again at once (the next callback comes after one refresh),
         // but the GPU reports the frame done 400 ms after it began.
-        let mut p = DrawPacer::default();
+        let mut p = free_uploads();
         p.message(0.0);
         draw(&mut p, 0.0, REFRESH_MS);
         p.gpu_done(0.0, 400.0);
@@ -276,7 +336,7 @@ mod tests {
 
     #[test]
     fn no_frame_is_drawn_during_a_stream_until_the_gpu_reports_the_last_one() {
-        let mut p = DrawPacer::default();
+        let mut p = free_uploads();
         p.message(0.0);
         assert!(p.should_draw(0.0));
         p.drawn(0.0);
@@ -346,12 +406,101 @@ mod tests {
         assert!(p.refresh_panels(t + INGEST_QUIET_MS + REFRESH_MS));
     }
 
+    /// Streams one message a millisecond from `from` until `until`; returns when a frame was
+    /// drawn (and draws it, its upload costing `upload_ms_per_message` a message), if one was.
+    fn stream_until_drawn(p: &mut DrawPacer, from: f64, until: f64, upload_ms_per_message: f64) -> Option<f64> {
+        let mut t = from;
+        while t < until {
+            p.message(t);
+            if p.should_draw(t) {
+                p.drawn(t);
+                let upload = p.covered as f64 * upload_ms_per_message;
+                p.uploaded(upload);
+                p.tick(t + upload + REFRESH_MS);
+                return Some(t);
+            }
+            t += 1.0;
+        }
+        None
+    }
+
+    #[test]
+    fn a_stream_whose_uploads_cost_more_than_the_share_is_not_drawn_until_it_ends() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, 50.0 + REFRESH_MS);
+        // Nothing measured an upload yet: each message is taken to cost UPLOAD_PRIOR_MS, more
+        // than the share of the millisecond between messages.
+        assert_eq!(stream_until_drawn(&mut p, 100.0, 60_100.0, 1.0), None);
+        // The stream ends: the frame waits for a pause of a share of what it will cost.
+        let quiet = INGEST_DRAW_SHARE * (50.0 + 60_000.0 * UPLOAD_PRIOR_MS);
+        assert!(!p.should_draw(60_099.0 + quiet - 10.0));
+        assert!(p.should_draw(60_099.0 + quiet));
+    }
+
+    #[test]
+    fn a_measured_upload_sets_when_a_stream_is_drawn() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, 50.0 + REFRESH_MS);
+        // Two messages, then a pause: the frame drawn measures their upload, 0.01 ms each.
+        p.message(100.0);
+        p.message(101.0);
+        assert!(p.should_draw(101.0 + INGEST_QUIET_MS));
+        p.drawn(101.0 + INGEST_QUIET_MS);
+        p.uploaded(0.02);
+        p.tick(101.0 + INGEST_QUIET_MS + 50.0 + REFRESH_MS);
+        assert_eq!(p.upload_per_message_ms, Some(0.01));
+        // A stream of one message a millisecond is drawn when the time since the last frame
+        // pays for that frame and the messages' uploads.
+        let last = 101.0 + INGEST_QUIET_MS;
+        let from = 500.0;
+        let t = stream_until_drawn(&mut p, from, 60_000.0, 0.01).unwrap_or(f64::NAN);
+        let pending = t - from + 1.0;
+        let wait = (50.0 + pending * 0.01) / INGEST_DRAW_SHARE;
+        assert!(
+            (t - from - wait).abs() <= 1.0,
+            "drawn at {t}, {wait} ms after the stream began at {from}"
+        );
+        assert!(t > last);
+    }
+
+    #[test]
+    fn a_slow_stream_with_cheap_uploads_is_drawn_now_and_then() {
+        let mut p = free_uploads();
+        draw(&mut p, 0.0, 100.0 + REFRESH_MS);
+        p.uploaded(0.0);
+        // A message every 20 ms, uploading 0.1 ms each: frames about every 100 / share ms.
+        let mut drawn = 0;
+        let mut t = 200.0;
+        while t < 10_200.0 {
+            p.message(t);
+            if p.should_draw(t) {
+                drawn += 1;
+                p.drawn(t);
+                p.uploaded(p.covered as f64 * 0.1);
+                p.tick(t + 100.0 + REFRESH_MS + p.upload_ms);
+            }
+            t += 20.0;
+        }
+        assert!((7..=10).contains(&drawn), "{drawn} frames in 10 s");
+    }
+
     #[test]
     fn the_stream_ending_releases_the_frame_at_once() {
         let mut p = DrawPacer::default();
-        draw(&mut p, 0.0, 1000.0);
+        draw(&mut p, 0.0, 300.0);
         p.message(1010.0);
         assert!(!p.should_draw(1020.0));
         assert!(p.should_draw(1010.0 + INGEST_QUIET_MS));
+    }
+
+    #[test]
+    fn before_an_expensive_frame_a_stream_must_pause_for_a_share_of_its_cost() {
+        let mut p = free_uploads();
+        draw(&mut p, 0.0, 2000.0 + REFRESH_MS);
+        p.message(2100.0);
+        let quiet = INGEST_DRAW_SHARE * 2000.0;
+        assert!(!p.should_draw(2100.0 + INGEST_QUIET_MS));
+        assert!(!p.should_draw(2100.0 + quiet - 1.0));
+        assert!(p.should_draw(2100.0 + quiet));
     }
 }

@@ -119,6 +119,8 @@ pub struct App {
     /// The last drawn frame's start and the time the GPU reported its work done (`now_ms`), set
     /// by the queue's callback and handed to the pacer at the next frame callback.
     pub gpu_done: Arc<Mutex<Option<(f64, f64)>>>,
+    /// What the last drawn frame spent uploading changed data to the renderer (ms).
+    pub sync_ms: f64,
 }
 
 impl App {
@@ -143,6 +145,7 @@ impl App {
             videos: 0,
             pacer: DrawPacer::default(),
             gpu_done: Arc::default(),
+            sync_ms: 0.0,
             params,
         }
     }
@@ -190,6 +193,7 @@ impl App {
         });
         self.draw_into(&view, None, None);
         self.gpu.queue.present(tex);
+        self.pacer.uploaded(self.sync_ms);
         true
     }
 
@@ -247,7 +251,9 @@ impl App {
             hidden: &self.core.view().hidden_parts,
         };
         let draw = SceneDraw::of(self.core.scene(), &shown);
+        let t0 = super::dom::now_ms();
         self.renderer.sync(&self.gpu.device, &self.gpu.queue, &draw);
+        self.sync_ms = super::dom::now_ms() - t0;
         self.renderer.render(
             &self.gpu.device,
             &self.gpu.queue,
