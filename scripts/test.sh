@@ -96,10 +96,12 @@ step "fuzz (10 s a target)" scripts/fuzz.sh 10
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy (wasm32)" cargo clippy --locked --target wasm32-unknown-unknown \
   -p meshcast-viewer -p meshcast-custom-viewer -- -D warnings
-# The page's WebGPU-only build: meshcast-viewer without its `webgl` feature (checked on its own,
-# since features unify within one cargo run).
+# The page's two builds, each with one backend feature of meshcast-viewer (checked on their own,
+# since features unify within one cargo run): WebGPU only, and WebGL2 only (as index.html builds it).
 step "cargo clippy (wasm32, WebGPU only)" cargo clippy --locked --target wasm32-unknown-unknown \
   -p meshcast-viewer-webgpu -- -D warnings
+step "cargo clippy (wasm32, WebGL2 only)" cargo clippy --locked --target wasm32-unknown-unknown \
+  -p meshcast-viewer --no-default-features --features default-start,webgl -- -D warnings
 step "skipped tests" check_skips
 
 log "total $(( $(date +%s) - start ))s"

@@ -20,3 +20,6 @@ pub mod offscreen;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+#[cfg(all(target_arch = "wasm32", not(any(feature = "webgpu", feature = "webgl"))))]
+compile_error!("meshcast-viewer in the browser needs a backend: its `webgpu` or `webgl` feature, or both");

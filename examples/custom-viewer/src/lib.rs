@@ -1,7 +1,7 @@
 //! A custom meshcast viewer: aitviewer's `examples/remote_custom_viewer.py` as a Rust crate.
 //!
 //! The crate depends on `meshcast-viewer` with `default-features = false` (no built-in start
-//! function) and the `webgl` feature (WebGL2 and WebGPU in one build) and starts the viewer
+//! function) and both backend features, `webgpu` and `webgl` (WebGPU and WebGL2 in one build), and starts the viewer
 //! itself with its own message handler, which
 //!
 //! - handles every built-in message as usual (`v.default(msg)`), then, when a node was created,

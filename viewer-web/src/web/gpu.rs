@@ -1,6 +1,6 @@
 //! The wgpu device and the surface on the page's canvas: WebGPU where the browser yields an
 //! adapter (or `?backend=webgpu`), WebGL2 otherwise (or `?backend=webgl`). A build without the
-//! `webgl` feature always tries WebGPU.
+//! `webgl` feature always tries WebGPU; one without the `webgpu` feature always uses WebGL2.
 //!
 //! WebGL2 offers an sRGB surface format, which the renderer draws in directly; WebGPU canvases are
 //! plain `bgra8unorm`/`rgba8unorm`, where the renderer's shaders encode sRGB themselves, so colours
@@ -16,6 +16,9 @@ pub enum GpuError {
     /// WebGPU was asked for but the browser has no WebGPU adapter.
     #[error("WebGPU was requested (?backend=webgpu) but this browser offers no WebGPU adapter")]
     NoWebGpu,
+    /// WebGPU was asked for but this build has only WebGL2 (the `webgpu` feature is off).
+    #[error("WebGPU was requested (?backend=webgpu) but this build of the viewer has WebGL2 only")]
+    NoWebGpuInBuild,
     /// WebGL2 was asked for but this build has only WebGPU (the `webgl` feature is off).
     #[error("WebGL2 was requested (?backend=webgl) but this build of the viewer has WebGPU only")]
     NoWebGl,
@@ -98,6 +101,7 @@ impl Gpu {
         msaa: u32,
     ) -> Result<Gpu, GpuError> {
         let backend = match choice {
+            Some(BackendChoice::WebGpu) if !cfg!(feature = "webgpu") => return Err(GpuError::NoWebGpuInBuild),
             Some(BackendChoice::WebGpu) => {
                 if !wgpu::util::is_browser_webgpu_supported().await {
                     return Err(GpuError::NoWebGpu);
@@ -108,6 +112,8 @@ impl Gpu {
             Some(BackendChoice::WebGl) => Backend::WebGl,
             // A WebGPU-only build tries WebGPU (its loader saw an adapter) without asking twice.
             None if !cfg!(feature = "webgl") => Backend::WebGpu,
+            // A WebGL2-only build (the standard page's, loaded where WebGPU is missing) never asks.
+            None if !cfg!(feature = "webgpu") => Backend::WebGl,
             None if wgpu::util::is_browser_webgpu_supported().await => Backend::WebGpu,
             None => Backend::WebGl,
         };
