@@ -1,7 +1,7 @@
 // The page's two builds of the viewer (docs/viewer.md, "Two builds"): the loader in index.html
 // fetches the WebGPU-only build where the browser offers a WebGPU adapter and the build with
 // WebGL2 otherwise or for ?backend=webgl; a WebGPU-only build that then gets no device hands the
-// page over to the WebGL2 build without a page error.
+// page over to the WebGL2 build without a page error. The WebGL2 build has WebGL2 only.
 //
 // Run: `cd tests/browser && node --test builds.test.mjs` (needs dist/ and the relay, as npm test).
 
@@ -81,6 +81,38 @@ describe('page builds (WebGPU browser)', () => {
     // One viewer on the page: the WebGPU-only build's canvas and panels are gone.
     assert.equal(await page.locator('canvas').count(), 1);
     assert.equal(await page.locator('.mc-side').count(), 1);
+    await page.close();
+  });
+
+  it('the WebGL2 build has no WebGPU backend: without the loader\'s hint it uses WebGL2 and never asks for an adapter', async () => {
+    const page = await s.browser.context.newPage();
+    await page.addInitScript(() => {
+      // The loader's request finds no adapter, so it loads the WebGL2 build; later requests (a
+      // build with WebGPU asking again) are counted and get the real adapter.
+      const real = GPU.prototype.requestAdapter;
+      window.__adapterRequests = 0;
+      GPU.prototype.requestAdapter = function (...args) {
+        window.__adapterRequests += 1;
+        return window.__adapterRequests === 1 ? Promise.resolve(null) : real.apply(this, args);
+      };
+      // Take back the loader's data-no-webgpu hint before the build starts.
+      new MutationObserver(() => document.body?.removeAttribute('data-no-webgpu')).observe(document, {
+        attributes: true,
+        subtree: true,
+        attributeFilter: ['data-no-webgpu'],
+      });
+    });
+    const wasm = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.slice(1));
+    });
+    await page.goto(`${s.relay.pageUrl}?autotarget=0`);
+    await waitReady(page, 'webgl');
+    const state = await page.evaluate(() => ({ ...document.body.dataset }));
+    assert.equal(state.build, 'webgl');
+    assert.equal(state.noWebgpu, undefined);
+    assert.equal(await page.evaluate(() => window.__adapterRequests), 1);
+    assert.deepEqual(wasm.map(isWebGpuOnly), [false], wasm.join(', '));
     await page.close();
   });
 
