@@ -17,10 +17,11 @@
 // after the messages before it were applied and copies no frame into JavaScript). Polling the
 // page from here instead would also count the frame the viewer draws once the stream has ended:
 // the poll waits behind it. That frame is reported apart ("picture drawn at"): until the redraw
-// the page had pending at the marker is drawn. One warm-up, then the median of --runs runs, alternating the
-// two, each after the previous page was closed and the browser settled for a second (closing a
-// page makes its renderer wait for the GPU process); and the ratio. Only one consumer is
-// connected at a time (two would share the 2 cores).
+// the page had pending at the marker is drawn. One warm-up, then the median of --runs runs,
+// alternating the two, each after the previous page was closed and the new one opened, with a
+// second for the browser to settle after each (closing a page makes its renderer wait for the GPU
+// process; a new viewer page's first frames build pipelines, seconds of SwiftShader's time); and
+// the ratio. Only one consumer is connected at a time (two would share the 2 cores).
 // Then streaming: --stream frames (default 10,000) appended one ADD_FRAMES message each to the
 // page, the time at every 1,000 frames the page has (marked by the page itself: see `stream`),
 // and the last 1,000 against the first.
@@ -157,6 +158,7 @@ async function baselinePage(context, relay) {
 /** One baseline run: ms until the page's socket got every message, and the bytes. */
 async function baselineRun(context, relay, msgs) {
   const page = await baselinePage(context, relay);
+  await sleep(SETTLE_MS);
   const seen = await page.evaluate(() => window.__baseline.messages);
   const p = await producer(relay);
   // The relay tells viewers of the new client first: not part of the frames.
@@ -192,6 +194,9 @@ async function pageRun(context, relay, backend, msgs) {
     );
     return window.__meshcast.stats();
   }, MARK);
+  // The page's first frames (pipelines to build: seconds of the GPU process's time on SwiftShader)
+  // are not part of the ingest.
+  await sleep(SETTLE_MS);
   const p = await producer(relay);
   const t0 = await page.evaluate(() => performance.now());
   for (const m of msgs) p.send(m);

@@ -44,10 +44,12 @@ pub const INGEST_DRAW_SHARE: f64 = 0.1;
 pub const REFRESH_MS: f64 = 1000.0 / 60.0;
 /// While messages stream in, the page's panels are refreshed at most this often (ms).
 pub const INGEST_PANELS_MS: f64 = 250.0;
-/// What uploading one message's data is taken to cost (ms) until a drawn frame has measured it,
-/// on a device whose last frame took longer than a display refresh: about what an SMPL-size mesh
-/// frame costs on a 2-core machine without a GPU. (On a fast device frames are drawn as messages
-/// come, each with little to upload.)
+/// What uploading one message's data is taken to cost (ms) until a drawn frame has measured it:
+/// about what an SMPL-size mesh frame costs on a 2-core machine without a GPU. On a fast device
+/// it holds back only the first frame after the first message, by a few milliseconds: that
+/// frame measures the real cost. On a slow one, the first frame of a fast stream is not drawn
+/// before the stream ends (the frame drawing a new node builds its pipelines too: on a software
+/// rasteriser, seconds of the cores the stream needs).
 pub const UPLOAD_PRIOR_MS: f64 = 1.0;
 /// A gap between frame callbacks this long means the page's thread was held up (see the module
 /// comment).
@@ -181,9 +183,7 @@ impl DrawPacer {
     /// What drawing a frame now would cost beyond a display refresh: the last frame's cost
     /// without its upload, plus uploading the messages applied since.
     fn estimate_ms(&self) -> f64 {
-        // Before any upload was measured, the prior counts only on a device already known slow.
-        let prior = if self.excess_ms >= 1.0 { UPLOAD_PRIOR_MS } else { 0.0 };
-        let per_message = self.upload_per_message_ms.unwrap_or(prior);
+        let per_message = self.upload_per_message_ms.unwrap_or(UPLOAD_PRIOR_MS);
         (self.excess_ms - self.upload_ms + self.pending as f64 * per_message).max(0.0)
     }
 
@@ -285,6 +285,18 @@ mod tests {
     }
 
     #[test]
+    fn before_an_upload_was_measured_a_cheap_frame_waits_a_few_milliseconds_at_most() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, REFRESH_MS);
+        p.message(100.0);
+        assert!(!p.should_draw(100.0));
+        assert!(p.should_draw(100.0 + UPLOAD_PRIOR_MS / INGEST_DRAW_SHARE));
+        p.drawn(110.0);
+        p.uploaded(0.05);
+        assert_eq!(p.upload_per_message_ms, Some(0.05));
+    }
+
+    #[test]
     fn cheap_frames_are_not_held_back() {
         let mut p = DrawPacer::default();
         let mut t = 0.0;
@@ -325,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_late_report_for_an_older_frame_is_ignored() {
-        let mut p = DrawPacer::default();
+        let mut p = free_uploads();
         draw(&mut p, 0.0, REFRESH_MS);
         draw(&mut p, 20.0, REFRESH_MS);
         p.gpu_done(0.0, 5_000.0);
