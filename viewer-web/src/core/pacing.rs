@@ -51,6 +51,10 @@ pub const INGEST_PANELS_MS: f64 = 250.0;
 /// before the stream ends (the frame drawing a new node builds its pipelines too: on a software
 /// rasteriser, seconds of the cores the stream needs).
 pub const UPLOAD_PRIOR_MS: f64 = 1.0;
+/// A frame measures what uploading a message costs only when it showed this many bytes of new
+/// messages: a few small messages (a client connecting, a colour) upload little and too quickly
+/// for the clock's resolution, and would make a stream of large frames look free.
+pub const MEASURE_MIN_BYTES: usize = 1_000_000;
 /// A gap between frame callbacks this long means the page's thread was held up (see the module
 /// comment).
 pub const STALL_MS: f64 = 2.0 * INGEST_QUIET_MS;
@@ -84,6 +88,10 @@ pub struct DrawPacer {
     pending: u64,
     /// Messages the last drawn frame showed for the first time.
     covered: u64,
+    /// Bytes of the messages applied since the last drawn frame.
+    pending_bytes: usize,
+    /// Bytes of the messages the last drawn frame showed for the first time.
+    covered_bytes: usize,
     /// What the last drawn frame spent uploading (ms).
     upload_ms: f64,
     /// What uploading one message's data cost at the last draw that had any (ms); `None` before
@@ -92,13 +100,14 @@ pub struct DrawPacer {
 }
 
 impl DrawPacer {
-    /// A relay message was applied at `now_ms`.
-    pub fn message(&mut self, now_ms: f64) {
+    /// A relay message of `bytes` bytes was applied at `now_ms`.
+    pub fn message(&mut self, now_ms: f64, bytes: usize) {
         if !self.ingesting(now_ms) {
             self.stream_start_ms = now_ms;
         }
         self.last_message_ms = Some(now_ms);
         self.pending += 1;
+        self.pending_bytes += bytes;
     }
 
     /// Called at the start of every frame callback: measures the last drawn frame's cost.
@@ -192,13 +201,15 @@ impl DrawPacer {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
         self.covered = std::mem::take(&mut self.pending);
+        self.covered_bytes = std::mem::take(&mut self.pending_bytes);
         self.upload_ms = 0.0;
     }
 
-    /// The frame just drawn spent `ms` uploading the data of the messages applied before it.
+    /// The frame just drawn spent `ms` uploading the data of the messages applied before it
+    /// (measures the cost of a message's upload when they were [`MEASURE_MIN_BYTES`] or more).
     pub fn uploaded(&mut self, ms: f64) {
         self.upload_ms = ms.max(0.0);
-        if self.covered > 0 {
+        if self.covered_bytes >= MEASURE_MIN_BYTES {
             self.upload_per_message_ms = Some(self.upload_ms / self.covered as f64);
         }
     }
@@ -227,6 +238,9 @@ impl DrawPacer {
 mod tests {
     use super::*;
 
+    /// An SMPL-size mesh frame message.
+    const FRAME: usize = 82_744;
+
     /// A pacer that has measured uploads as free: only the frames' own cost decides.
     fn free_uploads() -> DrawPacer {
         DrawPacer {
@@ -254,7 +268,7 @@ mod tests {
     fn held_back(p: &mut DrawPacer, from: f64, until: f64) {
         let mut t = from;
         while t < until {
-            p.message(t);
+            p.message(t, FRAME);
             assert!(!p.should_draw(t), "at {t} ms");
             t += 20.0;
         }
@@ -263,12 +277,12 @@ mod tests {
     #[test]
     fn slow_frames_are_spaced_out_while_messages_stream_in() {
         let mut p = free_uploads();
-        p.message(0.0);
+        p.message(0.0, FRAME);
         draw(&mut p, 0.0, 300.0 + REFRESH_MS);
         // Messages keep coming: the next frame waits until drawing is INGEST_DRAW_SHARE of the time.
         let next = 300.0 / INGEST_DRAW_SHARE;
         held_back(&mut p, 20.0, next);
-        p.message(next);
+        p.message(next, FRAME);
         assert!(p.should_draw(next));
         assert!(p.deferred() > 50);
     }
@@ -280,7 +294,7 @@ mod tests {
         // Long after that frame, a stream begins: its first frame waits as long as the next would.
         let next = 10_000.0 + 100.0 / INGEST_DRAW_SHARE;
         held_back(&mut p, 10_000.0, next);
-        p.message(next);
+        p.message(next, FRAME);
         assert!(p.should_draw(next));
     }
 
@@ -288,7 +302,7 @@ mod tests {
     fn before_an_upload_was_measured_a_cheap_frame_waits_a_few_milliseconds_at_most() {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, REFRESH_MS);
-        p.message(100.0);
+        p.message(100.0, MEASURE_MIN_BYTES);
         assert!(!p.should_draw(100.0));
         assert!(p.should_draw(100.0 + UPLOAD_PRIOR_MS / INGEST_DRAW_SHARE));
         p.drawn(110.0);
@@ -297,11 +311,26 @@ mod tests {
     }
 
     #[test]
+    fn small_messages_do_not_measure_the_upload() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, 50.0 + REFRESH_MS);
+        // A client connecting: a few bytes, nothing to upload.
+        p.message(100.0, 200);
+        assert!(p.should_draw(100.0 + INGEST_QUIET_MS));
+        p.drawn(100.0 + INGEST_QUIET_MS);
+        p.uploaded(0.0);
+        assert_eq!(
+            p.upload_per_message_ms, None,
+            "uploads still taken to cost UPLOAD_PRIOR_MS"
+        );
+    }
+
+    #[test]
     fn cheap_frames_are_not_held_back() {
         let mut p = DrawPacer::default();
         let mut t = 0.0;
         for _ in 0..100 {
-            p.message(t);
+            p.message(t, FRAME);
             draw(&mut p, t, REFRESH_MS);
             t += REFRESH_MS;
         }
@@ -313,25 +342,25 @@ mod tests {
         // The page's thread is free again at once (the next callback comes after one refresh),
         // but the GPU reports the frame done 400 ms after it began.
         let mut p = free_uploads();
-        p.message(0.0);
+        p.message(0.0, FRAME);
         draw(&mut p, 0.0, REFRESH_MS);
         p.gpu_done(0.0, 400.0);
         let next = (400.0 - REFRESH_MS) / INGEST_DRAW_SHARE;
         held_back(&mut p, 20.0, next - 1.0);
-        p.message(next);
+        p.message(next, FRAME);
         assert!(p.should_draw(next));
     }
 
     #[test]
     fn the_gpu_measure_may_come_before_the_next_callback() {
         let mut p = DrawPacer::default();
-        p.message(0.0);
+        p.message(0.0, FRAME);
         assert!(p.should_draw(0.0));
         p.drawn(0.0);
         p.gpu_done(0.0, 300.0);
         assert_eq!(p.gpu_frame_ms(), Some(300.0));
         p.tick(300.0 + 1.0);
-        p.message(310.0);
+        p.message(310.0, FRAME);
         assert!(!p.should_draw(320.0), "the 300 ms GPU frame holds the next one back");
     }
 
@@ -342,14 +371,14 @@ mod tests {
         draw(&mut p, 20.0, REFRESH_MS);
         p.gpu_done(0.0, 5_000.0);
         assert_eq!(p.gpu_frame_ms(), None);
-        p.message(100.0);
+        p.message(100.0, FRAME);
         assert!(p.should_draw(101.0), "the frame drawn at 20 ms was cheap");
     }
 
     #[test]
     fn no_frame_is_drawn_during_a_stream_until_the_gpu_reports_the_last_one() {
         let mut p = free_uploads();
-        p.message(0.0);
+        p.message(0.0, FRAME);
         assert!(p.should_draw(0.0));
         p.drawn(0.0);
         p.awaiting_gpu(0.0);
@@ -360,7 +389,7 @@ mod tests {
         p.gpu_done(0.0, 500.0);
         let next = (500.0 - REFRESH_MS) / INGEST_DRAW_SHARE;
         held_back(&mut p, 2_000.0, next);
-        p.message(next);
+        p.message(next, FRAME);
         assert!(p.should_draw(next));
     }
 
@@ -378,7 +407,7 @@ mod tests {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, REFRESH_MS);
         p.tick(20.0);
-        p.message(30.0);
+        p.message(30.0, FRAME);
         // The thread is held up for 600 ms: no callback, no message handled.
         p.tick(630.0);
         assert!(p.ingesting(630.0), "messages may be queued behind the callback");
@@ -393,7 +422,7 @@ mod tests {
     fn a_long_gap_without_a_stream_is_not_a_stall() {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, REFRESH_MS);
-        p.message(20.0);
+        p.message(20.0, FRAME);
         p.tick(100.0);
         // A hidden tab gets no callbacks for seconds; the messages ended long before.
         p.tick(5_000.0);
@@ -408,7 +437,7 @@ mod tests {
         let mut refreshed = 0;
         let mut t = 100.0;
         while t < 1100.0 {
-            p.message(t);
+            p.message(t, FRAME);
             refreshed += usize::from(p.refresh_panels(t));
             t += REFRESH_MS;
         }
@@ -423,7 +452,7 @@ mod tests {
     fn stream_until_drawn(p: &mut DrawPacer, from: f64, until: f64, upload_ms_per_message: f64) -> Option<f64> {
         let mut t = from;
         while t < until {
-            p.message(t);
+            p.message(t, FRAME);
             if p.should_draw(t) {
                 p.drawn(t);
                 let upload = p.covered as f64 * upload_ms_per_message;
@@ -454,8 +483,8 @@ mod tests {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, 50.0 + REFRESH_MS);
         // Two messages, then a pause: the frame drawn measures their upload, 0.01 ms each.
-        p.message(100.0);
-        p.message(101.0);
+        p.message(100.0, MEASURE_MIN_BYTES);
+        p.message(101.0, MEASURE_MIN_BYTES);
         assert!(p.should_draw(101.0 + INGEST_QUIET_MS));
         p.drawn(101.0 + INGEST_QUIET_MS);
         p.uploaded(0.02);
@@ -484,7 +513,7 @@ mod tests {
         let mut drawn = 0;
         let mut t = 200.0;
         while t < 10_200.0 {
-            p.message(t);
+            p.message(t, FRAME);
             if p.should_draw(t) {
                 drawn += 1;
                 p.drawn(t);
@@ -500,7 +529,7 @@ mod tests {
     fn the_stream_ending_releases_the_frame_at_once() {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, 300.0);
-        p.message(1010.0);
+        p.message(1010.0, FRAME);
         assert!(!p.should_draw(1020.0));
         assert!(p.should_draw(1010.0 + INGEST_QUIET_MS));
     }
@@ -509,7 +538,7 @@ mod tests {
     fn before_an_expensive_frame_a_stream_must_pause_for_a_share_of_its_cost() {
         let mut p = free_uploads();
         draw(&mut p, 0.0, 2000.0 + REFRESH_MS);
-        p.message(2100.0);
+        p.message(2100.0, FRAME);
         let quiet = INGEST_DRAW_SHARE * 2000.0;
         assert!(!p.should_draw(2100.0 + INGEST_QUIET_MS));
         assert!(!p.should_draw(2100.0 + quiet - 1.0));

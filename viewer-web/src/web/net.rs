@@ -103,7 +103,7 @@ fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
                 super::custom::message::dispatch(&mut a, message);
             }
             let end = now_ms();
-            a.pacer.message(end);
+            a.pacer.message(end, len as usize);
             let s = a.core.stats_mut();
             s.decode_ms += t1 - t0;
             s.apply_ms += end - t1;
