@@ -54,7 +54,7 @@ const UID = 1;
 /** The marker message's type (a user message): sent after the frames, seen by the consumer. */
 const MARK = 10001;
 const marker = () => envelope(MARK, null, {});
-/** Time for the browser to settle after a page is closed. */
+/** Time for the browser to settle after a page is opened and after one is closed. */
 const SETTLE_MS = 1000;
 
 /** Frame `f` of the body (bobbing), written into `out` at float offset `o`. */

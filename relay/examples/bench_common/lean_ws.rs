@@ -126,9 +126,13 @@ impl LeanWs {
                 }
                 self.fill().await;
             }
-            message.extend_from_slice(&self.buf[self.start + h.len..self.start + total]);
+            // Control frames (ping, pong) may come between a message's fragments: skipped.
+            let data = matches!(h.opcode, 0x0..=0x2);
+            if data {
+                message.extend_from_slice(&self.buf[self.start + h.len..self.start + total]);
+            }
             self.start += total;
-            if h.fin && h.opcode != 0x9 && h.opcode != 0xA {
+            if data && h.fin {
                 return message;
             }
         }

@@ -7,8 +7,8 @@
 //! when the time since the last drawn frame began (or since the stream began, if later) is at
 //! least [`INGEST_DRAW_SHARE`]⁻¹ times what the last frame cost beyond one display refresh; so
 //! drawing takes at most about that share of the time while streaming, and nothing when frames are
-//! cheap (a real GPU keeps its frame rate). When no message came for [`INGEST_QUIET_MS`], frames
-//! are drawn as before, at once.
+//! cheap (a real GPU keeps its frame rate). When no message came for [`INGEST_QUIET_MS`] (or
+//! longer before an expensive frame, below), frames are drawn as before, at once.
 //!
 //! A frame's cost is the longer of two measures: the time until the next frame callback (what
 //! the page's thread spent, and how long the browser held the next callback back), and the time
@@ -94,8 +94,8 @@ pub struct DrawPacer {
     covered_bytes: usize,
     /// What the last drawn frame spent uploading (ms).
     upload_ms: f64,
-    /// What uploading one message's data cost at the last draw that had any (ms); `None` before
-    /// (then [`UPLOAD_PRIOR_MS`]).
+    /// What uploading one message's data cost at the last draw that showed
+    /// [`MEASURE_MIN_BYTES`] of new messages (ms); `None` before (then [`UPLOAD_PRIOR_MS`]).
     upload_per_message_ms: Option<f64>,
 }
 

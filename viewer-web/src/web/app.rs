@@ -119,8 +119,6 @@ pub struct App {
     /// The last drawn frame's start and the time the GPU reported its work done (`now_ms`), set
     /// by the queue's callback and handed to the pacer at the next frame callback.
     pub gpu_done: Arc<Mutex<Option<(f64, f64)>>>,
-    /// What the last drawn frame spent uploading changed data to the renderer (ms).
-    pub sync_ms: f64,
 }
 
 impl App {
@@ -145,7 +143,6 @@ impl App {
             videos: 0,
             pacer: DrawPacer::default(),
             gpu_done: Arc::default(),
-            sync_ms: 0.0,
             params,
         }
     }
@@ -191,9 +188,9 @@ impl App {
             format: Some(self.gpu.view_format),
             ..Default::default()
         });
-        self.draw_into(&view, None, None);
+        let sync_ms = self.draw_into(&view, None, None);
         self.gpu.queue.present(tex);
-        self.pacer.uploaded(self.sync_ms);
+        self.pacer.uploaded(sync_ms);
         true
     }
 
@@ -244,8 +241,14 @@ impl App {
     }
 
     /// Uploads what changed and draws the current frame from the camera into `target` with the
-    /// view options (or `shot`'s frame and camera, and `opts`, instead).
-    fn draw_into(&mut self, target: &wgpu::TextureView, shot: Option<(usize, &Camera)>, opts: Option<&ViewOptions>) {
+    /// view options (or `shot`'s frame and camera, and `opts`, instead); returns the time the
+    /// upload took (ms), for the draw pacer.
+    fn draw_into(
+        &mut self,
+        target: &wgpu::TextureView,
+        shot: Option<(usize, &Camera)>,
+        opts: Option<&ViewOptions>,
+    ) -> f64 {
         let shown = ShownParts {
             bodies: &self.smpl.bodies,
             hidden: &self.core.view().hidden_parts,
@@ -253,7 +256,7 @@ impl App {
         let draw = SceneDraw::of(self.core.scene(), &shown);
         let t0 = super::dom::now_ms();
         self.renderer.sync(&self.gpu.device, &self.gpu.queue, &draw);
-        self.sync_ms = super::dom::now_ms() - t0;
+        let sync_ms = super::dom::now_ms() - t0;
         self.renderer.render(
             &self.gpu.device,
             &self.gpu.queue,
@@ -263,6 +266,7 @@ impl App {
             shot.map_or(self.core.camera(), |(_, c)| c),
             opts.unwrap_or(self.core.view()),
         );
+        sync_ms
     }
 
     /// Shows (or clears) the SMPL message: the top bar's error line and `data-smpl-error`.

@@ -147,12 +147,7 @@ fn message_types(options: &JsValue) -> Result<Option<Vec<i64>>, JsValue> {
     let types: Array = types.dyn_into().map_err(|_| type_error(WANT))?;
     types
         .iter()
-        .map(|t| {
-            t.as_f64()
-                .filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15)
-                .map(|v| v as i64)
-                .ok_or_else(|| type_error(WANT))
-        })
+        .map(|t| id_of(&t).map(|v| v as i64).ok_or_else(|| type_error(WANT)))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
