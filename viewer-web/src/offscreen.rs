@@ -182,6 +182,23 @@ impl OffscreenRenderer {
         self.renderer.sync(&self.device, &self.queue, &draw);
     }
 
+    /// [`OffscreenRenderer::render`] with [`Renderer::sync_for`]: packs what scene frame `frame`
+    /// draws, then other changed frames while `more()` says there is time (the rest wait for
+    /// later syncs), renders and reads back.
+    pub fn render_within(
+        &mut self,
+        scene: &Scene,
+        derived: &dyn DerivedNodes,
+        view: (usize, &Camera, &ViewOptions),
+        more: &dyn Fn() -> bool,
+    ) -> Result<Vec<u8>, OffscreenError> {
+        let (frame, camera, opts) = view;
+        let draw = SceneDraw::of(scene, derived);
+        self.renderer.sync_for(&self.device, &self.queue, &draw, frame, more);
+        self.submit(&draw, frame, camera, opts);
+        self.read_back()
+    }
+
     /// Encodes and submits one frame of the scene's draw data without waiting for the GPU
     /// ([`Renderer::render`]).
     pub fn submit(&mut self, draw: &SceneDraw<'_>, frame: usize, camera: &Camera, opts: &ViewOptions) {

@@ -120,6 +120,63 @@ fn frames_follow_add_update_remove_and_delete() {
 }
 
 #[test]
+fn a_sequence_drawn_before_it_is_packed_shows_the_frame_drawn_and_packs_the_rest_later() {
+    let Some(mut r) = renderer() else { return };
+    let Some(mut eager) = renderer() else { return };
+    let cam = Camera::default();
+    let mut b = SceneBuilder::default();
+    let (_, faces) = cube([0.0; 3], 0.15);
+    let xs = [-0.6f32, -0.3, 0.0, 0.3, 0.6];
+    let n = 50;
+    // Frame k: the cube at xs[k % 5], a little lower each frame (the floor is under the lowest).
+    let v: Vec<f32> = (0..n)
+        .flat_map(|k| {
+            let mut c = cube_at(xs[k % 5]);
+            c.iter_mut().skip(1).step_by(3).for_each(|y| *y -= 0.001 * k as f32);
+            c
+        })
+        .collect();
+    b.add(
+        kind::MESHES,
+        vec![("vertices", arr(&[n, 8, 3], &v)), ("faces", ints(&[12, 3], &faces))],
+    );
+    let no_time = || false;
+    let opts = opts();
+    let full = |eager: &mut OffscreenRenderer, f| eager.render(&b.scene, &NoDerived, f, &cam, &opts).unwrap();
+    let lazy = |r: &mut OffscreenRenderer, f, more: &dyn Fn() -> bool| {
+        r.render_within(&b.scene, &NoDerived, (f, &cam, &opts), more).unwrap()
+    };
+    // Drawing frame 12 without time to spare packs frame 12 (and the one colour) only, and
+    // draws it as a full upload does, over the floor of every frame.
+    let img = lazy(&mut r, 12, &no_time);
+    let s = r.renderer().stats();
+    assert_eq!((s.frames_uploaded, s.frames_stale), (2, n as u64 - 1));
+    assert!(img == full(&mut eager, 12), "frame 12");
+    assert_eq!(r.renderer().floor_height(), eager.renderer().floor_height());
+    // Each frame drawn later is packed when drawn.
+    assert_eq!(where_is(&lazy(&mut r, 31, &no_time)), vec![xs[1]]);
+    assert_eq!(r.renderer().stats().frames_uploaded, 1);
+    // With time, the rest go up in slices until none is left; then every frame is right.
+    let mut slices = 0;
+    while r.renderer().stats().frames_stale > 0 {
+        let calls = std::cell::Cell::new(0);
+        let one_run = || {
+            calls.set(calls.get() + 1);
+            calls.get() == 1
+        };
+        lazy(&mut r, 31, &one_run);
+        slices += 1;
+        assert!(slices < n, "stale frames are packed as time allows");
+    }
+    assert!(slices > 1, "packed in several slices, not at once");
+    for f in [0, 1, 13, 30, 49] {
+        let img = lazy(&mut r, f, &no_time);
+        assert_eq!(r.renderer().stats().frames_uploaded, 0, "frame {f} was packed before");
+        assert!(img == full(&mut eager, f), "frame {f} differs from a full upload");
+    }
+}
+
+#[test]
 fn recreated_node_with_the_same_key_is_rebuilt() {
     let Some(mut r) = renderer() else { return };
     let cam = Camera::default();

@@ -18,12 +18,15 @@
 //! cheap, and frames drawn during a stream took the CPU that the socket and the relay needed.
 //!
 //! What a frame drawn during a stream costs grows with the messages applied since the last one:
-//! it uploads their data (normals, packing, copies to the GPU), a millisecond or so per SMPL-size
-//! frame on a software rasteriser's machine. So the next frame's cost is estimated as the last
-//! frame's cost without its upload, plus the messages waiting times what uploading one cost at
-//! the last draw ([`DrawPacer::uploaded`]). When uploading what arrives takes more than the
-//! drawing share of the time, no frame is drawn until the stream ends (before, a frame drawn late
-//! in a long stream uploaded thousands of frames at once and held the page for seconds). For the
+//! it brings the GPU's copy of the scene up to date with them (reads their frames' keys and
+//! measures their bounds; only the frame shown is packed then, the others later, in
+//! [`UPLOAD_SLICE_MS`] slices between frames once the stream has ended). So the next frame's
+//! cost is estimated as the last frame's cost without its upload, plus the bytes of the messages
+//! waiting times what uploading a byte cost at the last draw ([`DrawPacer::uploaded`]): by bytes,
+//! not messages, so that one 80 MB message does not make every later small one look as costly.
+//! When uploading what arrives takes more than the drawing share of the time, no frame is drawn
+//! until the stream ends (before, a frame drawn late in a long stream uploaded thousands of
+//! frames at once and held the page for seconds). For the
 //! same reason a pause ends a stream only when it lasted [`INGEST_DRAW_SHARE`] of what the
 //! frame then drawn would cost, if that is longer than [`INGEST_QUIET_MS`].
 //!
@@ -44,20 +47,28 @@ pub const INGEST_DRAW_SHARE: f64 = 0.1;
 pub const REFRESH_MS: f64 = 1000.0 / 60.0;
 /// While messages stream in, the page's panels are refreshed at most this often (ms).
 pub const INGEST_PANELS_MS: f64 = 250.0;
-/// What uploading one message's data is taken to cost (ms) until a drawn frame has measured it:
-/// about what an SMPL-size mesh frame costs on a 2-core machine without a GPU. On a fast device
-/// it holds back only the first frame after the first message, by a few milliseconds: that
-/// frame measures the real cost. On a slow one, the first frame of a fast stream is not drawn
-/// before the stream ends (the frame drawing a new node builds its pipelines too: on a software
-/// rasteriser, seconds of the cores the stream needs).
-pub const UPLOAD_PRIOR_MS: f64 = 1.0;
-/// A frame measures what uploading a message costs only when it showed this many bytes of new
+/// What uploading a megabyte of messages is taken to cost (ms) until a drawn frame has measured
+/// it: about what packing an SMPL-size mesh frame (82.7 KB) for the GPU costs on a 2-core
+/// machine without a GPU, a millisecond (a frame that packs only what it shows costs less: it
+/// measures that). On a fast device it holds back only the first frame after the first
+/// message, by a few milliseconds: that frame measures the real cost. On a slow one, the first
+/// frame of a fast stream is not drawn before the stream ends (the frame drawing a new node
+/// builds its pipelines too: on a software rasteriser, seconds of the cores the stream needs).
+pub const UPLOAD_PRIOR_MS_PER_MB: f64 = 12.0;
+/// While no messages stream in, a frame callback that draws nothing spends up to this long (ms)
+/// packing frames of node data that no frame has drawn yet (a sequence's frames after the one shown: the renderer
+/// packs a frame when it is first drawn, the rest in this time, so that a long sequence's first
+/// picture waits for one frame's packing, not all of them).
+pub const UPLOAD_SLICE_MS: f64 = 8.0;
+/// A frame measures what uploading a byte costs only when it showed this many bytes of new
 /// messages: a few small messages (a client connecting, a colour) upload little and too quickly
 /// for the clock's resolution, and would make a stream of large frames look free.
 pub const MEASURE_MIN_BYTES: usize = 1_000_000;
 /// A gap between frame callbacks this long means the page's thread was held up (see the module
 /// comment).
 pub const STALL_MS: f64 = 2.0 * INGEST_QUIET_MS;
+/// Bytes in a megabyte.
+const MB: f64 = 1e6;
 
 /// Decides whether a pending redraw is drawn now (see the module comment).
 #[derive(Debug, Clone, Default)]
@@ -84,19 +95,16 @@ pub struct DrawPacer {
     deferred: u64,
     /// When the page's panels were last refreshed.
     panels_ms: Option<f64>,
-    /// Messages applied since the last drawn frame.
-    pending: u64,
-    /// Messages the last drawn frame showed for the first time.
-    covered: u64,
     /// Bytes of the messages applied since the last drawn frame.
     pending_bytes: usize,
     /// Bytes of the messages the last drawn frame showed for the first time.
     covered_bytes: usize,
     /// What the last drawn frame spent uploading (ms).
     upload_ms: f64,
-    /// What uploading one message's data cost at the last draw that showed
-    /// [`MEASURE_MIN_BYTES`] of new messages (ms); `None` before (then [`UPLOAD_PRIOR_MS`]).
-    upload_per_message_ms: Option<f64>,
+    /// What uploading a megabyte of messages cost at the last draw that showed
+    /// [`MEASURE_MIN_BYTES`] of new messages (ms); `None` before (then
+    /// [`UPLOAD_PRIOR_MS_PER_MB`]).
+    upload_ms_per_mb: Option<f64>,
 }
 
 impl DrawPacer {
@@ -106,7 +114,6 @@ impl DrawPacer {
             self.stream_start_ms = now_ms;
         }
         self.last_message_ms = Some(now_ms);
-        self.pending += 1;
         self.pending_bytes += bytes;
     }
 
@@ -192,25 +199,24 @@ impl DrawPacer {
     /// What drawing a frame now would cost beyond a display refresh: the last frame's cost
     /// without its upload, plus uploading the messages applied since.
     fn estimate_ms(&self) -> f64 {
-        let per_message = self.upload_per_message_ms.unwrap_or(UPLOAD_PRIOR_MS);
-        (self.excess_ms - self.upload_ms + self.pending as f64 * per_message).max(0.0)
+        let per_mb = self.upload_ms_per_mb.unwrap_or(UPLOAD_PRIOR_MS_PER_MB);
+        (self.excess_ms - self.upload_ms + self.pending_bytes as f64 / MB * per_mb).max(0.0)
     }
 
     /// A frame was drawn, beginning at `start_ms`.
     pub fn drawn(&mut self, start_ms: f64) {
         self.last_draw_ms = Some(start_ms);
         self.measuring = true;
-        self.covered = std::mem::take(&mut self.pending);
         self.covered_bytes = std::mem::take(&mut self.pending_bytes);
         self.upload_ms = 0.0;
     }
 
     /// The frame just drawn spent `ms` uploading the data of the messages applied before it
-    /// (measures the cost of a message's upload when they were [`MEASURE_MIN_BYTES`] or more).
+    /// (measures the cost of a megabyte's upload when they were [`MEASURE_MIN_BYTES`] or more).
     pub fn uploaded(&mut self, ms: f64) {
         self.upload_ms = ms.max(0.0);
         if self.covered_bytes >= MEASURE_MIN_BYTES {
-            self.upload_per_message_ms = Some(self.upload_ms / self.covered as f64);
+            self.upload_ms_per_mb = Some(self.upload_ms / (self.covered_bytes as f64 / MB));
         }
     }
 
@@ -228,6 +234,11 @@ impl DrawPacer {
         self.gpu_report.map(|(_, ms)| ms)
     }
 
+    /// What the last drawn frame spent uploading (ms).
+    pub fn upload_ms(&self) -> f64 {
+        self.upload_ms
+    }
+
     /// Redraws put off so far.
     pub fn deferred(&self) -> u64 {
         self.deferred
@@ -240,13 +251,21 @@ mod tests {
 
     /// An SMPL-size mesh frame message.
     const FRAME: usize = 82_744;
+    /// Its share of a megabyte.
+    const FRAME_MB: f64 = FRAME as f64 / MB;
 
     /// A pacer that has measured uploads as free: only the frames' own cost decides.
     fn free_uploads() -> DrawPacer {
         DrawPacer {
-            upload_per_message_ms: Some(0.0),
+            upload_ms_per_mb: Some(0.0),
             ..DrawPacer::default()
         }
+    }
+
+    /// The upload of the messages the last drawn frame showed, at `ms_per_frame` an SMPL-size
+    /// frame.
+    fn covered_upload(p: &DrawPacer, ms_per_frame: f64) -> f64 {
+        p.covered_bytes as f64 / FRAME as f64 * ms_per_frame
     }
 
     /// Draws at `t`, and measures it by the next callback at `t + cost`.
@@ -304,10 +323,10 @@ mod tests {
         draw(&mut p, 0.0, REFRESH_MS);
         p.message(100.0, MEASURE_MIN_BYTES);
         assert!(!p.should_draw(100.0));
-        assert!(p.should_draw(100.0 + UPLOAD_PRIOR_MS / INGEST_DRAW_SHARE));
+        assert!(p.should_draw(100.0 + UPLOAD_PRIOR_MS_PER_MB / INGEST_DRAW_SHARE));
         p.drawn(110.0);
         p.uploaded(0.05);
-        assert_eq!(p.upload_per_message_ms, Some(0.05));
+        assert_eq!(p.upload_ms_per_mb, Some(0.05));
     }
 
     #[test]
@@ -320,8 +339,8 @@ mod tests {
         p.drawn(100.0 + INGEST_QUIET_MS);
         p.uploaded(0.0);
         assert_eq!(
-            p.upload_per_message_ms, None,
-            "uploads still taken to cost UPLOAD_PRIOR_MS"
+            p.upload_ms_per_mb, None,
+            "uploads still taken to cost UPLOAD_PRIOR_MS_PER_MB"
         );
     }
 
@@ -447,15 +466,16 @@ mod tests {
         assert!(p.refresh_panels(t + INGEST_QUIET_MS + REFRESH_MS));
     }
 
-    /// Streams one message a millisecond from `from` until `until`; returns when a frame was
-    /// drawn (and draws it, its upload costing `upload_ms_per_message` a message), if one was.
-    fn stream_until_drawn(p: &mut DrawPacer, from: f64, until: f64, upload_ms_per_message: f64) -> Option<f64> {
+    /// Streams one SMPL-size frame message a millisecond from `from` until `until`; returns
+    /// when a frame was drawn (and draws it, its upload costing `upload_ms_per_frame` a
+    /// message), if one was.
+    fn stream_until_drawn(p: &mut DrawPacer, from: f64, until: f64, upload_ms_per_frame: f64) -> Option<f64> {
         let mut t = from;
         while t < until {
             p.message(t, FRAME);
             if p.should_draw(t) {
                 p.drawn(t);
-                let upload = p.covered as f64 * upload_ms_per_message;
+                let upload = covered_upload(p, upload_ms_per_frame);
                 p.uploaded(upload);
                 p.tick(t + upload + REFRESH_MS);
                 return Some(t);
@@ -469,39 +489,62 @@ mod tests {
     fn a_stream_whose_uploads_cost_more_than_the_share_is_not_drawn_until_it_ends() {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, 50.0 + REFRESH_MS);
-        // Nothing measured an upload yet: each message is taken to cost UPLOAD_PRIOR_MS, more
-        // than the share of the millisecond between messages.
+        // Nothing measured an upload yet: each message is taken to cost its share of
+        // UPLOAD_PRIOR_MS_PER_MB, about 1 ms, more than the share of the millisecond between
+        // messages.
         assert_eq!(stream_until_drawn(&mut p, 100.0, 60_100.0, 1.0), None);
         // The stream ends: the frame waits for a pause of a share of what it will cost.
-        let quiet = INGEST_DRAW_SHARE * (50.0 + 60_000.0 * UPLOAD_PRIOR_MS);
+        let quiet = INGEST_DRAW_SHARE * (50.0 + 60_000.0 * FRAME_MB * UPLOAD_PRIOR_MS_PER_MB);
         assert!(!p.should_draw(60_099.0 + quiet - 10.0));
-        assert!(p.should_draw(60_099.0 + quiet));
+        // (1e-6: the same sum in another order)
+        assert!(p.should_draw(60_099.0 + quiet + 1e-6));
     }
 
     #[test]
     fn a_measured_upload_sets_when_a_stream_is_drawn() {
         let mut p = DrawPacer::default();
         draw(&mut p, 0.0, 50.0 + REFRESH_MS);
-        // Two messages, then a pause: the frame drawn measures their upload, 0.01 ms each.
+        // Two megabytes, then a pause: the frame drawn measures their upload, 0.12 ms a
+        // megabyte (0.01 ms an SMPL-size frame).
         p.message(100.0, MEASURE_MIN_BYTES);
         p.message(101.0, MEASURE_MIN_BYTES);
         assert!(p.should_draw(101.0 + INGEST_QUIET_MS));
         p.drawn(101.0 + INGEST_QUIET_MS);
-        p.uploaded(0.02);
+        p.uploaded(0.24);
         p.tick(101.0 + INGEST_QUIET_MS + 50.0 + REFRESH_MS);
-        assert_eq!(p.upload_per_message_ms, Some(0.01));
+        assert_eq!(p.upload_ms_per_mb, Some(0.12));
         // A stream of one message a millisecond is drawn when the time since the last frame
         // pays for that frame and the messages' uploads.
         let last = 101.0 + INGEST_QUIET_MS;
         let from = 500.0;
-        let t = stream_until_drawn(&mut p, from, 60_000.0, 0.01).unwrap_or(f64::NAN);
+        let t = stream_until_drawn(&mut p, from, 60_000.0, 0.12 * FRAME_MB).unwrap_or(f64::NAN);
         let pending = t - from + 1.0;
-        let wait = (50.0 + pending * 0.01) / INGEST_DRAW_SHARE;
+        let wait = (50.0 - 0.24 + pending * FRAME_MB * 0.12) / INGEST_DRAW_SHARE;
         assert!(
             (t - from - wait).abs() <= 1.0,
             "drawn at {t}, {wait} ms after the stream began at {from}"
         );
         assert!(t > last);
+    }
+
+    #[test]
+    fn one_large_message_does_not_make_later_small_ones_look_costly() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, REFRESH_MS);
+        // 1,000 SMPL-size frames in one message: the frame that shows it measures 80 ms of
+        // upload (its bounds; packing waits).
+        p.message(100.0, 1000 * FRAME);
+        let t = 100.0 + INGEST_DRAW_SHARE * 1000.0 * FRAME_MB * UPLOAD_PRIOR_MS_PER_MB + 1e-6;
+        assert!(p.should_draw(t));
+        p.drawn(t);
+        p.uploaded(80.0);
+        p.tick(t + 80.0 + REFRESH_MS);
+        // Then 1,000 such frames one message each: they cost what the same bytes cost, so the
+        // frame after them waits for the usual pause, not a thousand times that upload.
+        for k in 0..1000 {
+            p.message(1000.0 + f64::from(k), FRAME);
+        }
+        assert!(p.should_draw(1999.0 + INGEST_QUIET_MS));
     }
 
     #[test]
@@ -517,7 +560,7 @@ mod tests {
             if p.should_draw(t) {
                 drawn += 1;
                 p.drawn(t);
-                p.uploaded(p.covered as f64 * 0.1);
+                p.uploaded(covered_upload(&p, 0.1));
                 p.tick(t + 100.0 + REFRESH_MS + p.upload_ms);
             }
             t += 20.0;

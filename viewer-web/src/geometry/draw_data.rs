@@ -367,6 +367,11 @@ impl<'a> MeshDraw<'a> {
             .collect()
     }
 
+    /// Bounds of every vertex of frame `i` ([`MeshVertices::bounds`] without the rest).
+    pub(crate) fn vertex_bounds(&self, i: usize) -> Aabb {
+        super::node_data::frame_points_bounds(self.node, field::VERTICES, i)
+    }
+
     /// Vertex frame `i` laid out for `topo` (normals computed here when the mesh has none).
     pub(crate) fn vertices(&self, topo: &MeshTopology, i: usize) -> MeshVertices {
         let verts = frame_points(self.node, field::VERTICES, i).unwrap_or_default();

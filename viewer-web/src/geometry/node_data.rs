@@ -9,7 +9,7 @@ use glam::{Mat3, Mat4, Vec3};
 use meshcast_protocol::{NodeKind, Value};
 use meshcast_scene::{field, opt, Node};
 
-use crate::core::defaults;
+use crate::core::{defaults, Aabb};
 
 /// aitviewer's `z_up` rotation, pre-multiplied into the node's rotation: (x, y, z) → (x, z, −y).
 const Z_UP: Mat3 = Mat3::from_cols(Vec3::X, Vec3::new(0.0, 0.0, -1.0), Vec3::Y);
@@ -30,6 +30,25 @@ pub(crate) fn frame_f32(node: &Node, name: &str, i: usize) -> Option<Vec<f32>> {
 /// Frame `i` (clamped) of a `(K,3)` per-frame array as points.
 pub(crate) fn frame_points(node: &Node, name: &str, i: usize) -> Option<Vec<Vec3>> {
     frame_f32(node, name, i).map(|v| v.chunks_exact(3).map(Vec3::from_slice).collect())
+}
+
+/// Bounds of frame `i` (clamped) of a `(K,3)` per-frame array: `Aabb::from_points` of
+/// [`frame_points`], reading `f32` data in place (the bounds of every frame of a long sequence
+/// are measured when it arrives, before its frames are packed).
+pub(crate) fn frame_points_bounds(node: &Node, name: &str, i: usize) -> Aabb {
+    let Some(s) = node.series(name) else {
+        return Aabb::EMPTY;
+    };
+    match (s.dtype(), s.frame_clamped(i)) {
+        (meshcast_protocol::DType::F32, Some(b)) => {
+            let f = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            Aabb::from_points(
+                b.chunks_exact(12)
+                    .map(|c| Vec3::new(f(&c[0..4]), f(&c[4..8]), f(&c[8..12]))),
+            )
+        }
+        _ => Aabb::from_points(frame_points(node, name, i).unwrap_or_default()),
+    }
 }
 
 /// Number of frames of a per-frame array (0 when absent).
@@ -156,13 +175,42 @@ mod tests {
     use meshcast_scene::Scene;
 
     fn node_with(kw: &[(&str, Value)]) -> Node {
-        let mut env = Envelope::new(1, Some(1));
+        node_of(1, kw)
+    }
+
+    /// A node of message type `msg_type` (1: NODE, 2: MESHES) with `kw`.
+    fn node_of(msg_type: i64, kw: &[(&str, Value)]) -> Node {
+        let mut env = Envelope::new(msg_type, Some(1));
         for (k, v) in kw {
             env = env.with_kwarg(k, v.clone());
         }
         let mut scene = Scene::new();
         scene.apply(1, Command::from_envelope(env).unwrap()).unwrap();
         scene.nodes()[0].clone()
+    }
+
+    #[test]
+    fn point_bounds_read_in_place_match_the_points() {
+        let v = [1.0f32, -2.0, 3.0, -4.0, 5.0, 0.5, 0.0, 0.0, -7.0, 2.0, 2.0, 2.0];
+        let f32s = NdArray::from_f32(&[2, 2, 3], &v).unwrap();
+        let f64s = NdArray::from_f64(&[2, 2, 3], &v.map(f64::from)).unwrap();
+        for arr in [f32s, f64s] {
+            let faces = NdArray::from_i32(&[1, 3], &[0, 1, 0]).unwrap();
+            let n = node_of(2, &[(field::VERTICES, arr.into()), (field::FACES, faces.into())]);
+            for i in 0..3 {
+                let b = frame_points_bounds(&n, field::VERTICES, i);
+                assert_eq!(
+                    b,
+                    Aabb::from_points(frame_points(&n, field::VERTICES, i).unwrap()),
+                    "frame {i}"
+                );
+            }
+            assert_eq!(
+                frame_points_bounds(&n, field::VERTICES, 0).min,
+                Vec3::new(-4.0, -2.0, 0.5)
+            );
+        }
+        assert_eq!(frame_points_bounds(&node_with(&[]), field::VERTICES, 0), Aabb::EMPTY);
     }
 
     #[test]

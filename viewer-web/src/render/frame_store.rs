@@ -6,8 +6,15 @@
 //! Appending grows the last chunk (a GPU-side copy) or adds chunks; removing frames rebuilds
 //! the store from GPU-side copies of the frames that survived. Frames are never recomputed on
 //! the CPU unless their inputs changed.
+//!
+//! Packing can wait ([`Budget::Until`]): a frame that changed then only has its bounds measured
+//! and is marked stale; it is packed when it is drawn ([`Uploader::want`]) or while a later sync
+//! has time to spare, frames after the one drawn first. A sequence of a thousand SMPL-size frames
+//! costs its first picture one frame's packing instead of all of them (normals for every frame:
+//! most of a second on a 2-core machine without a GPU). A stale frame is never drawn:
+//! [`FrameStore::slice`] has nothing for it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
 
@@ -28,6 +35,21 @@ fn same_key(a: &[Bytes], b: &[Bytes]) -> bool {
 /// Biggest chunk buffer (clamped further by the device's `max_buffer_size`).
 const CHUNK_BYTES: u64 = 64 << 20;
 
+/// Packs frame `i` of a store: with `Some(out)`, appends exactly the store's frame size in bytes
+/// to `out`; returns the frame's local bounds either way (with `None` only the bounds are
+/// wanted: the frame is packed later).
+pub(crate) type Fill<'f> = dyn FnMut(usize, Option<&mut Vec<u8>>) -> Aabb + 'f;
+
+/// How much packing a sync does.
+#[derive(Clone, Copy)]
+pub(crate) enum Budget<'a> {
+    /// Every frame that changed, now (offscreen rendering: every frame may be drawn next).
+    All,
+    /// The frames drawn now ([`Uploader::want`]), then stale frames while the function says
+    /// there is time; the others wait for a later sync.
+    Until(&'a dyn Fn() -> bool),
+}
+
 /// What a store needs from the renderer to upload.
 pub(crate) struct Uploader<'a> {
     /// The device.
@@ -43,6 +65,23 @@ pub(crate) struct Uploader<'a> {
     pub keys_read: u64,
     /// World-space frame bounds computed so far (an append computes the new frames' only).
     pub bounds_computed: u64,
+    /// How much to pack.
+    pub budget: Budget<'a>,
+    /// The data frame the node being synced draws now, if it draws one: packed in any case
+    /// (each store clamps it to its frames, as [`FrameStore::slice`] does).
+    pub want: Option<usize>,
+    /// Frames left stale so far (waiting to be packed).
+    pub frames_stale: u64,
+}
+
+impl Uploader<'_> {
+    /// Whether stale frames other than the wanted one may be packed now.
+    fn has_time(&self) -> bool {
+        match self.budget {
+            Budget::All => true,
+            Budget::Until(more) => more(),
+        }
+    }
 }
 
 /// Why a store cannot hold a node's frames.
@@ -67,7 +106,13 @@ pub(crate) struct FrameStore {
     chunks: Vec<Chunk>,
     keys: Vec<FrameKey>,
     bounds: Vec<Aabb>,
+    /// Frames whose bounds are known but whose data is not on the GPU yet.
+    stale: BTreeSet<usize>,
 }
+
+/// Stale frames packed into one `write_buffer` at most, when packing in the background (the
+/// time is checked between frames).
+const STALE_RUN: usize = 16;
 
 impl FrameStore {
     /// An empty store for frames of `frame_bytes` bytes (a multiple of 4).
@@ -89,7 +134,13 @@ impl FrameStore {
             chunks: Vec::new(),
             keys: Vec::new(),
             bounds: Vec::new(),
+            stale: BTreeSet::new(),
         })
+    }
+
+    /// Frames waiting to be packed.
+    pub(crate) fn stale_len(&self) -> usize {
+        self.stale.len()
     }
 
     /// Number of frames held.
@@ -116,26 +167,25 @@ impl FrameStore {
     }
 
     /// Frame `i`'s bytes on the GPU, with the broadcast/clamp rule (a 1-frame store serves every
-    /// frame). `None` when the store is empty or its frames have no bytes.
+    /// frame). `None` when the store is empty, its frames have no bytes, or that frame is stale
+    /// (not packed yet: a sync for that frame packs it).
     pub(crate) fn slice(&self, i: usize) -> Option<wgpu::BufferSlice<'_>> {
         if self.frame_bytes == 0 || self.keys.is_empty() {
             return None;
         }
         let i = i.min(self.keys.len() - 1);
+        if self.stale.contains(&i) {
+            return None;
+        }
         let chunk = self.chunks.get(i / self.per_chunk)?;
         let off = (i % self.per_chunk) as u64 * self.frame_bytes;
         Some(chunk.buffer.slice(off..off + self.frame_bytes))
     }
 
     /// Makes the store hold one frame per key. Frames whose key is unchanged keep their GPU data;
-    /// the others are packed by `fill(i, out)`, which appends exactly `frame_bytes` bytes for
-    /// frame `i` and returns its local bounds.
-    pub(crate) fn update(
-        &mut self,
-        up: &mut Uploader<'_>,
-        keys: Vec<FrameKey>,
-        fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb,
-    ) {
+    /// the others are packed by `fill` (now or later: [`Budget`]; then the wanted frame and
+    /// what there is time for: [`FrameStore::pack_due`]).
+    pub(crate) fn update(&mut self, up: &mut Uploader<'_>, keys: Vec<FrameKey>, fill: &mut Fill<'_>) {
         let n = keys.len();
         let old_n = self.keys.len();
         up.keys_read += n as u64;
@@ -145,24 +195,22 @@ impl FrameStore {
                 .collect();
             self.grow(up, n, old_n);
             self.bounds.resize(n, Aabb::EMPTY);
-            self.upload(up, &dirty, fill);
+            self.keys = keys;
+            self.changed(up, &dirty, fill);
         } else {
             self.rebuild(up, &keys, fill);
+            self.keys = keys;
         }
-        self.keys = keys;
+        self.pack_due(up, fill);
     }
 
     /// Appends one frame per key after the frames held, which stay as they are (the caller
     /// knows they did not change): only the new keys are read, only the new frames packed by
-    /// `fill(i, out)` (as in [`FrameStore::update`]). The cost does not grow with the frames held
+    /// `fill` (as in [`FrameStore::update`]). The cost does not grow with the frames held
     /// (but for the occasional GPU-side copy when the last chunk grows, amortised).
-    pub(crate) fn append(
-        &mut self,
-        up: &mut Uploader<'_>,
-        keys: Vec<FrameKey>,
-        fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb,
-    ) {
+    pub(crate) fn append(&mut self, up: &mut Uploader<'_>, keys: Vec<FrameKey>, fill: &mut Fill<'_>) {
         if keys.is_empty() {
+            self.pack_due(up, fill);
             return;
         }
         let old_n = self.keys.len();
@@ -172,7 +220,52 @@ impl FrameStore {
         self.bounds.resize(n, Aabb::EMPTY);
         self.keys.extend(keys);
         let dirty: Vec<usize> = (old_n..n).collect();
-        self.upload(up, &dirty, fill);
+        self.changed(up, &dirty, fill);
+        self.pack_due(up, fill);
+    }
+
+    /// Frames `dirty` changed: packed now under [`Budget::All`], else measured and left stale.
+    fn changed(&mut self, up: &mut Uploader<'_>, dirty: &[usize], fill: &mut Fill<'_>) {
+        match up.budget {
+            Budget::All => self.upload(up, dirty, fill),
+            Budget::Until(_) => {
+                for &i in dirty {
+                    self.bounds[i] = fill(i, None);
+                    self.stale.insert(i);
+                }
+            }
+        }
+    }
+
+    /// Packs the stale frames due now: the wanted one, then (frames after it first) as many as
+    /// the budget allows, in runs of consecutive frames.
+    pub(crate) fn pack_due(&mut self, up: &mut Uploader<'_>, fill: &mut Fill<'_>) {
+        if !self.stale.is_empty() {
+            let want = up.want.map(|w| w.min(self.keys.len().saturating_sub(1)));
+            if let Some(w) = want.filter(|w| self.stale.contains(w)) {
+                self.upload(up, &[w], fill);
+            }
+            let want = want.unwrap_or(0);
+            while up.has_time() {
+                let Some(&first) = self.stale.range(want..).next().or_else(|| self.stale.first()) else {
+                    break;
+                };
+                let limit = match up.budget {
+                    Budget::All => usize::MAX,
+                    Budget::Until(_) => STALE_RUN,
+                };
+                let run: Vec<usize> = self
+                    .stale
+                    .range(first..)
+                    .copied()
+                    .enumerate()
+                    .take_while(|&(k, i)| i == first + k && k < limit)
+                    .map(|(_, i)| i)
+                    .collect();
+                self.upload(up, &run, fill);
+            }
+        }
+        up.frames_stale += self.stale.len() as u64;
     }
 
     fn new_buffer(&self, device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
@@ -226,9 +319,11 @@ impl FrameStore {
     }
 
     /// Shrinking: new chunks, surviving frames copied on the GPU, the rest packed anew.
-    fn rebuild(&mut self, up: &mut Uploader<'_>, keys: &[FrameKey], fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb) {
+    /// Stale frames that survive stay stale (under their new index).
+    fn rebuild(&mut self, up: &mut Uploader<'_>, keys: &[FrameKey], fill: &mut Fill<'_>) {
         let old_chunks = std::mem::take(&mut self.chunks);
         let old_bounds = std::mem::take(&mut self.bounds);
+        let old_stale = std::mem::take(&mut self.stale);
         let old_index: HashMap<Vec<(usize, usize)>, usize> =
             self.keys.iter().enumerate().map(|(j, k)| (identity(k), j)).collect();
         let n = keys.len();
@@ -239,6 +334,10 @@ impl FrameStore {
         let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             match old_index.get(&identity(key)) {
+                Some(&j) if old_stale.contains(&j) => {
+                    self.bounds[i] = old_bounds.get(j).copied().unwrap_or(Aabb::EMPTY);
+                    self.stale.insert(i);
+                }
                 Some(&j) => {
                     self.bounds[i] = old_bounds.get(j).copied().unwrap_or(Aabb::EMPTY);
                     let extend = runs.last().is_some_and(|&(rj, ri, rn)| {
@@ -271,12 +370,12 @@ impl FrameStore {
             }
             up.queue.submit(Some(enc.finish()));
         }
-        self.upload(up, &dirty, fill);
+        self.changed(up, &dirty, fill);
     }
 
-    /// Packs and writes the given frames, one `write_buffer` per run of consecutive frames in a
-    /// chunk.
-    fn upload(&mut self, up: &mut Uploader<'_>, dirty: &[usize], fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb) {
+    /// Packs and writes the given frames (no longer stale), one `write_buffer` per run of
+    /// consecutive frames in a chunk.
+    fn upload(&mut self, up: &mut Uploader<'_>, dirty: &[usize], fill: &mut Fill<'_>) {
         let fb = self.frame_bytes as usize;
         let mut k = 0;
         while k < dirty.len() {
@@ -289,8 +388,9 @@ impl FrameStore {
             }
             up.scratch.clear();
             for &i in &dirty[k..end] {
+                self.stale.remove(&i);
                 let before = up.scratch.len();
-                self.bounds[i] = fill(i, up.scratch);
+                self.bounds[i] = fill(i, Some(up.scratch));
                 let written = up.scratch.len() - before;
                 if written != fb {
                     tracing::warn!(
@@ -352,23 +452,54 @@ mod tests {
         Bytes::from(vec![tag; 8])
     }
 
-    /// Packs a frame as 8 copies of its first input byte, counting the calls.
-    fn run(store: &mut FrameStore, g: &OffscreenRenderer, scratch: &mut Vec<u8>, keys: &[Bytes]) -> u64 {
-        let mut up = Uploader {
+    fn uploader<'a>(
+        g: &'a OffscreenRenderer,
+        scratch: &'a mut Vec<u8>,
+        budget: Budget<'a>,
+        want: Option<usize>,
+    ) -> Uploader<'a> {
+        Uploader {
             device: g.device(),
             queue: g.queue(),
             scratch,
             frames_uploaded: 0,
             keys_read: 0,
             bounds_computed: 0,
-        };
+            budget,
+            want,
+            frames_stale: 0,
+        }
+    }
+
+    /// Packs frame `i` as 8 copies of its first input byte; its bounds are that value.
+    fn fill(frames: &[Bytes]) -> impl FnMut(usize, Option<&mut Vec<u8>>) -> Aabb + '_ {
+        |i, out| {
+            if let Some(out) = out {
+                out.extend_from_slice(&[frames[i][0]; 8]);
+            }
+            Aabb::from_points([glam::Vec3::splat(f32::from(frames[i][0]))])
+        }
+    }
+
+    /// Updates `store` to `keys` packing everything; returns the frames packed.
+    fn run(store: &mut FrameStore, g: &OffscreenRenderer, scratch: &mut Vec<u8>, keys: &[Bytes]) -> u64 {
+        run_with(store, g, scratch, keys, Budget::All, None).0
+    }
+
+    /// Updates `store` to `keys` under `budget` drawing `want`; returns the frames packed and
+    /// those left stale.
+    fn run_with(
+        store: &mut FrameStore,
+        g: &OffscreenRenderer,
+        scratch: &mut Vec<u8>,
+        keys: &[Bytes],
+        budget: Budget<'_>,
+        want: Option<usize>,
+    ) -> (u64, u64) {
+        let mut up = uploader(g, scratch, budget, want);
         let owned: Vec<FrameKey> = keys.iter().map(|b| vec![b.clone()]).collect();
-        let k2 = keys.to_vec();
-        store.update(&mut up, owned, &mut |i, out| {
-            out.extend_from_slice(&[k2[i][0]; 8]);
-            Aabb::from_points([glam::Vec3::splat(f32::from(k2[i][0]))])
-        });
-        up.frames_uploaded
+        store.update(&mut up, owned, &mut fill(keys));
+        (up.frames_uploaded, up.frames_stale)
     }
 
     /// A store of 8-byte frames, three per chunk.
@@ -425,19 +556,8 @@ mod tests {
         let mut frames = Vec::new();
         for t in 1..=40u8 {
             frames.push(frame(t));
-            let mut up = Uploader {
-                device: g.device(),
-                queue: g.queue(),
-                scratch: &mut scratch,
-                frames_uploaded: 0,
-                keys_read: 0,
-                bounds_computed: 0,
-            };
-            let k2 = frames.clone();
-            store.append(&mut up, vec![vec![frame_of(&frames, t)]], &mut |i, out| {
-                out.extend_from_slice(&[k2[i][0]; 8]);
-                Aabb::from_points([glam::Vec3::splat(f32::from(k2[i][0]))])
-            });
+            let mut up = uploader(&g, &mut scratch, Budget::All, None);
+            store.append(&mut up, vec![vec![frame_of(&frames, t)]], &mut fill(&frames));
             // One key read and one frame packed per append, however many frames are held.
             assert_eq!((up.keys_read, up.frames_uploaded), (1, 1), "append {t}");
         }
@@ -453,6 +573,94 @@ mod tests {
     /// The last frame pushed (tag `t`).
     fn frame_of(frames: &[Bytes], t: u8) -> Bytes {
         frames[usize::from(t) - 1].clone()
+    }
+
+    /// No time to spare: only the wanted frame is packed.
+    fn no_time() -> bool {
+        false
+    }
+
+    #[test]
+    fn without_time_only_the_drawn_frame_is_packed_and_the_rest_later() {
+        let Some(g) = gpu() else { return };
+        let mut store = small_store();
+        let mut scratch = Vec::new();
+        let frames: Vec<Bytes> = (1..=7).map(frame).collect();
+        let lazy = Budget::Until(&no_time);
+        // Frame 4 is drawn: only it is packed; every frame's bounds are known at once.
+        assert_eq!(run_with(&mut store, &g, &mut scratch, &frames, lazy, Some(4)), (1, 6));
+        assert_eq!(store.stale_len(), 6);
+        assert_eq!(read(&g, &store, 4), vec![5; 8]);
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(store.bounds(i).min.x, f32::from(f[0]), "bounds of frame {i}");
+        }
+        // A stale frame is never drawn.
+        assert!(store.slice(0).is_none());
+        assert!(store.slice(99).is_none(), "clamped to frame 6, still stale");
+        // Nothing changed, frame 6 is drawn: it alone is packed.
+        assert_eq!(run_with(&mut store, &g, &mut scratch, &frames, lazy, Some(6)), (1, 5));
+        assert_eq!(read(&g, &store, 99), vec![7; 8]);
+        // With time, the rest: every frame then reads back as packed.
+        assert_eq!(
+            run_with(&mut store, &g, &mut scratch, &frames, Budget::All, None),
+            (5, 0)
+        );
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(read(&g, &store, i), vec![f[0]; 8], "frame {i}");
+        }
+    }
+
+    #[test]
+    fn stale_frames_are_packed_after_the_drawn_one_first_as_time_allows() {
+        let Some(g) = gpu() else { return };
+        let mut store = small_store();
+        let mut scratch = Vec::new();
+        let frames: Vec<Bytes> = (1..=7).map(frame).collect();
+        run_with(&mut store, &g, &mut scratch, &frames, Budget::Until(&no_time), Some(3));
+        // Time for two runs' checks: the frames from 3 on go first (one run: 4..=6), then 0..=2.
+        let checks = std::cell::Cell::new(0);
+        let twice = || {
+            checks.set(checks.get() + 1);
+            checks.get() <= 1
+        };
+        let mut up = uploader(&g, &mut scratch, Budget::Until(&twice), Some(3));
+        store.pack_due(&mut up, &mut fill(&frames));
+        assert_eq!((up.frames_uploaded, up.frames_stale), (3, 3));
+        for (i, f) in frames.iter().enumerate().skip(3) {
+            assert_eq!(read(&g, &store, i), vec![f[0]; 8], "frame {i}");
+        }
+        assert!((0..3).all(|i| store.slice(i).is_none()));
+    }
+
+    #[test]
+    fn stale_frames_stay_stale_through_appends_updates_and_removals() {
+        let Some(g) = gpu() else { return };
+        let mut store = small_store();
+        let mut scratch = Vec::new();
+        let lazy = Budget::Until(&no_time);
+        let mut frames: Vec<Bytes> = (1..=5).map(frame).collect();
+        run_with(&mut store, &g, &mut scratch, &frames, lazy, Some(0));
+        // Append two frames: they are stale too (bounds known).
+        let mut up = uploader(&g, &mut scratch, lazy, Some(0));
+        frames.extend([frame(6), frame(7)]);
+        store.append(
+            &mut up,
+            frames[5..].iter().map(|b| vec![b.clone()]).collect(),
+            &mut fill(&frames),
+        );
+        assert_eq!((up.frames_uploaded, up.frames_stale), (0, 6));
+        assert_eq!(store.bounds(6).min.x, 7.0);
+        // Remove frames 0 (packed) and 2 (stale): the survivors keep their state.
+        frames.remove(2);
+        frames.remove(0);
+        assert_eq!(run_with(&mut store, &g, &mut scratch, &frames, lazy, Some(0)), (1, 4));
+        assert_eq!(read(&g, &store, 0), vec![2; 8]);
+        assert_eq!(store.bounds(3).min.x, 6.0);
+        // Then everything: each frame in its place.
+        run(&mut store, &g, &mut scratch, &frames);
+        for (i, f) in frames.iter().enumerate() {
+            assert_eq!(read(&g, &store, i), vec![f[0]; 8], "frame {i}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use glam::Mat4;
 
-use super::frame_store::{FrameStore, TooLarge, Uploader};
+use super::frame_store::{Budget, FrameStore, TooLarge, Uploader};
 use super::mesh::{sync_store, MeshGpu};
 use super::mesh_texture::TextureBinding;
 use super::{cylinders as cyl, spheres as sph};
@@ -114,48 +114,54 @@ impl GpuNode {
         b.is_valid().then(|| b.center())
     }
 
-    /// Uploads what changed since the last update. With `only_appended` (the frames held did not
-    /// change) only the new frames are read, packed and measured: the cost of an append does not
-    /// grow with the frames held.
+    /// Uploads what changed since the last update. With `Some(only_appended)` (true: the frames
+    /// held did not change) only the new frames are read, packed and measured: the cost of an
+    /// append does not grow with the frames held. With `None` nothing changed: only stale frames
+    /// due now are packed.
     fn update(
         &mut self,
         up: &mut Uploader<'_>,
         draw: &NodeDraw<'_>,
         textures: TextureBinding<'_>,
-        only_appended: bool,
+        change: Option<bool>,
     ) {
         // Frames past a source's old end used its last frame (clamped): from there on, the world
         // bounds may change; before the shortest grown source's old end, they did not.
         let old = self.sources();
-        if only_appended {
-            self.transforms.extend(draw.transforms(self.transforms.len()));
-        } else {
-            self.transforms = draw.transforms(0);
+        match change {
+            Some(true) => self.transforms.extend(draw.transforms(self.transforms.len())),
+            Some(false) => self.transforms = draw.transforms(0),
+            None => {}
         }
         if let (Some(mesh), Some(m)) = (&mut self.mesh, draw.mesh()) {
-            mesh.update(up, &m, textures, only_appended);
+            mesh.update(up, &m, textures, change);
             self.translucent = mesh.translucent;
         }
         if let Some(p) = draw.prims() {
             if let Some(store) = &mut self.spheres {
-                sync_store(up, store, only_appended, &|from| p.keys(from), &mut |i, out| {
+                sync_store(up, store, change, &|from| p.keys(from), &mut |i, out| {
                     let s = p.spheres(i);
-                    s.iter().for_each(|s| sph::pack(out, s));
+                    if let Some(out) = out {
+                        s.iter().for_each(|s| sph::pack(out, s));
+                    }
                     s.iter().fold(Aabb::EMPTY, |b, s| {
                         b.union(Aabb::from_points([s.center]).expanded(s.radius))
                     })
                 });
             }
             if let Some(store) = &mut self.cylinders {
-                sync_store(up, store, only_appended, &|from| p.keys(from), &mut |i, out| {
+                sync_store(up, store, change, &|from| p.keys(from), &mut |i, out| {
                     let c = p.cylinders(i);
-                    c.iter().for_each(|c| cyl::pack(out, c));
+                    if let Some(out) = out {
+                        c.iter().for_each(|c| cyl::pack(out, c));
+                    }
                     c.iter().fold(Aabb::EMPTY, |b, c| {
                         b.union(Aabb::from_points([c.a, c.b]).expanded(c.r_a.max(c.r_b)))
                     })
                 });
             }
         }
+        let Some(only_appended) = change else { return };
         let n = draw.n_frames();
         let kept = if only_appended {
             let grown = old
@@ -187,6 +193,13 @@ impl GpuNode {
             self.min_y = low(&self.bounds);
         }
         self.identity = Some(draw.identity());
+    }
+
+    /// Frames waiting to be packed, over all its stores.
+    fn stale_frames(&self) -> usize {
+        self.mesh.as_ref().map_or(0, MeshGpu::stale_frames)
+            + self.spheres.as_ref().map_or(0, FrameStore::stale_len)
+            + self.cylinders.as_ref().map_or(0, FrameStore::stale_len)
     }
 
     /// Frames held by each source of the world bounds: transforms, vertices, instance
@@ -244,6 +257,8 @@ pub(crate) struct SyncWork {
     pub keys_read: u64,
     /// World-space frame bounds computed.
     pub bounds_computed: u64,
+    /// Frames left to pack by a later sync (0 under [`Budget::All`]).
+    pub frames_stale: u64,
 }
 
 /// Every node's GPU resources.
@@ -254,13 +269,17 @@ pub(crate) struct GpuScene {
 }
 
 impl GpuScene {
-    /// Brings the GPU copy up to date with `scene`; returns the work done.
+    /// Brings the GPU copy up to date with `scene`, packing what `budget` allows (under
+    /// [`Budget::Until`] every node's data frame for scene frame `frame` first); returns the
+    /// work done.
     pub(crate) fn sync(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         scene: &SceneDraw<'_>,
         textures: TextureBinding<'_>,
+        frame: usize,
+        budget: Budget<'_>,
     ) -> SyncWork {
         let limits = device.limits();
         let mut up = Uploader {
@@ -270,6 +289,9 @@ impl GpuScene {
             frames_uploaded: 0,
             keys_read: 0,
             bounds_computed: 0,
+            budget,
+            want: None,
+            frames_stale: 0,
         };
         // Nodes deleted, or drawing nothing now (a plain node, an SMPL body without its model),
         // free what they held.
@@ -278,8 +300,15 @@ impl GpuScene {
         for draw in scene.nodes() {
             let key = draw.key();
             let identity = draw.identity();
-            let rebuild = match self.nodes.get(&key) {
-                Some(g) if g.identity.as_ref().is_some_and(|id| id.same(&identity)) => continue,
+            up.want = draw.data_frame(frame);
+            let rebuild = match self.nodes.get_mut(&key) {
+                Some(g) if g.identity.as_ref().is_some_and(|id| id.same(&identity)) => {
+                    // Unchanged: only what is stale and due now.
+                    if g.stale_frames() > 0 {
+                        g.update(&mut up, draw, textures, None);
+                    }
+                    continue;
+                }
                 Some(g) => g.signature != draw.signature(),
                 None => true,
             };
@@ -304,12 +333,13 @@ impl GpuScene {
                 .identity
                 .as_ref()
                 .is_some_and(|old| old.same_node(&identity) && draw.only_appended_since(old.version()));
-            g.update(&mut up, draw, textures, only_appended);
+            g.update(&mut up, draw, textures, Some(only_appended));
         }
         SyncWork {
             frames_uploaded: up.frames_uploaded,
             keys_read: up.keys_read,
             bounds_computed: up.bounds_computed,
+            frames_stale: up.frames_stale,
         }
     }
 

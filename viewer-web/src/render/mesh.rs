@@ -6,7 +6,7 @@ use bytemuck::cast_slice;
 use glam::{Mat4, Vec3};
 use wgpu::util::DeviceExt;
 
-use super::frame_store::{FrameStore, TooLarge, Uploader};
+use super::frame_store::{Fill, FrameStore, TooLarge, Uploader};
 use super::mesh_texture::{MeshTexture, TextureBinding, UV_BYTES};
 use super::pipelines::{PipelineCtx, PipelineSpec, Variant, Variants};
 use crate::core::Aabb;
@@ -213,15 +213,16 @@ impl MeshGpu {
     }
 
     /// Uploads what changed: frames of positions/normals whose vertices (or given normals)
-    /// changed, colours and instance matrices whose frames changed. With `only_appended` (the
-    /// frames held did not change, [`crate::geometry::NodeDraw::only_appended_since`]) only new
-    /// frames are looked at.
+    /// changed, colours and instance matrices whose frames changed. With
+    /// `Some(only_appended)` ([`crate::geometry::NodeDraw::only_appended_since`]: the frames held
+    /// did not change) only new frames are looked at; with `None` nothing changed since the last
+    /// update, and only stale frames are packed ([`super::frame_store::Budget`]).
     pub(crate) fn update(
         &mut self,
         up: &mut Uploader<'_>,
         mesh: &MeshDraw<'_>,
         textures: TextureBinding<'_>,
-        only_appended: bool,
+        change: Option<bool>,
     ) {
         if !self.texture_read {
             self.texture_read = true;
@@ -233,7 +234,7 @@ impl MeshGpu {
         sync_store(
             up,
             &mut self.positions,
-            only_appended,
+            change,
             &|from| mesh.vertex_keys(topo, from),
             &mut |i, out| pack_vertices(mesh, topo, i, out),
         );
@@ -241,28 +242,31 @@ impl MeshGpu {
         sync_store(
             up,
             &mut self.colors,
-            only_appended,
+            change,
             &|from| mesh.color_keys(from),
             &mut |i, out| {
-                translucent |= pack_colors(&mesh.colors(topo, i), out);
+                if let Some(out) = out {
+                    translucent |= pack_colors(&mesh.colors(topo, i), out);
+                }
                 Aabb::EMPTY
             },
         );
         self.translucent |= translucent;
         if let Some(inst) = &mut self.instances {
-            sync_store(
-                up,
-                inst,
-                only_appended,
-                &|from| mesh.instance_keys(from),
-                &mut |i, out| {
+            sync_store(up, inst, change, &|from| mesh.instance_keys(from), &mut |i, out| {
+                if let Some(out) = out {
                     for m in mesh.instances(i).unwrap_or_default() {
                         out.extend_from_slice(cast_slice(&m.to_cols_array()));
                     }
-                    Aabb::EMPTY
-                },
-            );
+                }
+                Aabb::EMPTY
+            });
         }
+    }
+
+    /// Frames waiting to be packed, over all its stores.
+    pub(crate) fn stale_frames(&self) -> usize {
+        self.positions.stale_len() + self.colors.stale_len() + self.instances.as_ref().map_or(0, FrameStore::stale_len)
     }
 
     /// Frames of vertices held.
@@ -348,23 +352,28 @@ impl MeshGpu {
 }
 
 /// Brings `store` up to date with the frames whose keys `keys(from)` gives from frame `from` on:
-/// with `only_appended`, appends the frames after those held; else compares every frame.
+/// with `Some(true)` (only appended), appends the frames after those held; with `Some(false)`
+/// compares every frame; with `None` (nothing changed) only packs stale frames that are due.
 pub(crate) fn sync_store(
     up: &mut Uploader<'_>,
     store: &mut FrameStore,
-    only_appended: bool,
+    change: Option<bool>,
     keys: &dyn Fn(usize) -> Vec<crate::geometry::draw_data::FrameKey>,
-    fill: &mut dyn FnMut(usize, &mut Vec<u8>) -> Aabb,
+    fill: &mut Fill<'_>,
 ) {
-    if only_appended {
-        store.append(up, keys(store.len()), fill);
-    } else {
-        store.update(up, keys(0), fill);
+    match change {
+        Some(true) => store.append(up, keys(store.len()), fill),
+        Some(false) => store.update(up, keys(0), fill),
+        None => store.pack_due(up, fill),
     }
 }
 
-/// Packs vertex frame `i` (position `f32×3`, normal `snorm8×4`); returns its bounds.
-fn pack_vertices(mesh: &MeshDraw<'_>, topo: &MeshTopology, i: usize, out: &mut Vec<u8>) -> Aabb {
+/// Packs vertex frame `i` (position `f32×3`, normal `snorm8×4`) into `out`; returns its bounds
+/// (all that is computed without `out`).
+fn pack_vertices(mesh: &MeshDraw<'_>, topo: &MeshTopology, i: usize, out: Option<&mut Vec<u8>>) -> Aabb {
+    let Some(out) = out else {
+        return mesh.vertex_bounds(i);
+    };
     let v = mesh.vertices(topo, i);
     for (p, n) in v.positions.iter().zip(&v.normals) {
         out.extend_from_slice(cast_slice(&p.to_array()));

@@ -3,7 +3,7 @@
 //! spheres and cylinders, SMPL bodies as derived nodes) and knows only wgpu besides: it never
 //! reads a scene node.
 //!
-//! - [`Renderer`]: `new`/`resize`/`sync`/`render`/`stats`; [`Caps`] (what the device can do);
+//! - [`Renderer`]: `new`/`resize`/`sync` (or `sync_for` a frame, packing the rest later)/`render`/`stats`; [`Caps`] (what the device can do);
 //!   [`RenderStats`].
 //! - Spheres are drawn as instanced ray-cast impostors (one camera-facing quad per sphere that
 //!   computes the exact sphere surface and depth per pixel) instead of tessellated UV spheres, so
@@ -96,4 +96,7 @@ pub struct RenderStats {
     pub keys_read: u64,
     /// World-space frame bounds the last `sync` computed (appends compute only the new frames').
     pub bounds_computed: u64,
+    /// Frames of node data that changed but wait to be packed (after [`Renderer::sync_for`];
+    /// 0 after [`Renderer::sync`]).
+    pub frames_stale: u64,
 }

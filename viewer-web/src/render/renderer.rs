@@ -6,6 +6,7 @@ use bytemuck::bytes_of;
 use glam::Vec3;
 
 use super::cylinders::{self as cyl, UnitCylinder};
+use super::frame_store::Budget;
 use super::gpu_scene::{GpuNode, GpuScene};
 use super::mesh::{identity_instance, MeshPipelines, TexturedPipelines};
 use super::mesh_texture::{self, TextureBinding};
@@ -272,16 +273,44 @@ impl Renderer {
 
     /// Uploads what changed in `scene` since the last call: new nodes, changed frames (compared
     /// by the identity of their input frames), and frees deleted nodes. Only frames whose data
-    /// changed are uploaded.
+    /// changed are uploaded; all of them now, so that any frame can be rendered next.
     pub fn sync(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, scene: &SceneDraw<'_>) {
+        self.sync_with(device, queue, scene, 0, Budget::All);
+    }
+
+    /// [`Renderer::sync`] for rendering scene frame `frame` next, packing only what that frame
+    /// draws and then what fits while `more()` says there is time: the frames that changed are
+    /// measured (bounds) at once and packed by later calls ([`RenderStats::frames_stale`] says how
+    /// many wait). A long sequence then costs its first picture one frame's packing; the page
+    /// packs the rest in the time it has between frames.
+    pub fn sync_for(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &SceneDraw<'_>,
+        frame: usize,
+        more: &dyn Fn() -> bool,
+    ) {
+        self.sync_with(device, queue, scene, frame, Budget::Until(more));
+    }
+
+    fn sync_with(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &SceneDraw<'_>,
+        frame: usize,
+        budget: Budget<'_>,
+    ) {
         let textures = TextureBinding {
             layout: &self.layouts.mask,
             sampler: &self.texture_sampler,
         };
-        let work = self.gpu.sync(device, queue, scene, textures);
+        let work = self.gpu.sync(device, queue, scene, textures, frame, budget);
         self.stats.frames_uploaded = work.frames_uploaded;
         self.stats.keys_read = work.keys_read;
         self.stats.bounds_computed = work.bounds_computed;
+        self.stats.frames_stale = work.frames_stale;
         self.stats.gpu_bytes = self.gpu.gpu_bytes();
     }
 
@@ -335,6 +364,7 @@ impl Renderer {
             frames_uploaded: self.stats.frames_uploaded,
             keys_read: self.stats.keys_read,
             bounds_computed: self.stats.bounds_computed,
+            frames_stale: self.stats.frames_stale,
             ..RenderStats::default()
         };
         let Some(t) = &self.targets else { return };

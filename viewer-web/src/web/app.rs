@@ -254,19 +254,42 @@ impl App {
             hidden: &self.core.view().hidden_parts,
         };
         let draw = SceneDraw::of(self.core.scene(), &shown);
+        let frame = shot.map_or(self.core.frame(), |(f, _)| f);
         let t0 = super::dom::now_ms();
-        self.renderer.sync(&self.gpu.device, &self.gpu.queue, &draw);
+        // Only what this frame shows is packed: the other frames in the time between frames
+        // (`App::pack_stale`), and the draw pacer measures what updating the scene cost.
+        self.renderer
+            .sync_for(&self.gpu.device, &self.gpu.queue, &draw, frame, &|| false);
         let sync_ms = super::dom::now_ms() - t0;
         self.renderer.render(
             &self.gpu.device,
             &self.gpu.queue,
             target,
             &draw,
-            shot.map_or(self.core.frame(), |(f, _)| f),
+            frame,
             shot.map_or(self.core.camera(), |(_, c)| c),
             opts.unwrap_or(self.core.view()),
         );
         sync_ms
+    }
+
+    /// Whether frames of node data wait to be packed ([`App::pack_stale`]).
+    pub fn has_stale(&self) -> bool {
+        self.renderer.stats().frames_stale > 0
+    }
+
+    /// Packs frames of node data not drawn yet (a long sequence's other frames, after its first
+    /// picture) until `until_ms` (`performance.now()`), the frames after the current one first;
+    /// draws nothing.
+    pub fn pack_stale(&mut self, until_ms: f64) {
+        let shown = ShownParts {
+            bodies: &self.smpl.bodies,
+            hidden: &self.core.view().hidden_parts,
+        };
+        let draw = SceneDraw::of(self.core.scene(), &shown);
+        let more = || super::dom::now_ms() < until_ms;
+        self.renderer
+            .sync_for(&self.gpu.device, &self.gpu.queue, &draw, self.core.frame(), &more);
     }
 
     /// Shows (or clears) the SMPL message: the top bar's error line and `data-smpl-error`.

@@ -1,6 +1,7 @@
 //! The frame loop (`requestAnimationFrame`): follow the canvas size, advance playback, render
 //! when something changed (every frame while the camera animates; spaced out while relay
-//! messages stream in, `core::pacing`), count frames, refresh the page.
+//! messages stream in, `core::pacing`), else pack frames of node data no frame has shown yet
+//! (`App::pack_stale`), count frames, refresh the page.
 //! While a video export runs, only the page (its progress) is refreshed.
 
 use std::cell::RefCell;
@@ -11,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{dom::now_ms, page_state, ui, Shared};
+use crate::core::pacing::UPLOAD_SLICE_MS;
 use crate::core::Changed;
 
 type FrameCallback = Closure<dyn FnMut(f64)>;
@@ -80,6 +82,10 @@ fn tick(app: &Shared, ts_ms: f64) {
     if presented {
         a.pacer.awaiting_gpu(t0);
         report_gpu_done(&a.gpu.queue, &a.gpu_done, t0);
+    } else if a.has_stale() && !a.pacer.ingesting(t0) {
+        // Frames not drawn yet are packed in the time between frames, not while messages
+        // stream in (`core::pacing::UPLOAD_SLICE_MS`).
+        a.pack_stale(now_ms() + UPLOAD_SLICE_MS);
     }
     // Buffer read-backs (screenshots) complete when WebGL2's device is polled once their fence
     // has passed; on WebGPU this does nothing.

@@ -386,6 +386,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("framesRendered", num(s.frames_rendered as f64)),
         ("cpuMsLast", num(s.cpu_ms_last)),
         ("cpuMsAvg", num(s.cpu_ms_avg())),
+        ("uploadMsLast", num(a.pacer.upload_ms())),
         ("cpuFrames", num(s.cpu_frames as f64)),
         ("fps", num(s.fps)),
         ("messages", num(s.messages as f64)),
@@ -399,6 +400,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("drawCalls", num(r.draw_calls as f64)),
         ("instances", num(r.instances as f64)),
         ("gpuBytes", num(r.gpu_bytes as f64)),
+        ("framesStale", num(r.frames_stale as f64)),
         ("firstFrameMs", s.first_frame_ms.map_or(JsValue::NULL, num)),
     ]))
 }
