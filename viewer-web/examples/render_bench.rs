@@ -1,7 +1,7 @@
 //! Render benchmark (native offscreen): the target scene, 50 animated 6,890-vertex
 //! meshes (100 frames each) plus 100,000 spheres, rendered with shadows on (the default: the
 //! meshes cast, the spheres do not, as aitviewer's defaults say) and off, and the ingest of 1,000
-//! frames of one 6,890-vertex mesh.
+//! frames of one 6,890-vertex mesh (and its first picture, packing every frame or the one shown).
 //!
 //! `cargo run -p meshcast-viewer --release --example render_bench [-- --width 1280 --height 720
 //! --frames 60 --meshes 50 --mesh-frames 100 --spheres 100000 --msaa 4 --png out.png
@@ -172,6 +172,7 @@ fn ingest(r: &mut OffscreenRenderer) {
         r.renderer().stats().frames_uploaded,
         mb(r.renderer().stats().gpu_bytes)
     );
+    first_picture(&b.scene);
     // Streamed: 1,000 ADD_FRAMES of one frame, syncing after each.
     let mut b = SceneBuilder::default();
     let frame_len = GRID_U * GRID_V * 3;
@@ -202,6 +203,49 @@ fn ingest(r: &mut OffscreenRenderer) {
         ms(sync) / 999.0,
         ms(t1.elapsed()),
         uploaded
+    );
+}
+
+/// The first picture of `scene` (one node of 1,000 frames) on a fresh 320 × 240 renderer, sync +
+/// render + read-back, median of 3 after a warm-up: packing every frame first (`sync`, what
+/// offscreen rendering does) against packing the frame shown (`sync_for`, what the page does),
+/// then what packing the rest in 8 ms slices takes.
+fn first_picture(scene: &meshcast_scene::Scene) {
+    let cam = Camera::default();
+    let opts = ViewOptions::default();
+    let fresh = || OffscreenRenderer::new(320, 240).unwrap();
+    let no_time = || false;
+    let (mut all, mut shown, mut rest, mut slices) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    for run in 0..4 {
+        let mut r = fresh();
+        let t = Instant::now();
+        r.render(scene, &NoDerived, 0, &cam, &opts).unwrap();
+        let a = ms(t.elapsed());
+        let mut r = fresh();
+        let t = Instant::now();
+        r.render_within(scene, &NoDerived, (0, &cam, &opts), &no_time).unwrap();
+        let s = ms(t.elapsed());
+        let t = Instant::now();
+        let mut n = 0;
+        while r.renderer().stats().frames_stale > 0 {
+            let end = Instant::now() + Duration::from_millis(8);
+            r.sync_for(scene, &NoDerived, 0, &|| Instant::now() < end);
+            n += 1;
+        }
+        r.wait().unwrap();
+        if run > 0 {
+            all.push(a);
+            shown.push(s);
+            rest.push(ms(t.elapsed()));
+            slices = n;
+        }
+    }
+    println!(
+        "first picture: packing every frame first {:8.1} ms | packing the frame shown {:8.1} ms ({:.1}×) | the other 999 in {slices} slices of 8 ms: {:.1} ms",
+        median(all.clone()),
+        median(shown.clone()),
+        median(all) / median(shown),
+        median(rest)
     );
 }
 

@@ -182,6 +182,13 @@ impl OffscreenRenderer {
         self.renderer.sync(&self.device, &self.queue, &draw);
     }
 
+    /// [`Renderer::sync_for`]: packs what scene frame `frame` draws, then other changed frames
+    /// while `more()` says there is time; the rest wait for later syncs.
+    pub fn sync_for(&mut self, scene: &Scene, derived: &dyn DerivedNodes, frame: usize, more: &dyn Fn() -> bool) {
+        let draw = SceneDraw::of(scene, derived);
+        self.renderer.sync_for(&self.device, &self.queue, &draw, frame, more);
+    }
+
     /// [`OffscreenRenderer::render`] with [`Renderer::sync_for`]: packs what scene frame `frame`
     /// draws, then other changed frames while `more()` says there is time (the rest wait for
     /// later syncs), renders and reads back.

@@ -164,7 +164,7 @@ fn a_sequence_drawn_before_it_is_packed_shows_the_frame_drawn_and_packs_the_rest
             calls.set(calls.get() + 1);
             calls.get() == 1
         };
-        lazy(&mut r, 31, &one_run);
+        r.sync_for(&b.scene, &NoDerived, 31, &one_run);
         slices += 1;
         assert!(slices < n, "stale frames are packed as time allows");
     }
