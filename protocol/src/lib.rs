@@ -51,6 +51,10 @@ pub const CLIENT_PATH: &str = "/";
 /// WebSocket path for browser viewers.
 pub const VIEWER_PATH: &str = "/viewer";
 
+/// Query parameter of [`VIEWER_PATH`]: `?announce=N` asks the relay for a
+/// [`RelayToViewer::Incoming`] before every write of at least `N` bytes.
+pub const ANNOUNCE_QUERY: &str = "announce";
+
 /// MessagePack extension type of an [`NdArray`].
 pub const EXT_NDARRAY: i8 = 1;
 

@@ -367,16 +367,10 @@ impl NdArray {
 
     /// The first element whose value is NaN or infinite, with its flat index.
     pub fn first_non_finite(&self) -> Option<(usize, f64)> {
-        // Fast path: test exponent bits word by word (vectorises); locate only when needed.
+        // Fast path: test exponent bits 64 bits at a time; locate only when needed.
         let all_finite = match self.dtype {
-            DType::F32 => self.data.chunks_exact(4).fold(true, |ok, c| {
-                ok & (u32::from_le_bytes([c[0], c[1], c[2], c[3]]) & 0x7f80_0000 != 0x7f80_0000)
-            }),
-            DType::F64 => self.data.chunks_exact(8).fold(true, |ok, c| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(c);
-                ok & (u64::from_le_bytes(b) & 0x7ff0_0000_0000_0000 != 0x7ff0_0000_0000_0000)
-            }),
+            DType::F32 => all_finite_words(&self.data, F32_EXPONENTS, F32_EXPONENT_ONES),
+            DType::F64 => all_finite_words(&self.data, F64_EXPONENT, F64_EXPONENT_ONE),
             DType::F16 => false,
             _ => return None,
         };
@@ -501,6 +495,34 @@ pub fn f32_to_f16(v: f32) -> u16 {
     }
 }
 
+/// The exponent bits of two little-endian `f32` in one 64-bit word.
+const F32_EXPONENTS: u64 = 0x7f80_0000_7f80_0000;
+/// One added to each of those exponents.
+const F32_EXPONENT_ONES: u64 = 0x0080_0000_0080_0000;
+/// The exponent bits of one `f64`.
+const F64_EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+/// One added to that exponent.
+const F64_EXPONENT_ONE: u64 = 0x0010_0000_0000_0000;
+
+/// True when no float in `data` (little-endian, 8-byte words of one `f64` or two `f32`) is NaN or
+/// infinite: a float is not finite when its exponent bits are all ones, and then (and only then)
+/// adding one to them carries into the bit above them, the float's top bit. The lanes of a word
+/// never carry into each other, so one AND, one ADD and one OR test a word, branch-free; that is
+/// several times faster than a float comparison per element where the loop is not vectorised
+/// (the browser build, optimised for size). `exponent` masks the exponents of the word's floats,
+/// `one` is one in each of them; a tail shorter than a word is tested as one zero-padded word.
+fn all_finite_words(data: &[u8], exponent: u64, one: u64) -> bool {
+    let top = (exponent + one) & !exponent;
+    let words = data.chunks_exact(8);
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    // `fold`, not a `for` loop: the browser build (optimised for size) inlines it.
+    let carried = words.fold((u64::from_le_bytes(tail) & exponent) + one, |carried, c| {
+        carried | ((u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) & exponent) + one)
+    });
+    carried & top == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,5 +641,52 @@ mod tests {
         assert_eq!(c.first_non_finite(), Some((2, f64::NEG_INFINITY)));
         let d = NdArray::from_f32(&[2], &[f32::MAX, f32::MIN_POSITIVE]).unwrap();
         assert!(d.first_non_finite().is_none());
+    }
+
+    #[test]
+    fn every_non_finite_value_is_found_in_either_half_of_a_word_and_in_the_tail() {
+        let finite32 = [
+            0.0,
+            -0.0,
+            1.5,
+            -2.0,
+            f32::MAX,
+            f32::MIN,
+            f32::MIN_POSITIVE,
+            1e-45,
+            -1e-45,
+        ];
+        let bad32 = [
+            f32::NAN,
+            -f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::from_bits(0x7f80_0001),
+        ];
+        for len in 1..=9 {
+            let base: Vec<f32> = (0..len).map(|i| finite32[i % finite32.len()]).collect();
+            assert!(NdArray::from_f32(&[len], &base).unwrap().first_non_finite().is_none());
+            for at in 0..len {
+                for &b in &bad32 {
+                    let mut v = base.clone();
+                    v[at] = b;
+                    let found = NdArray::from_f32(&[len], &v).unwrap().first_non_finite();
+                    assert_eq!(found.map(|(i, _)| i), Some(at), "f32 {b:?} at {at} of {len}");
+                }
+            }
+        }
+        let finite64 = [0.0, -0.0, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 5e-324, 1e300];
+        for len in 1..=4 {
+            let base: Vec<f64> = (0..len).map(|i| finite64[i % finite64.len()]).collect();
+            assert!(NdArray::from_f64(&[len], &base).unwrap().first_non_finite().is_none());
+            for at in 0..len {
+                for b in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let mut v = base.clone();
+                    v[at] = b;
+                    let found = NdArray::from_f64(&[len], &v).unwrap().first_non_finite();
+                    assert_eq!(found.map(|(i, _)| i), Some(at), "f64 {b:?} at {at} of {len}");
+                }
+            }
+        }
     }
 }

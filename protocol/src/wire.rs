@@ -57,6 +57,16 @@ pub enum RelayToViewer {
         /// The client.
         client: ClientId,
     },
+    /// Messages of `bytes` bytes in all follow at once (one large message, or a batch written
+    /// together). Sent only to viewers that connected with `?announce=N` ([`ANNOUNCE_QUERY`]),
+    /// and only before writes of at least `N` bytes: a browser viewer uses the time they take
+    /// to arrive to make room for them.
+    ///
+    /// [`ANNOUNCE_QUERY`]: crate::ANNOUNCE_QUERY
+    Incoming {
+        /// Their size in bytes, as sent (MessagePack).
+        bytes: u64,
+    },
 }
 
 /// From a browser viewer to the relay.
@@ -150,6 +160,7 @@ mod tests {
                 envelope: env,
             },
             RelayToViewer::ClientDisconnected { client: 1 },
+            RelayToViewer::Incoming { bytes: 82_680_000 },
         ] {
             assert_eq!(decode::<RelayToViewer>(&encode(&m)).unwrap(), m);
         }

@@ -61,6 +61,9 @@ pub struct ClientQuery {
 pub struct ViewerQuery {
     /// The access token.
     pub token: Option<String>,
+    /// `?announce=N` ([`meshcast_protocol::ANNOUNCE_QUERY`]): announce writes of at least `N`
+    /// bytes with a [`meshcast_protocol::RelayToViewer::Incoming`].
+    pub announce: Option<u64>,
 }
 
 /// The relay's routes.
@@ -220,6 +223,7 @@ async fn viewer_endpoint(
         config: Arc::clone(&st.config),
         shutdown: st.shutdown.clone(),
         slot,
+        announce: query.announce.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     let tasks = st.tasks.clone();
     limits(ws, &st.config).on_upgrade(move |socket| tasks.track_future(viewer::serve(socket, ctx)))

@@ -4,7 +4,8 @@
 //! off the hub), then live messages. When the hub marks the viewer lagging, the writer drops
 //! what is queued and, once the queue is empty, asks the hub for a fresh snapshot. The reader
 //! (this task) forwards `ViewerToRelay` messages to the hub; malformed ones are logged and
-//! skipped.
+//! skipped. A viewer that connected with `?announce=N` gets a `RelayToViewer::Incoming` before
+//! every write of at least `N` bytes (one message, a batch, or a snapshot).
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use meshcast_protocol::ViewerToRelay;
+use meshcast_protocol::{RelayToViewer, ViewerToRelay};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn, Instrument};
@@ -40,6 +41,8 @@ pub struct ViewerCtx {
     pub shutdown: CancellationToken,
     /// Its share of `--max-connections`, held while it is open.
     pub slot: Slot,
+    /// Announce writes of at least this many bytes (`?announce=N`).
+    pub announce: Option<usize>,
 }
 
 /// Serves one viewer until it closes or the relay shuts down.
@@ -56,6 +59,7 @@ async fn serve_inner(socket: WebSocket, ctx: ViewerCtx) {
         config,
         shutdown,
         slot: _slot,
+        announce,
     } = ctx;
     let (sink, mut stream) = socket.split();
     let (queue_tx, queue_rx) = mpsc::channel(config.viewer_queue.max(1));
@@ -80,6 +84,7 @@ async fn serve_inner(socket: WebSocket, ctx: ViewerCtx) {
             hub: hub.clone(),
             cancel: conn.clone(),
             resync_asked: false,
+            announce,
         }
         .run()
         .in_current_span(),
@@ -127,6 +132,8 @@ struct Writer {
     cancel: CancellationToken,
     /// A resync was asked for and its snapshot has not arrived yet.
     resync_asked: bool,
+    /// Announce writes of at least this many bytes.
+    announce: Option<usize>,
 }
 
 impl Writer {
@@ -168,28 +175,47 @@ impl Writer {
 
     /// Sends `first` and whatever else is queued (up to a batch), then flushes once.
     async fn send_batch(&mut self, first: bytes::Bytes) -> bool {
-        if self.sink.feed(Message::Binary(first)).await.is_err() {
-            return false;
-        }
-        for _ in 1..MAX_BATCH {
-            // Only plain frames are batched; a snapshot waits for the next loop turn.
+        let mut batch = vec![first];
+        let mut snapshot = None;
+        while batch.len() < MAX_BATCH {
+            // Only plain frames are batched; a snapshot follows the batch.
             if self.shared.lagging.load(Ordering::SeqCst) {
                 break;
             }
             match self.queue.try_recv() {
                 Ok(ViewerOut::Frame(frame)) => {
                     self.shared.queued_bytes.fetch_sub(frame.len(), Ordering::SeqCst);
-                    if self.sink.feed(Message::Binary(frame)).await.is_err() {
-                        return false;
-                    }
+                    batch.push(frame);
                 }
                 Ok(ViewerOut::Snapshot(s)) => {
-                    if self.sink.flush().await.is_err() {
-                        return false;
-                    }
-                    return self.send_snapshot(s).await;
+                    snapshot = Some(s);
+                    break;
                 }
                 Err(_) => break,
+            }
+        }
+        if !self.send_all(batch).await {
+            return false;
+        }
+        match snapshot {
+            Some(s) => self.send_snapshot(s).await,
+            None => true,
+        }
+    }
+
+    /// Writes `frames` and flushes once, after a [`RelayToViewer::Incoming`] when the viewer
+    /// asked for one at their size.
+    async fn send_all(&mut self, frames: Vec<bytes::Bytes>) -> bool {
+        let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
+        if self.announce.is_some_and(|min| bytes >= min) {
+            let notice = meshcast_protocol::encode_bytes(&RelayToViewer::Incoming { bytes: bytes as u64 });
+            if self.sink.feed(Message::Binary(notice)).await.is_err() {
+                return false;
+            }
+        }
+        for frame in frames {
+            if self.sink.feed(Message::Binary(frame)).await.is_err() {
+                return false;
             }
         }
         self.sink.flush().await.is_ok()
@@ -211,12 +237,7 @@ impl Writer {
             }
         };
         let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
-        for frame in frames {
-            if self.sink.feed(Message::Binary(frame)).await.is_err() {
-                return false;
-            }
-        }
-        let ok = self.sink.flush().await.is_ok();
+        let ok = self.send_all(frames).await;
         debug!(nodes, bytes, "snapshot sent");
         ok
     }

@@ -695,3 +695,89 @@ async fn a_slow_reader_gets_every_error_and_its_ack() {
     assert!(errors.iter().copied().eq(1..=N), "in order");
     assert!(!relay.log_text().contains("reply dropped"), "{}", relay.log_text());
 }
+
+/// The binary frames a viewer receives until `stop` says so (decoded, with their sizes).
+async fn frames_until(v: &mut Viewer, stop: impl Fn(&RelayToViewer) -> bool) -> Vec<(usize, RelayToViewer)> {
+    let mut out = Vec::new();
+    loop {
+        let bytes = next_binary(&mut v.ws, STEP)
+            .await
+            .expect("a frame")
+            .expect("not a close");
+        let msg: RelayToViewer = meshcast_protocol::decode(&bytes).expect("a RelayToViewer");
+        let done = stop(&msg);
+        out.push((bytes.len(), msg));
+        if done {
+            return out;
+        }
+    }
+}
+
+/// Checks that each `Incoming { bytes }` among `frames` is followed by frames of exactly that
+/// many bytes in all; returns the announced sizes.
+fn announced(frames: &[(usize, RelayToViewer)]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (i, (_, m)) in frames.iter().enumerate() {
+        if let RelayToViewer::Incoming { bytes } = m {
+            let mut sum = 0u64;
+            let covered = frames[i + 1..].iter().any(|(n, _)| {
+                sum += *n as u64;
+                sum == *bytes
+            });
+            assert!(
+                covered,
+                "Incoming {{ bytes: {bytes} }} is not the size of the frames after it: {frames:?}"
+            );
+            out.push(*bytes);
+        }
+    }
+    out
+}
+
+/// A viewer that connects with `?announce=N` gets `Incoming { bytes }` before every write of at
+/// least `N` bytes (its snapshot, a large live message), giving their exact size, and before
+/// nothing smaller; a viewer that did not ask gets none. A bad value is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_writes_are_announced_to_viewers_that_ask() {
+    let relay = RelayProcess::start(&[]);
+    let mut p = Producer::connect(&relay.client_url()).await;
+    // 100 frames of 1,000 vertices: 1.2 MB.
+    p.send(&meshes(1, 100, 1000, 1)).await;
+    assert!(p.flush().await.is_empty());
+
+    let mut asking = Viewer {
+        ws: connect(&format!("{}?announce=100000", relay.viewer_url())).await,
+    };
+    let mut plain = Viewer {
+        ws: connect(&relay.viewer_url()).await,
+    };
+    let end = |m: &RelayToViewer| matches!(m, RelayToViewer::SnapshotEnd { .. });
+    let snap = frames_until(&mut asking, end).await;
+    let sizes = announced(&snap);
+    assert_eq!(sizes.len(), 1, "one announcement for the snapshot: {snap:?}");
+    assert!(sizes[0] > 1_200_000);
+    let plain_snap = frames_until(&mut plain, end).await;
+    assert!(announced(&plain_snap).is_empty());
+
+    // Live: a large message is announced, a small one is not.
+    p.send(&add_frames(1, "vertices", 50, 1000, 2)).await;
+    p.send(&user(7)).await;
+    assert!(p.flush().await.is_empty());
+    let user_msg =
+        |m: &RelayToViewer| matches!(m, RelayToViewer::Message { envelope, .. } if envelope.msg_type == 10_007);
+    let live = frames_until(&mut asking, user_msg).await;
+    let big = live
+        .iter()
+        .find(|(_, m)| matches!(m, RelayToViewer::Message { envelope, .. } if envelope.msg_type == 101))
+        .map(|(n, _)| *n as u64)
+        .expect("the ADD_FRAMES message");
+    assert!(big > 600_000);
+    // The relay may have written the two messages together (then one announcement covers both).
+    let sizes = announced(&live);
+    assert_eq!(sizes.len(), 1, "{live:?}");
+    assert!(sizes[0] >= big, "{sizes:?} against {big}");
+    assert!(announced(&frames_until(&mut plain, user_msg).await).is_empty());
+
+    let (status, body) = http_get(relay.port, "/viewer?announce=lots").await;
+    assert_eq!(status, 400, "{body}");
+}

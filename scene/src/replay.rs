@@ -19,7 +19,10 @@ pub fn apply_viewer_message(scene: &mut Scene, msg: RelayToViewer) -> Result<(),
         RelayToViewer::SnapshotEnd { current_frame, .. } => {
             scene.set_frame(i64::try_from(current_frame).unwrap_or(i64::MAX));
         }
-        RelayToViewer::Hello { .. } | RelayToViewer::ClientConnected(_) | RelayToViewer::ClientDisconnected { .. } => {}
+        RelayToViewer::Hello { .. }
+        | RelayToViewer::ClientConnected(_)
+        | RelayToViewer::ClientDisconnected { .. }
+        | RelayToViewer::Incoming { .. } => {}
     }
     Ok(())
 }

@@ -12,12 +12,18 @@
 //     browser's own limit;
 //   - meshcast: the viewer page (paused), until the node has the 1,000 frames in its scene;
 // each from just before the first message is sent (the messages are encoded before) until the
-// consumer has handled a small marker message sent after them, timed by the consumer page itself
-// (the plain socket's onmessage; the viewer's `onMessage(handler, {types: [MARK]})`, which runs
-// after the messages before it were applied and copies no frame into JavaScript). Polling the
-// page from here instead would also count the frame the viewer draws once the stream has ended:
-// the poll waits behind it. That frame is reported apart ("picture drawn at"): until the redraw
-// the page had pending at the marker is drawn. One warm-up, then the median of --runs runs,
+// consumer has the frames, timed by the consumer page itself: the plain socket's onmessage of
+// the frames' last message; the viewer's `stats().sceneChangedAtMs`, when the message that
+// completed the frames was applied. Both are read once the consumer has handled a small marker
+// message sent after the frames (the viewer's `onMessage(handler, {types: [MARK]})`, which runs
+// after the messages before it were applied and copies no frame into JavaScript); the time
+// until the marker is printed too. Chromium hands a page the message after an 82 MB one either
+// at once or ~0.3 s later, to both consumers alike, so that time says more about Chromium than
+// about the consumer. Polling the page from here instead would also count the frame the viewer
+// draws once the stream has ended: the poll waits behind it. That frame is reported apart
+// ("picture drawn at"): until the redraw the page had pending at the marker is drawn. "Heap
+// warmed": memory the page made ready while announced messages arrived (`core::heap`). One
+// warm-up, then the median of --runs runs,
 // alternating the two, each after the previous page was closed and the new one opened, with a
 // second for the browser to settle after each (closing a page makes its renderer wait for the GPU
 // process; a new viewer page's first frames build pipelines, seconds of SwiftShader's time); and
@@ -136,14 +142,14 @@ async function baselinePage(context, relay) {
   allowPageErrors(page, /404/);
   await page.goto(`${relay.pageUrl}ingest-baseline`);
   await page.evaluate(async () => {
-    const b = { messages: 0, bytes: 0 };
+    const b = { messages: 0, bytes: 0, at: [] };
     window.__baseline = b;
     const ws = new WebSocket(`ws://${location.host}/viewer`);
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (e) => {
       b.messages += 1;
       b.bytes += e.data.byteLength;
-      b.last = performance.now();
+      b.at.push(performance.now());
     };
     await new Promise((res, rej) => {
       ws.onopen = res;
@@ -155,7 +161,8 @@ async function baselinePage(context, relay) {
   return page;
 }
 
-/** One baseline run: ms until the page's socket got every message, and the bytes. */
+/** One baseline run: ms until the page's socket got the frames' last message and the marker,
+ * and the bytes. */
 async function baselineRun(context, relay, msgs) {
   const page = await baselinePage(context, relay);
   await sleep(SETTLE_MS);
@@ -169,11 +176,14 @@ async function baselineRun(context, relay, msgs) {
   for (const m of msgs) p.send(m);
   p.send(marker());
   await until(page, (n) => window.__baseline.messages >= n, before + msgs.length + 1);
-  const { last, total } = await page.evaluate(() => ({ last: window.__baseline.last, total: window.__baseline.bytes }));
+  const { data, mark, total } = await page.evaluate((n) => {
+    const b = window.__baseline;
+    return { data: b.at[n - 1], mark: b.at[n], total: b.bytes };
+  }, before + msgs.length);
   await page.close();
   await clear(p);
   await sleep(SETTLE_MS);
-  return { ms: last - t0, bytes: total - bytesBefore };
+  return { ms: data - t0, mark: mark - t0, bytes: total - bytesBefore };
 }
 
 /** One meshcast page run: ms until the page's node has all frames; the page's decode/apply ms. */
@@ -184,10 +194,12 @@ async function pageRun(context, relay, backend, msgs) {
     window.__mark = null;
     window.__meshcast.onMessage(
       () => {
+        const s = window.__meshcast.stats();
         window.__mark = {
           at: performance.now(),
+          data: s.sceneChangedAtMs,
           frames: window.__meshcast.nodes()[0]?.frames,
-          pending: window.__meshcast.stats().redrawPending,
+          pending: s.redrawPending,
         };
       },
       { types: [type] },
@@ -214,8 +226,10 @@ async function pageRun(context, relay, backend, msgs) {
   await clear(p);
   await sleep(SETTLE_MS);
   return {
-    ms: mark.at - t0,
+    ms: mark.data - t0,
+    mark: mark.at - t0,
     shown: shown - t0,
+    warmed: after.bytesWarmed - before.bytesWarmed,
     decode: after.decodeMs - before.decodeMs,
     apply: after.applyMs - before.applyMs,
     deferred: (after.redrawsDeferred ?? 0) - (before.redrawsDeferred ?? 0),
@@ -283,12 +297,20 @@ for (const backend of backends) {
       }
       const bMs = median(base.map((x) => x.ms));
       const mMs = median(mc.map((x) => x.ms));
+      const bMark = median(base.map((x) => x.mark));
+      const mMark = median(mc.map((x) => x.mark));
+      const mb = (x) => `${(x / 1e6).toFixed(1)} MB`;
       console.log(
-        `${mode.padEnd(14)}: plain JS WebSocket ${fmt(bMs)} (${(base[0].bytes / 1e6).toFixed(1)} MB) | ` +
+        `${mode.padEnd(14)}: plain JS WebSocket ${fmt(bMs)} (${mb(base[0].bytes)}) | ` +
           `meshcast page ${fmt(mMs)} (decode ${fmt(median(mc.map((x) => x.decode)))}, apply ${fmt(median(mc.map((x) => x.apply)))}, ` +
+          `heap warmed ${mb(median(mc.map((x) => x.warmed)))}, ` +
           `picture drawn at ${fmt(median(mc.map((x) => x.shown)))}, ` +
           `${median(mc.map((x) => x.drawn))} frames drawn, ${median(mc.map((x) => x.deferred))} redraws put off) | ` +
           `ratio ${(mMs / bMs).toFixed(2)}× | runs: JS ${base.map((x) => Math.round(x.ms)).join(' ')}, page ${mc.map((x) => Math.round(x.ms)).join(' ')}`,
+      );
+      console.log(
+        `${''.padEnd(14)}  the marker after them: plain JS ${fmt(bMark)} | page ${fmt(mMark)} | ratio ${(mMark / bMark).toFixed(2)}× | ` +
+          `runs: JS ${base.map((x) => Math.round(x.mark)).join(' ')}, page ${mc.map((x) => Math.round(x.mark)).join(' ')}`,
       );
     }
     if (STREAM >= 2000) {

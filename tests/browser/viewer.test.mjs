@@ -238,6 +238,7 @@ for (const backend of BACKENDS) {
     it('a long sequence sent at once: the frame shown is right at once, the others are packed in the background', async () => {
       await fresh();
       await page.evaluate(() => window.__meshcast.pause());
+      const before = await page.evaluate(() => window.__meshcast.stats());
       // 400 frames of a 6,890-vertex green sphere (33 MB in one message) moving from x = -1 to 1:
       // packing them all (normals) is hundreds of milliseconds on SwiftShader's machine, so the
       // first picture packs the frame it shows and the page packs the rest between frames.
@@ -261,6 +262,11 @@ for (const backend of BACKENDS) {
       });
       await producer.flush();
       await waitFor(page, () => window.__meshcast.nFrames() === 400);
+      // The relay announced the message (the page asks for messages of 1 MiB and more) and the
+      // page made room for it while it arrived; the time it was applied is the scene's change.
+      const after = await page.evaluate(() => window.__meshcast.stats());
+      assert.ok(after.bytesWarmed - before.bytesWarmed >= n * per * 4, `heap warmed: ${after.bytesWarmed - before.bytesWarmed} bytes`);
+      assert.ok(after.sceneChangedAtMs > (before.sceneChangedAtMs ?? 0), `scene changed at ${after.sceneChangedAtMs}`);
       const at = async (k, what) => {
         await page.evaluate((f) => window.__meshcast.setFrame(f), k);
         await waitFor(page, (f) => window.__meshcast.currentFrame() === f, k);

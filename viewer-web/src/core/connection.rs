@@ -57,10 +57,15 @@ pub struct Stats {
     pub rejected: u64,
     /// Bytes received from the relay.
     pub bytes_received: u64,
+    /// Bytes of heap made ready for messages the relay announced ([`super::heap::warm`]).
+    pub bytes_warmed: u64,
     /// Milliseconds spent decoding relay messages (MessagePack to relay messages).
     pub decode_ms: f64,
     /// Milliseconds spent applying them to the scene (validation included).
     pub apply_ms: f64,
+    /// `performance.now()` when a relay message last changed the scene (created, replaced,
+    /// updated or deleted a node, or added frames), once it was applied.
+    pub scene_changed_at_ms: Option<f64>,
     /// `performance.now()` (ms since navigation start) when the first frame was presented.
     pub first_frame_ms: Option<f64>,
 }

@@ -12,7 +12,8 @@
 //! - [`recording`]: opening a recording (the page with no relay) and saving the scene as one.
 //! - [`video`]: video export's options, their checks and the frame plan (scene frame and camera
 //!   per video frame), and the WebM and ZIP writers the page packs its frames with.
-//! - [`pacing`]: when the frame loop draws while relay messages stream in.
+//! - [`pacing`]: when the frame loop draws while relay messages stream in; [`heap`]: room made
+//!   for messages the relay announced.
 //! - [`connection`]: the relay connection's state and the counters; [`defaults`]: the values of
 //!   options a client left out.
 //!
@@ -26,6 +27,7 @@ pub mod changed;
 pub mod connection;
 pub mod defaults;
 pub mod edits;
+pub mod heap;
 pub mod pacing;
 pub mod playback;
 pub mod recording;

@@ -64,7 +64,8 @@ impl ViewerState {
                 RelayToViewer::SnapshotBegin
                 | RelayToViewer::Hello { .. }
                 | RelayToViewer::ClientConnected(_)
-                | RelayToViewer::ClientDisconnected { .. } => {}
+                | RelayToViewer::ClientDisconnected { .. }
+                | RelayToViewer::Incoming { .. } => {}
             }
         }
         let current_frame = self.frame() as u64;

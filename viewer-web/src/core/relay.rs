@@ -88,6 +88,8 @@ impl ViewerState {
                 self.clients.remove(&client);
                 Changed::CLIENTS
             }
+            // A hint for the shell, which makes room for what follows: nothing to show.
+            RelayToViewer::Incoming { .. } => Changed::NONE,
         };
         Relayed { changed, message: None }
     }

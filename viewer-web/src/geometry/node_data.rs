@@ -40,13 +40,7 @@ pub(crate) fn frame_points_bounds(node: &Node, name: &str, i: usize) -> Aabb {
         return Aabb::EMPTY;
     };
     match (s.dtype(), s.frame_clamped(i)) {
-        (meshcast_protocol::DType::F32, Some(b)) => {
-            let f = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            Aabb::from_points(
-                b.chunks_exact(12)
-                    .map(|c| Vec3::new(f(&c[0..4]), f(&c[4..8]), f(&c[8..12]))),
-            )
-        }
+        (meshcast_protocol::DType::F32, Some(b)) => Aabb::from_xyz_f32_le(b),
         _ => Aabb::from_points(frame_points(node, name, i).unwrap_or_default()),
     }
 }

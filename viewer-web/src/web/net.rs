@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use super::dom::now_ms;
 use super::socket::RelaySocket;
 use super::Shared;
-use crate::core::ConnState;
+use crate::core::{heap, ConnState};
 
 /// First reconnect delay.
 const BACKOFF_START_MS: f64 = 250.0;
@@ -41,6 +41,7 @@ fn showing_recording(app: &Shared) -> bool {
 const RECORDING_OPENED: &str = "a recording was opened";
 
 async fn run(app: Shared, url: String) {
+    let url = super::params::with_announce(&url, heap::ANNOUNCE_FROM_BYTES);
     let said_hello = Rc::new(Cell::new(false));
     let socket = {
         let (app, said_hello) = (app.clone(), said_hello.clone());
@@ -86,16 +87,26 @@ async fn run(app: Shared, url: String) {
 
 /// Decodes and applies one relay message, as it arrives (the frame loop draws the result when it
 /// has time); notes whether the relay said hello. The arrays decoded share `bytes` (no copy).
+/// An announcement of messages to come makes room for them in the heap.
 fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
     let len = bytes.len() as u64;
     let t0 = now_ms();
     match meshcast_protocol::decode_bytes::<RelayToViewer>(&bytes) {
+        Ok(RelayToViewer::Incoming { bytes: announced }) => {
+            // Room for what follows, made while it arrives (see `core::heap`).
+            let warmed = heap::warm(usize::try_from(announced).unwrap_or(usize::MAX), heap::MAX_WARM_BYTES);
+            let mut a = app.borrow_mut();
+            let s = a.core.stats_mut();
+            s.bytes_received += len;
+            s.bytes_warmed += warmed as u64;
+        }
         Ok(m) => {
             if matches!(m, RelayToViewer::Hello { .. }) {
                 said_hello.set(true);
             }
             let t1 = now_ms();
             let mut a = app.borrow_mut();
+            let scene_gen = a.core.scene_gen();
             a.core.stats_mut().bytes_received += len;
             let relayed = a.core.on_relay(m);
             a.note(relayed.changed);
@@ -104,9 +115,13 @@ fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
             }
             let end = now_ms();
             a.pacer.message(end, len as usize);
+            let changed_scene = a.core.scene_gen() != scene_gen;
             let s = a.core.stats_mut();
             s.decode_ms += t1 - t0;
             s.apply_ms += end - t1;
+            if changed_scene {
+                s.scene_changed_at_ms = Some(end);
+            }
             drop(a);
             super::custom::js_api::deliver(app);
         }

@@ -129,6 +129,18 @@ pub fn with_token(url: &str, token: &str) -> String {
     format!("{url}{sep}token={encoded}")
 }
 
+/// Adds `announce=N` ([`meshcast_protocol::ANNOUNCE_QUERY`]) to a URL's query unless it already
+/// has one: the relay then announces writes of at least `N` bytes.
+pub fn with_announce(url: &str, bytes: usize) -> String {
+    let key = meshcast_protocol::ANNOUNCE_QUERY;
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    if query.split('&').any(|kv| kv.split('=').next() == Some(key)) {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={bytes}")
+}
+
 /// The relay URL for a page at `protocol//hostname:port`.
 pub fn default_relay_url(protocol: &str, hostname: &str, port: &str) -> String {
     let host = if hostname.is_empty() { "127.0.0.1" } else { hostname };

@@ -392,6 +392,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("messages", num(s.messages as f64)),
         ("rejected", num(s.rejected as f64)),
         ("bytesReceived", num(s.bytes_received as f64)),
+        ("bytesWarmed", num(s.bytes_warmed as f64)),
         ("decodeMs", num(s.decode_ms)),
         ("applyMs", num(s.apply_ms)),
         ("redrawsDeferred", num(a.pacer.deferred() as f64)),
@@ -402,6 +403,7 @@ fn stats(app: &Shared, _: &Array) -> Result<JsValue, JsValue> {
         ("gpuBytes", num(r.gpu_bytes as f64)),
         ("framesStale", num(r.frames_stale as f64)),
         ("firstFrameMs", s.first_frame_ms.map_or(JsValue::NULL, num)),
+        ("sceneChangedAtMs", s.scene_changed_at_ms.map_or(JsValue::NULL, num)),
     ]))
 }
 
