@@ -115,7 +115,11 @@ class Snapshot:
 
 
 def scene(relay: Relay) -> Snapshot:
-    with connect(f"ws://127.0.0.1:{relay.port}/viewer", max_size=None) as ws:
+    # Live messages keep coming after the snapshot while a client sends. `max_queue=None`: with
+    # websockets' default (16 unread messages) its reading thread stops at the 17th, never reads
+    # the relay's answer to our close frame, and leaving the `with` waits out close_timeout (10 s,
+    # the whole of `wait_for`'s time).
+    with connect(f"ws://127.0.0.1:{relay.port}/viewer", max_size=None, max_queue=None) as ws:
         nodes = []
         while True:
             msg = decode(ws.recv(timeout=10))
