@@ -24,6 +24,9 @@ pub struct Dirty {
     pub details: bool,
     /// Rebuild the server (clients) list.
     pub clients: bool,
+    /// The connection state or the error line changed: the top bar shows it on this frame, even
+    /// while messages stream in and the panels wait (`DrawPacer::refresh_panels`).
+    pub status: bool,
 }
 
 impl Dirty {
@@ -33,6 +36,7 @@ impl Dirty {
             scene_list: true,
             details: true,
             clients: true,
+            status: true,
         }
     }
 
@@ -42,6 +46,7 @@ impl Dirty {
         self.scene_list |= c.needs_scene_list();
         self.details |= c.needs_details();
         self.clients |= c.needs_clients();
+        self.status |= c.contains(Changed::CONNECTION);
     }
 }
 

@@ -93,7 +93,8 @@ fn tick(app: &Shared, ts_ms: f64) {
         tracing::warn!("polling the device: {e}");
     }
     let now = now_ms();
-    if a.pacer.refresh_panels(now) {
+    // A new error or connection state is shown at once; the rest waits for the panels' turn.
+    if a.dirty.status || a.pacer.refresh_panels(now) {
         ui::refresh(&mut a, now);
     }
     let end = now_ms();
