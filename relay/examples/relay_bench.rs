@@ -44,6 +44,9 @@ use tokio_tungstenite::tungstenite::Message;
 use bench_common::lean_ws::{masked_frame, LeanWs};
 use bench_common::{connect, join_viewer, median, runtime, smpl_frame_messages, start_relay, BenchRelay, VERTICES};
 
+/// How long a run may take before the benchmark gives up on it.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
 struct Result {
     /// Producer bytes delivered to each viewer (the same bytes for relay and raw runs).
     bytes_per_viewer: u64,
@@ -116,7 +119,12 @@ async fn finish<R, P>(
     frames: &[Bytes],
 ) -> Result {
     for r in readers {
-        r.await.unwrap();
+        // A viewer marked lagging loses messages that are not part of the scene and would wait
+        // here for ever: the relay's warning on stderr says so.
+        tokio::time::timeout(READ_TIMEOUT, r)
+            .await
+            .expect("a viewer did not get every message (was it marked lagging? see the warnings above)")
+            .unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
     let _producer = sender.await.unwrap();
@@ -432,6 +440,11 @@ fn stage_costs(frame: &[u8], setup: &Envelope) {
 }
 
 fn main() {
+    // The relay's warnings (a viewer marked lagging, refused messages) on stderr.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .init();
     let quick = std::env::args().any(|a| a == "--quick");
     let frames_only = std::env::args().any(|a| a == "--frames-only");
     let relay_rt = runtime("relay");

@@ -11,8 +11,13 @@ use crate::scene_log::FsyncPolicy;
 /// message, hundreds of MB).
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 30;
 
-/// Default number of messages buffered per viewer before it is marked lagging.
-pub const DEFAULT_VIEWER_QUEUE: usize = 4096;
+/// Default number of messages buffered per viewer before it is marked lagging: room for a
+/// producer's whole burst at the default rate limit ([`DEFAULT_MAX_MESSAGES_PER_SECOND`], one
+/// second's worth at once), since the hub queues small messages faster than a viewer's writer
+/// sends them even to a viewer that reads at once (with 4096, a burst of 50,000 ~100-byte
+/// messages marked a local viewer lagging, which loses what is not part of the scene). Only what
+/// is queued takes memory, and `--viewer-queue-bytes` bounds that.
+pub const DEFAULT_VIEWER_QUEUE: usize = 1 << 17;
 
 /// Default number of bytes buffered per viewer before it is marked lagging.
 pub const DEFAULT_VIEWER_QUEUE_BYTES: usize = 512 << 20;
@@ -107,5 +112,17 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_messages_per_second: DEFAULT_MAX_MESSAGES_PER_SECOND,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_viewer_queue_holds_a_producers_whole_burst() {
+        let c = Config::default();
+        assert!(c.viewer_queue >= c.max_messages_per_second as usize);
+        assert_eq!(c.viewer_queue, DEFAULT_VIEWER_QUEUE);
     }
 }
