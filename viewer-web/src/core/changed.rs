@@ -76,6 +76,12 @@ impl Changed {
     pub fn needs_clients(self) -> bool {
         self.contains(Changed::CLIENTS)
     }
+
+    /// The top bar's connection state or error line must be shown again, on this frame even
+    /// while the other panels wait for their turn.
+    pub fn needs_status(self) -> bool {
+        self.contains(Changed::CONNECTION)
+    }
 }
 
 impl BitOr for Changed {
@@ -103,6 +109,7 @@ mod tests {
         assert!(c.needs_redraw() && c.needs_clients() && c.needs_details() && !c.needs_scene_list());
         assert!(!Changed::CLIENTS.needs_redraw());
         assert!(!Changed::CONNECTION.needs_redraw() && !Changed::CONNECTION.needs_details());
+        assert!(Changed::CONNECTION.needs_status() && !c.needs_status());
         assert!(Changed::SELECTION.needs_scene_list() && !Changed::NODE_VIEW.needs_scene_list());
         assert!(Changed::NONE.is_empty() && !Changed::FRAME.needs_details());
     }

@@ -46,7 +46,7 @@ impl Dirty {
         self.scene_list |= c.needs_scene_list();
         self.details |= c.needs_details();
         self.clients |= c.needs_clients();
-        self.status |= c.contains(Changed::CONNECTION);
+        self.status |= c.needs_status();
     }
 }
 
