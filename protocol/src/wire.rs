@@ -60,12 +60,17 @@ pub enum RelayToViewer {
     /// Messages of `bytes` bytes in all follow at once (one large message, or a batch written
     /// together). Sent only to viewers that connected with `?announce=N` ([`ANNOUNCE_QUERY`]),
     /// and only before writes of at least `N` bytes: a browser viewer uses the time they take
-    /// to arrive to make room for them.
+    /// to arrive to make room for them, and `queued` to tell a pause in a stream of messages
+    /// from its end.
     ///
     /// [`ANNOUNCE_QUERY`]: crate::ANNOUNCE_QUERY
     Incoming {
         /// Their size in bytes, as sent (MessagePack).
         bytes: u64,
+        /// Bytes of messages already queued for this viewer behind them, to be written next
+        /// (0 when the relay has nothing more for it yet; 0 from relays before this field).
+        #[serde(default)]
+        queued: u64,
     },
 }
 
@@ -160,7 +165,10 @@ mod tests {
                 envelope: env,
             },
             RelayToViewer::ClientDisconnected { client: 1 },
-            RelayToViewer::Incoming { bytes: 82_680_000 },
+            RelayToViewer::Incoming {
+                bytes: 82_680_000,
+                queued: 5_000_000,
+            },
         ] {
             assert_eq!(decode::<RelayToViewer>(&encode(&m)).unwrap(), m);
         }
@@ -188,6 +196,19 @@ mod tests {
             payload: Value::Int(1),
         };
         assert_eq!(decode::<ViewerToRelay>(&encode(&m)).unwrap(), m);
+    }
+
+    #[test]
+    fn an_announcement_without_queued_bytes_reads_as_none_queued() {
+        #[derive(Serialize)]
+        enum Old {
+            Incoming { bytes: u64 },
+        }
+        let old = encode(&Old::Incoming { bytes: 7 });
+        assert_eq!(
+            decode::<RelayToViewer>(&old).unwrap(),
+            RelayToViewer::Incoming { bytes: 7, queued: 0 }
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! what is queued and, once the queue is empty, asks the hub for a fresh snapshot. The reader
 //! (this task) forwards `ViewerToRelay` messages to the hub; malformed ones are logged and
 //! skipped. A viewer that connected with `?announce=N` gets a `RelayToViewer::Incoming` before
-//! every write of at least `N` bytes (one message, a batch, or a snapshot).
+//! every write of at least `N` bytes (one message, a batch, or a snapshot), with the bytes of the
+//! messages queued behind it.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -208,7 +209,11 @@ impl Writer {
     async fn send_all(&mut self, frames: Vec<bytes::Bytes>) -> bool {
         let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
         if self.announce.is_some_and(|min| bytes >= min) {
-            let notice = meshcast_protocol::encode_bytes(&RelayToViewer::Incoming { bytes: bytes as u64 });
+            let queued = self.shared.queued_bytes.load(Ordering::SeqCst);
+            let notice = meshcast_protocol::encode_bytes(&RelayToViewer::Incoming {
+                bytes: bytes as u64,
+                queued: queued as u64,
+            });
             if self.sink.feed(Message::Binary(notice)).await.is_err() {
                 return false;
             }

@@ -718,7 +718,7 @@ async fn frames_until(v: &mut Viewer, stop: impl Fn(&RelayToViewer) -> bool) -> 
 fn announced(frames: &[(usize, RelayToViewer)]) -> Vec<u64> {
     let mut out = Vec::new();
     for (i, (_, m)) in frames.iter().enumerate() {
-        if let RelayToViewer::Incoming { bytes } = m {
+        if let RelayToViewer::Incoming { bytes, .. } = m {
             let mut sum = 0u64;
             let covered = frames[i + 1..].iter().any(|(n, _)| {
                 sum += *n as u64;
@@ -732,6 +732,51 @@ fn announced(frames: &[(usize, RelayToViewer)]) -> Vec<u64> {
         }
     }
     out
+}
+
+/// An announcement also says how many bytes are queued for the viewer behind its write: a viewer
+/// that has not read while a producer sent 40 MB is told, once it reads, that more follows; what
+/// an announcement says is queued is never more than what follows its write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcements_say_what_is_queued_behind_them() {
+    let relay = RelayProcess::start(&[]);
+    let mut p = Producer::connect(&relay.client_url()).await;
+    p.send(&meshes(1, 1, 8_333, 1)).await;
+    assert!(p.flush().await.is_empty());
+    let mut v = Viewer {
+        ws: connect(&format!("{}?announce=1", relay.viewer_url())).await,
+    };
+    frames_until(&mut v, |m| matches!(m, RelayToViewer::SnapshotEnd { .. })).await;
+
+    // 400 frames of 100,000 bytes while the viewer reads nothing: more than the sockets hold.
+    for k in 0..400 {
+        p.send(&add_frames(1, "vertices", 1, 8_333, k)).await;
+    }
+    p.send(&user(7)).await;
+    assert!(p.flush().await.is_empty());
+    let user_msg =
+        |m: &RelayToViewer| matches!(m, RelayToViewer::Message { envelope, .. } if envelope.msg_type == 10_007);
+    let live = frames_until(&mut v, user_msg).await;
+    announced(&live);
+    let mut saw_queued = false;
+    for (i, (_, m)) in live.iter().enumerate() {
+        let RelayToViewer::Incoming { bytes, queued } = *m else {
+            continue;
+        };
+        // The bytes after this write: every later message but the announcements.
+        let after: u64 = live[i + 1..]
+            .iter()
+            .filter(|(_, m)| !matches!(m, RelayToViewer::Incoming { .. }))
+            .map(|(n, _)| *n as u64)
+            .sum::<u64>()
+            - bytes;
+        assert!(
+            queued <= after,
+            "announcement {i} says {queued} bytes queued, {after} follow"
+        );
+        saw_queued |= queued > 0;
+    }
+    assert!(saw_queued, "no announcement said more was queued: {live:?}");
 }
 
 /// A viewer that connects with `?announce=N` gets `Incoming { bytes }` before every write of at

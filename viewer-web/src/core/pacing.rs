@@ -30,6 +30,16 @@
 //! same reason a pause ends a stream only when it lasted [`INGEST_DRAW_SHARE`] of what the
 //! frame then drawn would cost, if that is longer than [`INGEST_QUIET_MS`].
 //!
+//! A pause is not taken for the end of a stream while the relay has said more is on its way: it
+//! announces large writes and what it has queued behind them (`RelayToViewer::Incoming`), and
+//! until that many bytes of messages have arrived, the stream counts as running for up to
+//! [`ANNOUNCED_QUIET_MS`] without a message. A viewer that reads slower than a producer sends
+//! (a software rasteriser's browser taking in a recorded sequence) has such a backlog at the
+//! relay, and the browser hands it the messages with pauses of 50–300 ms when the cores are
+//! busy elsewhere; each pause taken for the end cost a frame drawn mid-stream, hundreds of
+//! milliseconds of the CPU the stream needed. A live stream the viewer keeps up with leaves no
+//! backlog, so its pauses still end it after the quiet time and each message is shown.
+//!
 //! Two more rules keep a stream from being taken for over:
 //! - While the GPU has not yet reported the last drawn frame done, no frame is drawn during a
 //!   stream: its cost is not known yet, and the GPU is still busy with it (a frame drawn now would
@@ -41,6 +51,10 @@
 
 /// Milliseconds without a message after which the stream counts as ended.
 pub const INGEST_QUIET_MS: f64 = 50.0;
+/// The longest pause in a stream (ms) that does not end it while bytes the relay announced have
+/// not all arrived: longer, and they are taken not to come (a connection lost, a viewer the relay
+/// dropped messages for), and the frame waits no more.
+pub const ANNOUNCED_QUIET_MS: f64 = 1000.0;
 /// The most of the time that drawing may take while messages stream in.
 pub const INGEST_DRAW_SHARE: f64 = 0.1;
 /// One display refresh at 60 Hz: what a frame costs at least, even on the fastest GPU.
@@ -105,6 +119,8 @@ pub struct DrawPacer {
     /// [`MEASURE_MIN_BYTES`] of new messages (ms); `None` before (then
     /// [`UPLOAD_PRIOR_MS_PER_MB`]).
     upload_ms_per_mb: Option<f64>,
+    /// Bytes of messages the relay announced that have not arrived yet.
+    announced_bytes: usize,
 }
 
 impl DrawPacer {
@@ -115,6 +131,22 @@ impl DrawPacer {
         }
         self.last_message_ms = Some(now_ms);
         self.pending_bytes += bytes;
+        self.announced_bytes = self.announced_bytes.saturating_sub(bytes);
+    }
+
+    /// The relay announced at `now_ms` that `bytes` bytes of messages follow (its write and what
+    /// it has queued behind it); replaces what an earlier announcement said.
+    pub fn announced(&mut self, now_ms: f64, bytes: usize) {
+        if !self.ingesting(now_ms) {
+            self.stream_start_ms = now_ms;
+        }
+        self.last_message_ms = Some(now_ms);
+        self.announced_bytes = bytes;
+    }
+
+    /// Forgets announced bytes that will not come (a new connection to the relay).
+    pub fn forget_announced(&mut self) {
+        self.announced_bytes = 0;
     }
 
     /// Called at the start of every frame callback: measures the last drawn frame's cost.
@@ -156,9 +188,13 @@ impl DrawPacer {
             .map_or(0.0, |(_, ms)| (ms - REFRESH_MS).max(0.0))
     }
 
-    /// True when messages are streaming in at `now_ms`.
+    /// True when messages are streaming in at `now_ms`: one came within the quiet time, or
+    /// within [`ANNOUNCED_QUIET_MS`] while announced bytes are still to come.
     pub fn ingesting(&self, now_ms: f64) -> bool {
-        self.last_message_ms.is_some_and(|t| now_ms - t < self.quiet_ms())
+        self.last_message_ms.is_some_and(|t| {
+            let quiet = now_ms - t;
+            quiet < self.quiet_ms() || (self.announced_bytes > 0 && quiet < ANNOUNCED_QUIET_MS)
+        })
     }
 
     /// Whether a pending redraw should be drawn at `now_ms`; counts it when put off.
@@ -566,6 +602,48 @@ mod tests {
             t += 20.0;
         }
         assert!((7..=10).contains(&drawn), "{drawn} frames in 10 s");
+    }
+
+    #[test]
+    fn a_pause_with_announced_bytes_to_come_does_not_end_a_stream() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, 300.0);
+        // The relay writes 64 frames and has 200 more queued; 10 arrive, then a 200 ms pause.
+        p.announced(1000.0, 264 * FRAME);
+        for k in 0..10 {
+            p.message(1000.0 + f64::from(k), FRAME);
+        }
+        assert!(!p.should_draw(1009.0 + 200.0));
+        assert!(p.ingesting(1009.0 + ANNOUNCED_QUIET_MS - 1.0));
+        // They stop coming: after ANNOUNCED_QUIET_MS the frame is drawn all the same.
+        assert!(p.should_draw(1009.0 + ANNOUNCED_QUIET_MS));
+    }
+
+    #[test]
+    fn once_the_announced_bytes_have_arrived_a_pause_ends_the_stream_again() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, 300.0);
+        p.announced(1000.0, 3 * FRAME);
+        for k in 0..3 {
+            p.message(1000.0 + f64::from(k), FRAME);
+        }
+        // A later announcement replaces the earlier one; a small write after it is not announced.
+        p.announced(1100.0, 2 * FRAME);
+        p.message(1101.0, 2 * FRAME);
+        p.message(1102.0, 100);
+        assert!(!p.should_draw(1102.0 + INGEST_QUIET_MS - 1.0));
+        assert!(p.should_draw(1102.0 + INGEST_QUIET_MS));
+    }
+
+    #[test]
+    fn a_new_connection_forgets_what_the_old_one_announced() {
+        let mut p = DrawPacer::default();
+        draw(&mut p, 0.0, 300.0);
+        p.announced(1000.0, 100 * FRAME);
+        p.message(1001.0, FRAME);
+        p.forget_announced();
+        p.message(1300.0, 50);
+        assert!(p.should_draw(1300.0 + INGEST_QUIET_MS));
     }
 
     #[test]

@@ -92,10 +92,16 @@ fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
     let len = bytes.len() as u64;
     let t0 = now_ms();
     match meshcast_protocol::decode_bytes::<RelayToViewer>(&bytes) {
-        Ok(RelayToViewer::Incoming { bytes: announced }) => {
+        Ok(RelayToViewer::Incoming {
+            bytes: announced,
+            queued,
+        }) => {
             // Room for what follows, made while it arrives (see `core::heap`).
             let warmed = heap::warm(usize::try_from(announced).unwrap_or(usize::MAX), heap::MAX_WARM_BYTES);
             let mut a = app.borrow_mut();
+            // What is on its way keeps a pause in the stream from being taken for its end.
+            let coming = usize::try_from(announced.saturating_add(queued)).unwrap_or(usize::MAX);
+            a.pacer.announced(now_ms(), coming);
             let s = a.core.stats_mut();
             s.bytes_received += len;
             s.bytes_warmed += warmed as u64;
@@ -103,6 +109,7 @@ fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
         Ok(m) => {
             if matches!(m, RelayToViewer::Hello { .. }) {
                 said_hello.set(true);
+                app.borrow_mut().pacer.forget_announced();
             }
             let t1 = now_ms();
             let mut a = app.borrow_mut();
