@@ -2,7 +2,7 @@
 // limit, in one run. Prints figures, asserts nothing.
 //
 //   cargo build --release -p meshcast-relay && trunk build --release
-//   cd tests/browser && node ingest_bench.mjs [--backend webgl|webgpu|both] [--runs 5] [--stream 10000 | --no-stream]
+//   cd tests/browser && node ingest_bench.mjs [--backend webgl|webgpu|both] [--runs 5] [--stream 10000 | --no-stream] [--paced]
 //
 // The relay is the RELEASE build ($MESHCAST_RELAY_BIN, else <target>/release/meshcast-relay).
 // Per backend (headless Chromium, SwiftShader), for 1,000 frames of a 6,890-vertex mesh (SMPL's
@@ -28,6 +28,12 @@
 // second for the browser to settle after each (closing a page makes its renderer wait for the GPU
 // process; a new viewer page's first frames build pipelines, seconds of SwiftShader's time); and
 // the ratio. Only one consumer is connected at a time (two would share the 2 cores).
+// The producer (node `ws`, messages encoded before the clock starts) queues all messages at
+// once by default. That holds its event loop while it masks them (82 MB in JavaScript, a few
+// hundred milliseconds here), and once the kernel's buffer is full the socket idles meanwhile:
+// a pause in the stream that comes from the producer. With --paced it sends as a client that
+// waits for its socket does: never more than SEND_AHEAD_BYTES queued in the process, so the
+// socket is fed all along and the consumers, not the producer, set the pace.
 // Then streaming: --stream frames (default 10,000) appended one ADD_FRAMES message each to the
 // page, the time at every 1,000 frames the page has (marked by the page itself: see `stream`),
 // and the last 1,000 against the first.
@@ -48,6 +54,9 @@ const opt = (name, dflt) => {
 const backends = opt('--backend', 'both') === 'both' ? ['webgl', 'webgpu'] : [opt('--backend')];
 const RUNS = Number(opt('--runs', '5'));
 const STREAM = argv.includes('--no-stream') ? 0 : Number(opt('--stream', '10000'));
+const PACED = argv.includes('--paced');
+/** Bytes the --paced producer queues ahead of its socket. */
+const SEND_AHEAD_BYTES = 4 << 20;
 const RELAY = process.env.MESHCAST_RELAY_BIN ?? path.join(TARGET, 'release', 'meshcast-relay');
 if (!fs.existsSync(RELAY)) throw new Error(`${RELAY} missing: cargo build --release -p meshcast-relay`);
 
@@ -118,6 +127,14 @@ async function producer(relay) {
       ws.send(bytes);
       seq += 1;
     },
+    /** Sends `list` all at once, or with --paced while at most SEND_AHEAD_BYTES are queued in
+     * this process (letting the event loop write the rest first). */
+    async sendAll(list) {
+      for (const m of list) {
+        while (PACED && ws.bufferedAmount > SEND_AHEAD_BYTES) await new Promise((r) => setImmediate(r));
+        this.send(m);
+      }
+    },
     async flush() {
       this.send(envelope(MSG.FLUSH, null));
       const want = seq;
@@ -173,7 +190,9 @@ async function baselineRun(context, relay, msgs) {
   const before = await page.evaluate(() => window.__baseline.messages);
   const bytesBefore = await page.evaluate(() => window.__baseline.bytes);
   const t0 = await page.evaluate(() => performance.now());
-  for (const m of msgs) p.send(m);
+  const sendStart = performance.now();
+  await p.sendAll(msgs);
+  const sendMs = performance.now() - sendStart;
   p.send(marker());
   await until(page, (n) => window.__baseline.messages >= n, before + msgs.length + 1);
   const { data, mark, total } = await page.evaluate((n) => {
@@ -183,7 +202,7 @@ async function baselineRun(context, relay, msgs) {
   await page.close();
   await clear(p);
   await sleep(SETTLE_MS);
-  return { ms: data - t0, mark: mark - t0, bytes: total - bytesBefore };
+  return { ms: data - t0, mark: mark - t0, bytes: total - bytesBefore, sendMs };
 }
 
 /** One meshcast page run: ms until the page's node has all frames; the page's decode/apply ms. */
@@ -211,7 +230,9 @@ async function pageRun(context, relay, backend, msgs) {
   await sleep(SETTLE_MS);
   const p = await producer(relay);
   const t0 = await page.evaluate(() => performance.now());
-  for (const m of msgs) p.send(m);
+  const sendStart = performance.now();
+  await p.sendAll(msgs);
+  const sendMs = performance.now() - sendStart;
   p.send(marker());
   await until(page, () => window.__mark !== null);
   const mark = await page.evaluate(() => window.__mark);
@@ -228,6 +249,7 @@ async function pageRun(context, relay, backend, msgs) {
   return {
     ms: mark.data - t0,
     mark: mark.at - t0,
+    sendMs,
     shown: shown - t0,
     warmed: after.bytesWarmed - before.bytesWarmed,
     decode: after.decodeMs - before.decodeMs,
@@ -277,7 +299,7 @@ async function stream(context, relay, backend, n) {
 }
 
 console.log(`relay: ${RELAY}`);
-console.log(`${N.toLocaleString('en-US')} frames × ${V.toLocaleString('en-US')} vertices (${((N * V * 12) / 1e6).toFixed(1)} MB); median of ${RUNS} runs after a warm-up; headless Chromium on SwiftShader`);
+console.log(`${N.toLocaleString('en-US')} frames × ${V.toLocaleString('en-US')} vertices (${((N * V * 12) / 1e6).toFixed(1)} MB); median of ${RUNS} runs after a warm-up; headless Chromium on SwiftShader; producer ${PACED ? "paced (--paced)" : "queues all at once"}`);
 for (const backend of backends) {
   const relay = await startRelay({ bin: RELAY });
   const browser = await launch(backend);
@@ -306,7 +328,8 @@ for (const backend of backends) {
           `heap warmed ${mb(median(mc.map((x) => x.warmed)))}, ` +
           `picture drawn at ${fmt(median(mc.map((x) => x.shown)))}, ` +
           `${median(mc.map((x) => x.drawn))} frames drawn, ${median(mc.map((x) => x.deferred))} redraws put off) | ` +
-          `ratio ${(mMs / bMs).toFixed(2)}× | runs: JS ${base.map((x) => Math.round(x.ms)).join(' ')}, page ${mc.map((x) => Math.round(x.ms)).join(' ')}`,
+          `ratio ${(mMs / bMs).toFixed(2)}× | runs: JS ${base.map((x) => Math.round(x.ms)).join(' ')}, page ${mc.map((x) => Math.round(x.ms)).join(' ')} | ` +
+          `the producer's sends returned after ${fmt(median([...base, ...mc].map((x) => x.sendMs)))}`,
       );
       console.log(
         `${''.padEnd(14)}  the marker after them: plain JS ${fmt(bMark)} | page ${fmt(mMark)} | ratio ${(mMark / bMark).toFixed(2)}× | ` +
