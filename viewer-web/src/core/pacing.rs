@@ -126,10 +126,7 @@ pub struct DrawPacer {
 impl DrawPacer {
     /// A relay message of `bytes` bytes was applied at `now_ms`.
     pub fn message(&mut self, now_ms: f64, bytes: usize) {
-        if !self.ingesting(now_ms) {
-            self.stream_start_ms = now_ms;
-        }
-        self.last_message_ms = Some(now_ms);
+        self.arrived(now_ms);
         self.pending_bytes += bytes;
         self.announced_bytes = self.announced_bytes.saturating_sub(bytes);
     }
@@ -137,11 +134,16 @@ impl DrawPacer {
     /// The relay announced at `now_ms` that `bytes` bytes of messages follow (its write and what
     /// it has queued behind it); replaces what an earlier announcement said.
     pub fn announced(&mut self, now_ms: f64, bytes: usize) {
+        self.arrived(now_ms);
+        self.announced_bytes = bytes;
+    }
+
+    /// Something from the relay arrived at `now_ms`: a new stream begins if none was running.
+    fn arrived(&mut self, now_ms: f64) {
         if !self.ingesting(now_ms) {
             self.stream_start_ms = now_ms;
         }
         self.last_message_ms = Some(now_ms);
-        self.announced_bytes = bytes;
     }
 
     /// Forgets announced bytes that will not come (a new connection to the relay).

@@ -107,12 +107,16 @@ fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
             s.bytes_warmed += warmed as u64;
         }
         Ok(m) => {
-            if matches!(m, RelayToViewer::Hello { .. }) {
+            let hello = matches!(m, RelayToViewer::Hello { .. });
+            if hello {
                 said_hello.set(true);
-                app.borrow_mut().pacer.forget_announced();
             }
             let t1 = now_ms();
             let mut a = app.borrow_mut();
+            if hello {
+                // What the last connection announced will not come.
+                a.pacer.forget_announced();
+            }
             let scene_gen = a.core.scene_gen();
             a.core.stats_mut().bytes_received += len;
             let relayed = a.core.on_relay(m);
