@@ -5,14 +5,18 @@
 //! has received all of them. Two message sizes: 82,680-byte frames (one SMPL mesh frame,
 //! 6,890 × 3 float32, sent as UPDATE_FRAMES envelopes) and ~100-byte user messages.
 //! The baseline is the same bytes over plain loopback TCP: a copy task that reads the producer's
-//! stream in 256 KiB chunks and writes each chunk to every consumer socket.
+//! stream in 256 KiB chunks and writes each chunk to every consumer socket. The copy task runs on
+//! a runtime of its own (two worker threads), as the relay does here: a hop between two programs
+//! is a program of its own. On the clients' runtime, tokio can run the producer's task, the copy
+//! task and the consumer's on one thread, handing the bytes on without waking another thread,
+//! which no separate relay can do; that copy is measured too and printed beside.
 //!
 //! Both sides are measured alike: the producers write in batches (the relay's through the
 //! WebSocket's write buffer, flushed once at the end; the raw one through a 128 KiB `BufWriter`,
 //! the size of that write buffer), the relay writes to each viewer in batches and the copy task
 //! in 256 KiB chunks, every socket has Nagle off, the messages are in memory before the clock
-//! starts, and each figure is the median of 5 runs taken alternately (relay, raw, relay, ...)
-//! after one warm-up run of each. The machine's load average is printed before and after.
+//! starts, and each figure is the median of [`RUNS`] runs taken alternately (relay, raw, relay,
+//! ...) after one warm-up run of each. The machine's load average is printed before and after.
 //!
 //! The small messages are also sent sustained: far more than the default
 //! `--max-messages-per-second` (100,000, bursts of one second's worth) lets through in its
@@ -251,16 +255,16 @@ async fn sustained_run(port: u16, frame: &Bytes, seconds: f64) -> Sustained {
     }
 }
 
-/// The same bytes over plain loopback TCP through a copy task: it reads the producer's byte
-/// stream in 256 KiB chunks and writes each chunk to every consumer (no framing, no parsing:
-/// the most a relay hop can do). The producer writes through a 128 KiB buffer, as the
+/// The same bytes over plain loopback TCP through a copy task, spawned on `copier`: it reads the
+/// producer's byte stream in 256 KiB chunks and writes each chunk to every consumer (no framing,
+/// no parsing: the most a relay hop can do). The producer writes through a 128 KiB buffer, as the
 /// WebSocket client's write buffer batches the relay's producer.
-async fn raw_run(frames: &[Bytes], consumers: usize) -> Result {
+async fn raw_run(frames: &[Bytes], consumers: usize, copier: &tokio::runtime::Handle) -> Result {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let n = frames.len();
     let total: u64 = frames.iter().map(|f| f.len() as u64).sum();
-    let copier = tokio::spawn(async move {
+    let copier = copier.spawn(async move {
         let (mut input, _) = listener.accept().await.unwrap();
         input.set_nodelay(true).unwrap();
         let mut outs = Vec::new();
@@ -322,8 +326,9 @@ async fn raw_run(frames: &[Bytes], consumers: usize) -> Result {
     }
 }
 
-/// Runs in each comparison, after the warm-up.
-const RUNS: usize = 5;
+/// Runs in each comparison, after the warm-up (the medians of 5 moved by ±20% between
+/// invocations on a 2-core machine).
+const RUNS: usize = 9;
 
 /// Median throughput of one side of a comparison.
 struct Median {
@@ -347,22 +352,39 @@ impl Median {
 }
 
 /// The relay and the raw copy on the same messages: one warm-up run of each, then [`RUNS`] of
-/// each, alternating; prints the medians side by side.
-async fn compare(label: &str, port: u16, frames: &[Bytes], setup: &[Envelope], viewers: usize) {
+/// each, alternating; prints the medians side by side. `copier` is the raw copy's own runtime;
+/// the copy on the clients' runtime (this one) is measured too.
+async fn compare(
+    label: &str,
+    port: u16,
+    frames: &[Bytes],
+    setup: &[Envelope],
+    viewers: usize,
+    copier: &tokio::runtime::Handle,
+) {
+    let here = tokio::runtime::Handle::current();
     let _ = relay_run_lean(port, frames, setup, viewers).await;
     let _ = relay_run(port, frames, setup, viewers).await;
-    let _ = raw_run(frames, viewers).await;
-    let (mut lean, mut relay, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+    let _ = raw_run(frames, viewers, copier).await;
+    let _ = raw_run(frames, viewers, &here).await;
+    let (mut lean, mut relay, mut raw, mut raw_here) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
         lean.push(relay_run_lean(port, frames, setup, viewers).await);
         relay.push(relay_run(port, frames, setup, viewers).await);
-        raw.push(raw_run(frames, viewers).await);
+        raw.push(raw_run(frames, viewers, copier).await);
+        raw_here.push(raw_run(frames, viewers, &here).await);
     }
-    let (l, r, w) = (Median::of(&lean), Median::of(&relay), Median::of(&raw));
+    let (l, r, w, h) = (
+        Median::of(&lean),
+        Median::of(&relay),
+        Median::of(&raw),
+        Median::of(&raw_here),
+    );
     println!(
         "{label:<26} viewers={viewers:<2} relay: {:>7.1} MB/s {:>8.0} msg/s per viewer ({:.0}-{:.0}) | \
          raw TCP copy: {:>7.1} MB/s {:>8.0} msg/s ({:.0}-{:.0}) | relay/raw {:.2}x | \
-         relay with tungstenite clients: {:>7.1} MB/s ({:.0}-{:.0}), {:.2}x",
+         relay with tungstenite clients: {:>7.1} MB/s ({:.0}-{:.0}), {:.2}x | \
+         raw copy on the clients' runtime: {:>7.1} MB/s ({:.0}-{:.0}), relay/that {:.2}x",
         l.mb_s,
         l.msg_s,
         l.range.0,
@@ -375,7 +397,11 @@ async fn compare(label: &str, port: u16, frames: &[Bytes], setup: &[Envelope], v
         r.mb_s,
         r.range.0,
         r.range.1,
-        r.mb_s / w.mb_s
+        r.mb_s / w.mb_s,
+        h.mb_s,
+        h.range.0,
+        h.range.1,
+        l.mb_s / h.mb_s
     );
 }
 
@@ -468,6 +494,9 @@ fn main() {
         },
     );
 
+    // The raw copy's task runs here, as the relay runs on its own runtime.
+    let copier_rt = runtime("copier");
+    let copier = copier_rt.handle().clone();
     let rt = runtime("bench");
     rt.block_on(async {
         // Large: UPDATE_FRAMES of one SMPL mesh frame onto a mesh node (the scene stays one frame).
@@ -494,14 +523,14 @@ fn main() {
         stage_costs(&large[0], &mesh);
         println!("median of {RUNS} alternating runs after a warm-up (slowest-fastest MB/s in brackets):");
         for viewers in [1, 8] {
-            compare("82,680-byte UPDATE_FRAMES", port, &large, std::slice::from_ref(&mesh), viewers).await;
+            compare("82,680-byte UPDATE_FRAMES", port, &large, std::slice::from_ref(&mesh), viewers, &copier).await;
         }
         if frames_only {
             println!("load average after: {}", load_average());
             return;
         }
         for viewers in [1, 8] {
-            compare("~100-byte user messages", port, &small, &[], viewers).await;
+            compare("~100-byte user messages", port, &small, &[], viewers, &copier).await;
         }
         // Sustained: sent back to back for far longer than the rate limiter's one-second burst.
         let s = sustained_run(port, &small[0], if quick { 3.0 } else { 10.0 }).await;
