@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -342,7 +344,9 @@ async fn oversized_frame_closes_only_that_connection() {
 /// stays bounded, and the stalled viewer gets a fresh snapshot when it reads again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_viewer_is_resynced_and_blocks_nobody() {
-    // Room for 30 frames: a reading viewer on a busy machine stays ahead; a stalled one overflows.
+    // Room for 30 frames per viewer. The producer stays at most AHEAD frames ahead of the reading
+    // viewer, so only the stalled one overflows, however the machine schedules the reader.
+    const AHEAD: usize = 16;
     let relay = RelayProcess::start(&["--viewer-queue", "64", "--viewer-queue-bytes", "16000000"]);
     let (mut slow, _) = Viewer::join(&relay.viewer_url()).await;
     let (mut fast, _) = Viewer::join(&relay.viewer_url()).await;
@@ -353,14 +357,33 @@ async fn slow_viewer_is_resynced_and_blocks_nobody() {
     p.send(&spheres(1, 1, POINTS, 0)).await;
     assert!(p.flush().await.is_empty());
     let rss_before = rss_bytes(relay.pid()).unwrap_or(0);
-    let fast_reader = tokio::spawn(async move {
-        let msgs = fast.messages_until(|e| e.msg_type == 10_001).await;
-        (fast, msgs.len())
+    let received = Arc::new(AtomicUsize::new(0));
+    let fast_reader = tokio::spawn({
+        let received = Arc::clone(&received);
+        async move {
+            let msgs = fast
+                .messages_until(|e| {
+                    received.fetch_add(1, Ordering::SeqCst);
+                    e.msg_type == 10_001
+                })
+                .await;
+            (fast, msgs.len())
+        }
     });
     let data = Value::Array(NdArray::from_f32(&[1, POINTS, 3], &floats(POINTS * 3, 7)).unwrap());
     let start = Instant::now();
     let mut max_rss = 0;
     for k in 0..600 {
+        // The reader's first message is the spheres sent above; frame k is its message k + 1.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while k >= AHEAD && received.load(Ordering::SeqCst) < k + 1 - AHEAD {
+            assert!(
+                Instant::now() < deadline,
+                "the reading viewer stopped at {} messages: the stalled viewer blocks it",
+                received.load(Ordering::SeqCst)
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let env = Envelope::new(102, Some(1))
             .with_kwarg("positions", data.clone())
             .with_kwarg("frames", Value::Int(0));
