@@ -255,16 +255,16 @@ async fn sustained_run(port: u16, frame: &Bytes, seconds: f64) -> Sustained {
     }
 }
 
-/// The same bytes over plain loopback TCP through a copy task, spawned on `copier`: it reads the
+/// The same bytes over plain loopback TCP through a copy task, spawned on `copier_rt`: it reads the
 /// producer's byte stream in 256 KiB chunks and writes each chunk to every consumer (no framing,
 /// no parsing: the most a relay hop can do). The producer writes through a 128 KiB buffer, as the
 /// WebSocket client's write buffer batches the relay's producer.
-async fn raw_run(frames: &[Bytes], consumers: usize, copier: &tokio::runtime::Handle) -> Result {
+async fn raw_run(frames: &[Bytes], consumers: usize, copier_rt: &tokio::runtime::Handle) -> Result {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let n = frames.len();
     let total: u64 = frames.iter().map(|f| f.len() as u64).sum();
-    let copier = copier.spawn(async move {
+    let copier = copier_rt.spawn(async move {
         let (mut input, _) = listener.accept().await.unwrap();
         input.set_nodelay(true).unwrap();
         let mut outs = Vec::new();

@@ -107,13 +107,10 @@ fn handle(app: &Shared, said_hello: &Cell<bool>, bytes: bytes::Bytes) {
             s.bytes_warmed += warmed as u64;
         }
         Ok(m) => {
-            let hello = matches!(m, RelayToViewer::Hello { .. });
-            if hello {
-                said_hello.set(true);
-            }
             let t1 = now_ms();
             let mut a = app.borrow_mut();
-            if hello {
+            if matches!(m, RelayToViewer::Hello { .. }) {
+                said_hello.set(true);
                 // What the last connection announced will not come.
                 a.pacer.forget_announced();
             }
